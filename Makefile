@@ -1,0 +1,96 @@
+# smx build. Sources are found by wildcard; a new kernel file needs no edit
+# here. Overrides (CC, BUILD, OPT) go in an optional config.mk.
+-include config.mk
+
+CC ?= cc
+BUILD ?= build
+OPT ?= -O2
+
+# Scalar code stays scalar: no vector ISA flags and no contraction into FMA,
+# so the baselines are the plain C they look like and cpuid dispatch means
+# something. SIMD files get their ISA flags per object, below.
+WARN := -Wall -Wextra -Werror
+BASE_CFLAGS := -std=c11 $(OPT) -g $(WARN) -ffp-contract=off -fopenmp -MMD -MP \
+	-Iimpls -Ireference -Iharness
+AVX2_FLAGS := -mavx2 -mfma
+AVX512_FLAGS := -mavx512f -mavx512dq -mavx512vl -mavx512bw
+LDLIBS := -lmpfr -lgmp -lm -fopenmp
+
+# Peers: compiled in when their headers and libraries are present.
+probe = $(shell $(CC) scripts/probes/$(1).c $(2) -o /dev/null 2>/dev/null && echo 1)
+HAVE_XNNPACK := $(call probe,xnnpack,-lXNNPACK)
+HAVE_DNNL := $(call probe,dnnl,-ldnnl)
+ifeq ($(HAVE_XNNPACK),1)
+BASE_CFLAGS += -DSMX_HAVE_XNNPACK
+LDLIBS += -lXNNPACK
+endif
+ifeq ($(HAVE_DNNL),1)
+BASE_CFLAGS += -DSMX_HAVE_DNNL
+LDLIBS += -ldnnl
+endif
+
+CFLAGS ?=
+ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS) -DSMX_BUILD_FLAGS='"$(OPT) $(CFLAGS)"'
+
+LIB_SRC := $(wildcard impls/*.c) $(wildcard reference/*.c) \
+	$(filter-out harness/main.c,$(wildcard harness/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(wildcard tests/*.c)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+# Install missing system packages first (scripts/install-deps.sh).
+DEPS_MISSING := $(shell scripts/install-deps.sh --check >/dev/null 2>&1 || echo 1)
+
+.PHONY: all deps test san format format-check clean report
+all: $(BUILD)/smx
+
+deps:
+ifeq ($(DEPS_MISSING),1)
+	scripts/install-deps.sh
+endif
+
+# Objects are rebuilt when the flags change (a peer appears, CFLAGS differ).
+FLAGS_STAMP := $(BUILD)/flags.stamp
+$(shell mkdir -p $(BUILD); echo '$(ALL_CFLAGS) $(LDLIBS)' | cmp -s - $(FLAGS_STAMP) || \
+	echo '$(ALL_CFLAGS) $(LDLIBS)' > $(FLAGS_STAMP))
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/impls/%_avx2.o: ALL_CFLAGS += $(AVX2_FLAGS)
+$(BUILD)/impls/%_avx512.o: ALL_CFLAGS += $(AVX512_FLAGS)
+$(BUILD)/tests/%.o: ALL_CFLAGS += -DSMX_BIN='"$(abspath $(BUILD))/smx"' \
+	-DSMX_TESTDATA='"$(abspath tests/data)"'
+
+$(BUILD)/libsmx.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/smx: $(BUILD)/harness/main.o $(BUILD)/libsmx.a
+	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/smx-tests: $(TEST_OBJ) $(BUILD)/libsmx.a
+	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -lcriterion -o $@
+
+test: $(BUILD)/smx $(BUILD)/smx-tests
+	$(BUILD)/smx-tests --jobs 2
+
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+san:
+	$(MAKE) BUILD=build-san OPT=-O1 \
+		CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' test
+
+report: $(BUILD)/smx
+	$(BUILD)/smx accuracy
+
+FORMAT_SRC = $(wildcard impls/*.[ch] reference/*.[ch] harness/*.[ch] tests/*.[ch])
+format:
+	clang-format -i $(FORMAT_SRC)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/harness/main.d

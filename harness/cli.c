@@ -1,0 +1,229 @@
+/* Option handling shared by the subcommands; see cli.h. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "util.h"
+
+int smx_getopt(int argc, char **argv, const struct option *opts, const char *cmd)
+{
+	char shorts[64] = ":";
+	size_t k = 1;
+	for (const struct option *o = opts; o->name && k + 2 < sizeof shorts; o++)
+		if (o->val > 0 && o->val < 128) {
+			shorts[k++] = (char)o->val;
+			if (o->has_arg == required_argument)
+				shorts[k++] = ':';
+		}
+	shorts[k] = 0;
+	opterr = 0;
+	int c = getopt_long(argc, argv, shorts, opts, NULL);
+	if (c == '?')
+		smx_die("%s: unknown option '%s'", cmd, argv[optind - 1]);
+	if (c == ':')
+		smx_die("%s: option '%s' needs a value", cmd, argv[optind - 1]);
+	return c;
+}
+
+void smx_sel_init(struct smx_sel *s)
+{
+	memset(s, 0, sizeof *s);
+	for (int i = 0; i < SMX_OP_COUNT; i++)
+		s->ops[s->nops++] = (smx_op)i;
+	for (int i = 0; i < SMX_DTYPE_COUNT; i++)
+		s->dts[s->ndts++] = (smx_dtype)i;
+}
+
+void smx_sel_ops(struct smx_sel *s, char *arg)
+{
+	if (!strcmp(arg, "all")) {
+		s->nops = 0;
+		for (int i = 0; i < SMX_OP_COUNT; i++)
+			s->ops[s->nops++] = (smx_op)i;
+		return;
+	}
+	char *items[SMX_MAX_LIST];
+	size_t k = smx_split(arg, items, SMX_MAX_LIST);
+	s->nops = 0;
+	for (size_t i = 0; i < k && s->nops < SMX_OP_COUNT; i++)
+		if (smx_op_parse(items[i], &s->ops[s->nops++]))
+			smx_die("--op: unknown operation '%s' (softmax, logsoftmax, all)",
+				items[i]);
+}
+
+void smx_sel_dtypes(struct smx_sel *s, char *arg)
+{
+	if (!strcmp(arg, "all")) {
+		s->ndts = 0;
+		for (int i = 0; i < SMX_DTYPE_COUNT; i++)
+			s->dts[s->ndts++] = (smx_dtype)i;
+		return;
+	}
+	char *items[SMX_MAX_LIST];
+	size_t k = smx_split(arg, items, SMX_MAX_LIST);
+	s->ndts = 0;
+	for (size_t i = 0; i < k && s->ndts < SMX_DTYPE_COUNT; i++)
+		if (smx_dtype_parse(items[i], &s->dts[s->ndts++]))
+			smx_die("--dtype: unknown dtype '%s' (f32, f64, all)", items[i]);
+}
+
+void smx_sel_impls(struct smx_sel *s, char *arg)
+{
+	s->nnames = 0;
+	s->best = 0;
+	if (!strcmp(arg, "all"))
+		return;
+	if (!strcmp(arg, "best")) {
+		s->best = 1;
+		return;
+	}
+	s->nnames = smx_split(arg, s->names, SMX_MAX_LIST);
+	for (size_t i = 0; i < s->nnames; i++)
+		if (!*s->names[i])
+			smx_die("--impl: empty name in the list");
+}
+
+void smx_sel_check(const struct smx_sel *s)
+{
+	for (size_t i = 0; i < s->nnames; i++) {
+		int found = 0;
+		for (size_t a = 0; a < s->nops; a++)
+			for (size_t b = 0; b < s->ndts; b++)
+				found |=
+				    smx_registry_find(s->ops[a], s->dts[b], s->names[i]) != NULL;
+		if (!found)
+			smx_die("--impl: no implementation '%s' for the chosen op and dtype (see "
+				"'smx list')",
+				s->names[i]);
+	}
+}
+
+static void note_skip(const struct smx_impl *im)
+{
+	static const struct smx_impl *seen[256];
+	static size_t nseen;
+	for (size_t i = 0; i < nseen; i++)
+		if (seen[i] == im)
+			return;
+	if (nseen < 256)
+		seen[nseen++] = im;
+	fprintf(stderr, "smx: note: %s %s %s skipped: this CPU lacks %s\n", smx_op_name(im->op),
+		smx_dtype_name(im->dtype), im->name,
+		im->cpu & SMX_CPU_AVX512 ? "AVX-512 (F, DQ, VL, BW)" : "AVX2 + FMA");
+}
+
+size_t smx_sel_entries(const struct smx_sel *s, smx_op op, smx_dtype dt,
+		       const struct smx_impl **out, size_t max)
+{
+	size_t k = 0;
+	if (s->best) {
+		const struct smx_impl *im = smx_registry_best(op, dt);
+		if (im && max)
+			out[k++] = im;
+		return k;
+	}
+	for (size_t i = 0; i < smx_registry_count() && k < max; i++) {
+		const struct smx_impl *im = smx_registry_get(i);
+		if (im->op != op || im->dtype != dt)
+			continue;
+		int named = s->nnames == 0;
+		for (size_t j = 0; j < s->nnames; j++)
+			named |= !strcmp(s->names[j], im->name);
+		if (!named)
+			continue;
+		if (!smx_impl_runnable(im)) {
+			note_skip(im);
+			continue;
+		}
+		out[k++] = im;
+	}
+	return k;
+}
+
+size_t smx_arg_size(const char *cmd, const char *flag, const char *v, size_t lo, size_t hi)
+{
+	size_t x;
+	if (smx_parse_size(v, lo, hi, &x))
+		smx_die("%s: %s: '%s' is not a whole number from %zu to %zu", cmd, flag, v, lo, hi);
+	return x;
+}
+
+size_t smx_arg_sizes(const char *cmd, const char *flag, char *v, size_t *out, size_t max, size_t lo,
+		     size_t hi)
+{
+	char *items[SMX_MAX_LIST];
+	size_t k = smx_split(v, items, SMX_MAX_LIST);
+	if (k > max)
+		smx_die("%s: %s: at most %zu values", cmd, flag, max);
+	for (size_t i = 0; i < k; i++)
+		out[i] = smx_arg_size(cmd, flag, items[i], lo, hi);
+	return k;
+}
+
+size_t smx_arg_dists(const char *cmd, char *v, struct smx_dist *out, size_t max)
+{
+	/* Items are separated by ';' or by ',' before a letter, since
+	 * uniform:A,B has a comma of its own. */
+	size_t k = 0;
+	char *p = v;
+	while (*p) {
+		char *end = p;
+		while (*end && *end != ';' && !(*end == ',' && ((end[1] >= 'a' && end[1] <= 'z'))))
+			end++;
+		char saved = *end;
+		*end = 0;
+		if (k == max)
+			smx_die("%s: --dist: at most %zu distributions", cmd, max);
+		if (smx_dist_parse(p, &out[k]))
+			smx_die(
+			    "%s: --dist: bad distribution '%s' (uniform:A,B normal:S lm attn wide "
+			    "sorted scaled:S)",
+			    cmd, p);
+		k++;
+		if (!saved)
+			break;
+		p = end + 1;
+	}
+	if (k == 0)
+		smx_die("%s: --dist: empty", cmd);
+	return k;
+}
+
+uint64_t smx_arg_seed(const char *cmd, const char *v)
+{
+	uint64_t s;
+	if (smx_parse_u64(v, &s))
+		smx_die("%s: --seed: '%s' is not a whole number", cmd, v);
+	return s;
+}
+
+enum smx_format smx_arg_format(const char *cmd, const char *v)
+{
+	enum smx_format f;
+	if (smx_format_parse(v, &f))
+		smx_die("%s: --format: '%s' is not one of table, csv, json", cmd, v);
+	return f;
+}
+
+void smx_read_rows(const char *cmd, const char *path, smx_dtype dt, struct smx_rows *rows)
+{
+	FILE *f = stdin;
+	const char *name = "<stdin>";
+	if (strcmp(path, "-")) {
+		struct stat st;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			smx_die("%s: %s: is a directory", cmd, path);
+		f = fopen(path, "r");
+		if (!f)
+			smx_die("%s: %s: %s", cmd, path, strerror(errno));
+		name = path;
+	}
+	char err[512];
+	int rc = smx_rows_parse(f, name, dt, rows, err, sizeof err);
+	if (f != stdin)
+		fclose(f);
+	if (rc)
+		smx_die("%s: %s", cmd, err);
+}

@@ -1,0 +1,57 @@
+/* Option handling shared by the smx subcommands. */
+#ifndef SMX_CLI_H
+#define SMX_CLI_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rows.h"
+#include "smx.h"
+#include "table.h"
+
+#define SMX_MAX_LIST 64
+
+/* Which implementations a command runs. */
+struct smx_sel {
+	smx_op ops[SMX_OP_COUNT];
+	size_t nops;
+	smx_dtype dts[SMX_DTYPE_COUNT];
+	size_t ndts;
+	char *names[SMX_MAX_LIST]; /* "algo/isa"; none given: all */
+	size_t nnames;
+	int best;
+};
+
+/* getopt_long with smx's error lines: an unknown option or a missing value
+ * dies with exit status 2, naming the command. */
+int smx_getopt(int argc, char **argv, const struct option *opts, const char *cmd);
+
+void smx_sel_init(struct smx_sel *s);
+void smx_sel_ops(struct smx_sel *s, char *arg);
+void smx_sel_dtypes(struct smx_sel *s, char *arg);
+void smx_sel_impls(struct smx_sel *s, char *arg);
+/* Dies when a named implementation exists for none of the selected
+ * (op, dtype) pairs. */
+void smx_sel_check(const struct smx_sel *s);
+/* Selected entries for (op, dt); entries this CPU cannot run are skipped
+ * with a note on stderr (once per entry). */
+size_t smx_sel_entries(const struct smx_sel *s, smx_op op, smx_dtype dt,
+		       const struct smx_impl **out, size_t max);
+
+/* Value parsers that die with "<cmd>: --flag: <why>". */
+size_t smx_arg_size(const char *cmd, const char *flag, const char *v, size_t lo, size_t hi);
+size_t smx_arg_sizes(const char *cmd, const char *flag, char *v, size_t *out, size_t max, size_t lo,
+		     size_t hi);
+size_t smx_arg_dists(const char *cmd, char *v, struct smx_dist *out, size_t max);
+uint64_t smx_arg_seed(const char *cmd, const char *v);
+enum smx_format smx_arg_format(const char *cmd, const char *v);
+
+/* Read rows from a text file ("-": standard input), dying on errors. */
+void smx_read_rows(const char *cmd, const char *path, smx_dtype dt, struct smx_rows *rows);
+
+int smx_cmd_list(int argc, char **argv);
+int smx_cmd_ref(int argc, char **argv);
+int smx_cmd_accuracy(int argc, char **argv);
+
+#endif

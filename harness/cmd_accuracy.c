@@ -1,0 +1,178 @@
+/* smx accuracy: error of implementations against the MPFR reference. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "env.h"
+#include "measure.h"
+#include "peers.h"
+#include "util.h"
+
+static const char help[] =
+    "usage: smx accuracy [--op LIST] [--dtype LIST] [--impl LIST|all|best]\n"
+    "                    [--dist SPEC[;SPEC...]] [--n LIST] [--rows R] [--seed S]\n"
+    "                    [--input FILE] [--format table|csv|json] [--output FILE]\n"
+    "defaults: all ops, f32 and f64, every runnable implementation, the six\n"
+    "generator families, n = 16,1000, 32 rows, seed 1.\n";
+
+static const struct smx_column cols[] = {
+    {"impl", SMX_STR, 1},	 {"op", SMX_STR, 1},
+    {"dtype", SMX_STR, 1},	 {"dist", SMX_STR, 1},
+    {"n", SMX_INT, 1},		 {"rows", SMX_INT, 0},
+    {"seed", SMX_INT, 0},	 {"max_ulp", SMX_NUM, 1},
+    {"mean_ulp", SMX_NUM, 1},	 {"max_rel", SMX_NUM, 1},
+    {"norm_rel", SMX_NUM, 0},	 {"kl", SMX_NUM, 1},
+    {"sum_err_ulp", SMX_NUM, 1}, {"bound_ratio", SMX_NUM, 1},
+    {"decl_ratio", SMX_NUM, 1},	 {"nan_rows", SMX_INT, 1},
+    {"inf_rows", SMX_INT, 1},	 {"zero_rows", SMX_INT, 0},
+    {"wrong_rows", SMX_INT, 1},	 {"undefined_rows", SMX_INT, 0},
+};
+
+static void add_result(struct smx_table *t, const struct smx_impl *im, const char *dist, size_t n,
+		       size_t rows, uint64_t seed, const struct smx_metrics *m)
+{
+	smx_table_add(t, im->name, smx_op_name(im->op), smx_dtype_name(im->dtype), dist,
+		      (long long)n, (long long)rows, (long long)seed, m->max_ulp,
+		      smx_metrics_mean_ulp(m), m->max_rel, m->norm_rel, m->kl, m->sum_err,
+		      m->bound_ratio, isfinite(im->bound.c0) ? m->decl_ratio : NAN,
+		      (long long)m->nan_rows, (long long)m->inf_rows, (long long)m->zero_rows,
+		      (long long)m->wrong_rows, (long long)m->undefined_rows);
+}
+
+static void run_case(struct smx_table *t, const struct smx_sel *sel, const struct smx_case *c,
+		     const char *dist, uint64_t seed)
+{
+	const struct smx_impl *ims[256];
+	size_t k = smx_sel_entries(sel, c->op, c->dt, ims, 256);
+	for (size_t i = 0; i < k; i++) {
+		struct smx_metrics m;
+		smx_metrics_init(&m);
+		smx_measure(ims[i], c, &m, NULL);
+		add_result(t, ims[i], dist, c->n, c->rows, seed, &m);
+	}
+}
+
+int smx_cmd_accuracy(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"op", required_argument, 0, 'p'},	   {"dtype", required_argument, 0, 'd'},
+	    {"impl", required_argument, 0, 'i'},   {"dist", required_argument, 0, 'D'},
+	    {"n", required_argument, 0, 'n'},	   {"rows", required_argument, 0, 'r'},
+	    {"seed", required_argument, 0, 's'},   {"input", required_argument, 0, 'I'},
+	    {"format", required_argument, 0, 'f'}, {"output", required_argument, 0, 'o'},
+	    {"help", no_argument, 0, 'h'},	   {0, 0, 0, 0},
+	};
+	const char *cmd = "accuracy";
+	struct smx_sel sel;
+	smx_sel_init(&sel);
+	struct smx_dist dists[SMX_MAX_LIST];
+	size_t ndists = 0, ns[SMX_MAX_LIST] = {16, 1000}, nn = 2, rows = 32;
+	uint64_t seed = 1;
+	enum smx_format fmt = SMX_FMT_TABLE;
+	const char *output = NULL, *input = NULL;
+	int c;
+	while ((c = smx_getopt(argc, argv, opts, cmd)) != -1) {
+		switch (c) {
+		case 'p':
+			smx_sel_ops(&sel, optarg);
+			break;
+		case 'd':
+			smx_sel_dtypes(&sel, optarg);
+			break;
+		case 'i':
+			smx_sel_impls(&sel, optarg);
+			break;
+		case 'D':
+			ndists = smx_arg_dists(cmd, optarg, dists, SMX_MAX_LIST);
+			break;
+		case 'n':
+			nn =
+			    smx_arg_sizes(cmd, "--n", optarg, ns, SMX_MAX_LIST, 1, (size_t)1 << 28);
+			break;
+		case 'r':
+			rows = smx_arg_size(cmd, "--rows", optarg, 1, (size_t)1 << 24);
+			break;
+		case 's':
+			seed = smx_arg_seed(cmd, optarg);
+			break;
+		case 'I':
+			input = optarg;
+			break;
+		case 'f':
+			fmt = smx_arg_format(cmd, optarg);
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		}
+	}
+	if (optind < argc)
+		smx_die("%s: unexpected argument '%s'", cmd, argv[optind]);
+	smx_sel_check(&sel);
+	if (ndists == 0)
+		for (size_t i = 0; i < smx_dist_ndefaults; i++)
+			smx_dist_parse(smx_dist_defaults[i], &dists[ndists++]);
+	size_t cells;
+	for (size_t i = 0; i < nn; i++)
+		if (smx_mul_overflows(ns[i], rows, &cells) || cells > (size_t)1 << 28)
+			smx_die("%s: --rows x --n = %zu x %zu is more than 2^28 values", cmd, rows,
+				ns[i]);
+
+	/* Read the input file once per dtype, before any work or output. */
+	struct smx_rows in[SMX_DTYPE_COUNT];
+	char label[300] = "";
+	if (input) {
+		for (size_t d = 0; d < sel.ndts; d++) {
+			smx_read_rows(cmd, input, sel.dts[d], &in[d]);
+			if (smx_rows_width(&in[d]) == (size_t)-1)
+				smx_die("%s: %s: rows of different lengths (accuracy needs one n)",
+					cmd, input);
+		}
+		const char *base = strrchr(input, '/');
+		snprintf(label, sizeof label, "file:%s", base ? base + 1 : input);
+	}
+
+	struct smx_table t;
+	smx_table_init(&t, cols, sizeof cols / sizeof *cols);
+	size_t steps = sel.nops * sel.ndts * (input ? 1 : ndists * nn), step = 0;
+	for (size_t o = 0; o < sel.nops; o++)
+		for (size_t d = 0; d < sel.ndts; d++) {
+			struct smx_case cs;
+			if (input) {
+				size_t n = smx_rows_width(&in[d]), total = in[d].count * n;
+				double *x = smx_alloc(total, sizeof *x);
+				for (size_t i = 0; i < total; i++)
+					x[i] = in[d].x[i];
+				smx_case_adopt(&cs, sel.ops[o], sel.dts[d], x, in[d].count, n);
+				run_case(&t, &sel, &cs, label, seed);
+				smx_case_free(&cs);
+				smx_progress(cmd, ++step, steps);
+				continue;
+			}
+			for (size_t di = 0; di < ndists; di++)
+				for (size_t ni = 0; ni < nn; ni++) {
+					smx_case_generate(&cs, sel.ops[o], sel.dts[d], &dists[di],
+							  seed, rows, ns[ni]);
+					run_case(&t, &sel, &cs, dists[di].spec, seed);
+					smx_case_free(&cs);
+					smx_progress(cmd, ++step, steps);
+				}
+		}
+	if (input)
+		for (size_t d = 0; d < sel.ndts; d++)
+			smx_rows_free(&in[d]);
+	char *ctx = smx_env_json(seed);
+	FILE *f = smx_out_open(output);
+	smx_table_write(&t, f, fmt, ctx);
+	smx_out_commit(f);
+	free(ctx);
+	smx_table_free(&t);
+	if (*smx_peer_missing())
+		fputs(smx_peer_missing(), stderr);
+	return 0;
+}

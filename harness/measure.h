@@ -1,0 +1,38 @@
+/* One accuracy measurement: rows of inputs with their reference, run
+ * through an implementation and folded into metrics. */
+#ifndef SMX_MEASURE_H
+#define SMX_MEASURE_H
+
+#include <stdint.h>
+
+#include "metrics.h"
+#include "ref.h"
+#include "rows.h"
+
+struct smx_case {
+	smx_op op;
+	smx_dtype dt;
+	size_t rows, n;
+	double *x;		/* rows x n */
+	struct smx_refval *ref; /* rows x n */
+	int *status;		/* rows */
+};
+
+/* Generate rows of distribution d and their reference. */
+void smx_case_generate(struct smx_case *c, smx_op op, smx_dtype dt, const struct smx_dist *d,
+		       uint64_t seed, size_t rows, size_t n);
+/* Take rows given as doubles (ownership passes to c) and add the
+ * reference. */
+void smx_case_adopt(struct smx_case *c, smx_op op, smx_dtype dt, double *x, size_t rows, size_t n);
+void smx_case_free(struct smx_case *c);
+
+/* Run im on the case (out of place) and fold every row into m; errs, when
+ * not NULL, receives rows x n per-component ulp errors. */
+void smx_measure(const struct smx_impl *im, const struct smx_case *c, struct smx_metrics *m,
+		 double *errs);
+
+/* Convert between the dtype's array and doubles. */
+void smx_to_dtype(smx_dtype dt, const double *x, void *out, size_t count);
+void smx_from_dtype(smx_dtype dt, const void *in, double *x, size_t count);
+
+#endif

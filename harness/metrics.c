@@ -1,0 +1,183 @@
+/* Metrics against the reference; see metrics.h. */
+#include <math.h>
+
+#include "metrics.h"
+
+void smx_metrics_init(struct smx_metrics *m)
+{
+	*m = (struct smx_metrics){.bound_ratio = NAN, .decl_ratio = NAN};
+}
+
+double smx_metrics_mean_ulp(const struct smx_metrics *m)
+{
+	return m->comps ? m->sum_ulp / (double)m->comps : NAN;
+}
+
+double smx_ref_value(const struct smx_refval *ref)
+{
+	return ref->cr + ldexp(ref->r, ref->e);
+}
+
+double smx_ulp_error(const struct smx_refval *ref, double y)
+{
+	if (isnan(y))
+		return INFINITY;
+	if (isinf(ref->cr) || isinf(y))
+		return y == ref->cr ? 0.0 : INFINITY;
+	double d = y - ref->cr;
+	if (d == 0)
+		return fabs(ref->r);
+	if (ilogb(d) - ref->e > 1000)
+		return 0x1p1000;
+	return fabs(ldexp(d, -ref->e) - ref->r);
+}
+
+double smx_bound_measure(const struct smx_bound *b, smx_dtype dt, const struct smx_refval *ref,
+			 double y)
+{
+	double ulps = smx_ulp_error(ref, y);
+	if (b->kind == SMX_BOUND_ULP || !isfinite(ulps))
+		return ulps;
+	/* |y - s| / (u max(1, |s|)), u = 2^-p; |y - s| = ulps * 2^e. */
+	double s = fabs(smx_ref_value(ref));
+	int p = smx_dtype_prec(dt);
+	return ldexp(ulps, ref->e + p) / (s > 1 ? s : 1);
+}
+
+/* (1 + t) log1p(t) - t, the generalised KL term divided by y, without the
+ * cancellation of the direct formula for small t. */
+static double kl_term(double t)
+{
+	if (fabs(t) < 1e-4) {
+		/* sum over k >= 2 of (-1)^k t^k / (k (k - 1)) */
+		double t2 = t * t;
+		return t2 / 2 - t2 * t / 6 + t2 * t2 / 12 - t2 * t2 * t / 20;
+	}
+	return (1 + t) * log1p(t) - t;
+}
+
+/* Compensated sum (Knuth's two-sum). */
+struct dd {
+	double hi, lo;
+};
+
+static void dd_add(struct dd *a, double b)
+{
+	double s = a->hi + b, bb = s - a->hi;
+	a->lo += (a->hi - (s - bb)) + (b - bb);
+	a->hi = s;
+}
+
+void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct smx_bound *bound,
+		     const double *x, const double *y, const struct smx_refval *ref, int status,
+		     size_t n, double *errs)
+{
+	if (status != SMX_REF_OK) {
+		m->undefined_rows++;
+		return;
+	}
+	m->rows++;
+	int p = smx_dtype_prec(dt);
+	double u = ldexp(1.0, -p);
+	int has_nan = 0, has_inf = 0, all_zero = 1, ref_zero = 1, wrong = 0;
+	double xmax = -INFINITY, xmin = INFINITY;
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(x[i])) {
+			xmax = x[i] > xmax ? x[i] : xmax;
+			xmin = x[i] < xmin ? x[i] : xmin;
+		}
+	int in_domain = 1;
+	if (bound && bound->domain > 0)
+		for (size_t i = 0; i < n; i++)
+			in_domain &= fabs(x[i]) <= bound->domain;
+	int finite_row = 1;
+	for (size_t i = 0; i < n; i++)
+		finite_row &= isfinite(x[i]) || x[i] == -INFINITY;
+	for (size_t i = 0; i < n; i++)
+		finite_row &= x[i] != INFINITY;
+	/* Blanchard, Higham & Higham (2021): shifted softmax satisfies
+	 * |y_i - s_i| <= (n + 2 + 2 (x_max - x_min)) u s_i to first order. */
+	double bhh = (double)(n + 2) + 2 * (xmax - xmin);
+	double dmax = xmax - xmin;
+	double num = 0, den = 0, kl = 0;
+	struct dd sum = {0, 0};
+	long double lsum = 0;
+	for (size_t i = 0; i < n; i++) {
+		double e = smx_ulp_error(&ref[i], y[i]);
+		if (errs)
+			errs[i] = e;
+		double s = smx_ref_value(&ref[i]);
+		if (isnan(y[i]))
+			has_nan = 1;
+		else if (isinf(y[i]) && y[i] != ref[i].cr)
+			has_inf = 1;
+		if (y[i] != 0)
+			all_zero = 0;
+		if (s != 0)
+			ref_zero = 0;
+		if (isfinite(e)) {
+			m->comps++;
+			m->sum_ulp += e;
+		}
+		if (e > m->max_ulp || isnan(e))
+			m->max_ulp = e;
+		if (bound && in_domain && finite_row) {
+			double d = isfinite(x[i]) ? xmax - x[i] : 0;
+			double lim = smx_bound_at(bound, n, d, dmax);
+			double r = smx_bound_measure(bound, dt, &ref[i], y[i]) / lim;
+			if (!(r <= 1))
+				wrong = 1;
+			if (isnan(m->decl_ratio) || !(r <= m->decl_ratio))
+				m->decl_ratio = r;
+		}
+		if (isinf(s))
+			continue;
+		double err = fabs(y[i] - s);
+		if (!isfinite(e))
+			err = INFINITY;
+		if (s != 0) {
+			double rel = err / fabs(s);
+			if (!(rel <= m->max_rel))
+				m->max_rel = rel;
+			if (op == SMX_OP_SOFTMAX && finite_row &&
+			    fabs(s) >= ldexp(1.0, dt == SMX_F32 ? -126 : -1022)) {
+				double br = rel / (bhh * u);
+				if (isnan(m->bound_ratio) || !(br <= m->bound_ratio))
+					m->bound_ratio = br;
+			}
+		}
+		num = err > num || isnan(err) ? err : num;
+		den = fabs(s) > den ? fabs(s) : den;
+		if (op == SMX_OP_SOFTMAX) {
+			dd_add(&sum, y[i]);
+			/* A zero where the exact value rounds to zero costs
+			 * nothing; where it does not, KL is infinite. */
+			if (y[i] > 0)
+				kl += s > 0 ? y[i] * kl_term((s - y[i]) / y[i]) : y[i];
+			else if (ref[i].cr != 0)
+				kl = INFINITY;
+		} else {
+			long double q = expl((long double)y[i]), ps = expl((long double)s);
+			lsum += q;
+			kl += (double)(ps * (long double)(s - y[i]) - ps + q);
+		}
+	}
+	if (has_nan)
+		m->nan_rows++;
+	else if (has_inf)
+		m->inf_rows++;
+	else if (op == SMX_OP_SOFTMAX && all_zero && !ref_zero && n > 0)
+		m->zero_rows++;
+	if (wrong)
+		m->wrong_rows++;
+	double nr = den > 0 ? num / den : 0;
+	if (!(nr <= m->norm_rel))
+		m->norm_rel = nr;
+	if (!(kl <= m->kl))
+		m->kl = kl;
+	double eps = ldexp(1.0, 1 - p);
+	double se = op == SMX_OP_SOFTMAX ? fabs((sum.hi - 1) + sum.lo) / eps
+					 : (double)fabsl(lsum - 1) / eps;
+	if (n > 0 && !(se <= m->sum_err))
+		m->sum_err = se;
+}

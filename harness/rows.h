@@ -1,0 +1,65 @@
+/* Input rows: the text row format, and the seeded generators. Values are
+ * held as doubles; for f32 every value is a float, exactly. */
+#ifndef SMX_ROWS_H
+#define SMX_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "smx.h"
+
+struct smx_rows {
+	size_t count; /* rows */
+	size_t *off;  /* row r is x[off[r] .. off[r+1]) */
+	double *x;
+};
+
+void smx_rows_free(struct smx_rows *rs);
+/* The common length when every row has it, else (size_t)-1. */
+size_t smx_rows_width(const struct smx_rows *rs);
+
+/* Text rows: one row a line, whitespace-separated decimal or hexadecimal
+ * floats, inf, -inf, nan; '#' starts a comment; blank lines are skipped.
+ * Every value must be exactly representable in dt. On error returns -1 and
+ * writes "<name>:<line>:<column>: <why>" to err. */
+int smx_rows_parse(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out, char *err,
+		   size_t errlen);
+
+/* Generators. The same (spec, dtype, seed, n, row) gives the same bits on
+ * every machine: splitmix64 random bits, and only +, -, *, /, sqrt
+ * (correctly rounded in IEEE 754) on the way to a value. */
+enum smx_dist_kind {
+	SMX_DIST_UNIFORM,
+	SMX_DIST_NORMAL,
+	SMX_DIST_LM,
+	SMX_DIST_ATTN,
+	SMX_DIST_WIDE,
+	SMX_DIST_SORTED,
+	SMX_DIST_SCALED, /* normal:1 times a scale (overflow sweeps) */
+};
+
+struct smx_dist {
+	enum smx_dist_kind kind;
+	double a, b;   /* uniform bounds; normal sigma in a; scale in a */
+	char spec[64]; /* canonical spelling, as given */
+};
+
+/* Parse "uniform:A,B", "normal:SIGMA", "lm", "attn", "wide", "sorted",
+ * "scaled:S". Returns -1 on a bad spec. */
+int smx_dist_parse(const char *s, struct smx_dist *d);
+/* The generator families `smx accuracy` sweeps by default. */
+extern const char *const smx_dist_defaults[];
+extern const size_t smx_dist_ndefaults;
+
+/* rows x n values of distribution d for dtype dt into x. Row r depends only
+ * on (d, dt, seed, n, r). */
+void smx_dist_fill(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t rows, size_t n,
+		   double *x);
+
+/* The random bits behind the generators, for tests that need their own. */
+uint64_t smx_splitmix64(uint64_t *state);
+double smx_uniform01(uint64_t *state); /* [0, 1), 53 bits */
+double smx_normal(uint64_t *state);    /* standard normal */
+
+#endif

@@ -1,0 +1,201 @@
+/* The registry: built-ins from impls.inc, then the peers compiled in, then
+ * plug-ins. Everything that lists implementations reads it from here. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "smx.h"
+#include "smx_impls.h"
+#include "peers.h"
+
+#define SMX_IMPL(op_, dt_, algo_, isa_, cpu_, neg_, pos_, ovf_, kind_, c0_, cn_, cd_, cm_, dom_,   \
+		 note_)                                                                            \
+	{.name = #algo_ "/" #isa_,                                                                 \
+	 .algo = #algo_,                                                                           \
+	 .isa = #isa_,                                                                             \
+	 .op = SMX_OP_##op_##_,                                                                    \
+	 .dtype = SMX_##dt_##_,                                                                    \
+	 .fn.dt_ = smx_##op_##_##dt_##_##algo_##__##isa_,                                          \
+	 .cpu = (cpu_),                                                                            \
+	 .policy = {.all_neginf = SMX_EDGE_##neg_,                                                 \
+		    .pos_inf = SMX_EDGE_##pos_,                                                    \
+		    .overflows = (ovf_)},                                                          \
+	 .bound = {.kind = SMX_BOUND_##kind_,                                                      \
+		   .c0 = (c0_),                                                                    \
+		   .cn = (cn_),                                                                    \
+		   .cd = (cd_),                                                                    \
+		   .cm = (cm_),                                                                    \
+		   .domain = (dom_)},                                                              \
+	 .origin = SMX_ORIGIN_BUILTIN,                                                             \
+	 .note = (note_)},
+#define SMX_OP_softmax_ SMX_OP_SOFTMAX
+#define SMX_OP_logsoftmax_ SMX_OP_LOGSOFTMAX
+#define SMX_f32_ SMX_F32
+#define SMX_f64_ SMX_F64
+static const struct smx_impl builtins[] = {
+#include "impls.inc"
+};
+#undef SMX_IMPL
+
+static struct smx_impl *table;
+static size_t table_len;
+
+static void registry_init(void)
+{
+	if (table)
+		return;
+	size_t nb = sizeof builtins / sizeof builtins[0];
+	size_t np = smx_peer_count();
+	table = malloc((nb + np) * sizeof *table);
+	if (!table)
+		abort(); /* at start-up, before any output exists */
+	memcpy(table, builtins, sizeof builtins);
+	for (size_t i = 0; i < np; i++)
+		table[nb + i] = *smx_peer_get(i);
+	table_len = nb + np;
+}
+
+int smx_registry_add(const struct smx_impl *im)
+{
+	registry_init();
+	struct smx_impl *t = realloc(table, (table_len + 1) * sizeof *t);
+	if (!t)
+		return -1;
+	table = t;
+	table[table_len++] = *im;
+	return 0;
+}
+
+size_t smx_registry_count(void)
+{
+	registry_init();
+	return table_len;
+}
+
+const struct smx_impl *smx_registry_get(size_t i)
+{
+	registry_init();
+	return i < table_len ? &table[i] : NULL;
+}
+
+const struct smx_impl *smx_registry_find(smx_op op, smx_dtype dt, const char *name)
+{
+	registry_init();
+	for (size_t i = 0; i < table_len; i++)
+		if (table[i].op == op && table[i].dtype == dt && !strcmp(table[i].name, name))
+			return &table[i];
+	return NULL;
+}
+
+const struct smx_impl *smx_registry_best(smx_op op, smx_dtype dt)
+{
+	/* Preference: accurate, then shifted; wider ISA first within each. */
+	static const char *const algos[] = {"accurate", "shifted"};
+	static const char *const isas[] = {"avx512", "avx2", "scalar"};
+	for (size_t a = 0; a < sizeof algos / sizeof *algos; a++)
+		for (size_t s = 0; s < sizeof isas / sizeof *isas; s++) {
+			char name[64];
+			strcpy(name, algos[a]);
+			strcat(name, "/");
+			strcat(name, isas[s]);
+			const struct smx_impl *im = smx_registry_find(op, dt, name);
+			if (im && smx_impl_runnable(im))
+				return im;
+		}
+	return NULL;
+}
+
+unsigned smx_cpu_features(void)
+{
+	unsigned f = 0;
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		f |= SMX_CPU_AVX2;
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+	    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
+		f |= SMX_CPU_AVX512;
+#endif
+	return f;
+}
+
+int smx_impl_runnable(const struct smx_impl *im)
+{
+	return (im->cpu & ~smx_cpu_features()) == 0;
+}
+
+double smx_bound_at(const struct smx_bound *b, size_t n, double d, double dmax)
+{
+	return b->c0 + b->cn * (double)n + b->cd * d + b->cm * dmax;
+}
+
+void smx_impl_run(const struct smx_impl *im, const void *x, void *y, size_t rows, size_t n)
+{
+	if (im->dtype == SMX_F32)
+		im->fn.f32(x, y, rows, n);
+	else
+		im->fn.f64(x, y, rows, n);
+}
+
+static const char *const op_names[SMX_OP_COUNT] = {"softmax", "logsoftmax"};
+static const char *const dtype_names[SMX_DTYPE_COUNT] = {"f32", "f64"};
+
+const char *smx_op_name(smx_op op)
+{
+	return op < SMX_OP_COUNT ? op_names[op] : "?";
+}
+
+const char *smx_dtype_name(smx_dtype dt)
+{
+	return dt < SMX_DTYPE_COUNT ? dtype_names[dt] : "?";
+}
+
+const char *smx_edge_name(smx_edge e)
+{
+	switch (e) {
+	case SMX_EDGE_NAN:
+		return "nan";
+	case SMX_EDGE_ZERO:
+		return "zero";
+	case SMX_EDGE_LIMIT:
+		return "limit";
+	}
+	return "?";
+}
+
+const char *smx_origin_name(smx_origin o)
+{
+	switch (o) {
+	case SMX_ORIGIN_BUILTIN:
+		return "builtin";
+	case SMX_ORIGIN_PEER:
+		return "peer";
+	case SMX_ORIGIN_PLUGIN:
+		return "plugin";
+	}
+	return "?";
+}
+
+int smx_op_parse(const char *s, smx_op *op)
+{
+	for (int i = 0; i < SMX_OP_COUNT; i++)
+		if (!strcmp(s, op_names[i])) {
+			*op = (smx_op)i;
+			return 0;
+		}
+	return -1;
+}
+
+int smx_dtype_parse(const char *s, smx_dtype *dt)
+{
+	for (int i = 0; i < SMX_DTYPE_COUNT; i++)
+		if (!strcmp(s, dtype_names[i])) {
+			*dt = (smx_dtype)i;
+			return 0;
+		}
+	return -1;
+}
+
+size_t smx_dtype_size(smx_dtype dt)
+{
+	return dt == SMX_F32 ? sizeof(float) : sizeof(double);
+}

@@ -1,0 +1,97 @@
+/* smx: softmax examined. Public types and the implementation registry.
+ *
+ * Every implementation under test, built in or loaded at run time, is one
+ * struct smx_impl in one table; the harness, the tests and the reports
+ * iterate that table and keep no list of their own. */
+#ifndef SMX_H
+#define SMX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { SMX_OP_SOFTMAX, SMX_OP_LOGSOFTMAX, SMX_OP_COUNT } smx_op;
+typedef enum { SMX_F32, SMX_F64, SMX_DTYPE_COUNT } smx_dtype;
+
+/* Row-wise kernels: rows of n contiguous elements; y == x is allowed. */
+typedef void (*smx_fn_f32)(const float *x, float *y, size_t rows, size_t n);
+typedef void (*smx_fn_f64)(const double *x, double *y, size_t rows, size_t n);
+
+/* CPU features an entry needs (bit mask). */
+enum {
+	SMX_CPU_AVX2 = 1u << 0,	  /* with FMA */
+	SMX_CPU_AVX512 = 1u << 1, /* F + DQ + VL + BW */
+};
+
+/* What an entry does with rows the reals do not answer well. */
+typedef enum {
+	SMX_EDGE_NAN,	/* IEEE arithmetic: the whole row becomes NaN */
+	SMX_EDGE_ZERO,	/* "safe softmax": an all -inf row gives zeros */
+	SMX_EDGE_LIMIT, /* +inf entries share the mass (the reference's limit) */
+} smx_edge;
+
+struct smx_policy {
+	smx_edge all_neginf; /* every entry -inf */
+	smx_edge pos_inf;    /* one or more +inf entries */
+	int overflows;	     /* finite rows can overflow (no max shift) */
+};
+
+/* Claimed error bound of component i of a row:
+ *   c0 + cn * n + cd * |x_i - max| + cm * max_j |x_j - max|
+ * in ulps of the exact value (kind ULP; ulp floored at the least
+ * subnormal), or in units of u * max(1, |y_i|) (kind ABS, for log-softmax
+ * formulas that cancel). It holds for rows whose entries all lie in
+ * [-domain, domain] (domain 0: every finite row). */
+typedef enum { SMX_BOUND_ULP, SMX_BOUND_ABS } smx_bound_kind;
+struct smx_bound {
+	smx_bound_kind kind;
+	double c0, cn, cd, cm;
+	double domain;
+};
+
+typedef enum { SMX_ORIGIN_BUILTIN, SMX_ORIGIN_PEER, SMX_ORIGIN_PLUGIN } smx_origin;
+
+struct smx_impl {
+	const char *name; /* "<algo>/<isa>", unique within (op, dtype) */
+	const char *algo;
+	const char *isa;
+	smx_op op;
+	smx_dtype dtype;
+	union {
+		smx_fn_f32 f32;
+		smx_fn_f64 f64;
+	} fn;
+	unsigned cpu; /* SMX_CPU_* bits needed */
+	struct smx_policy policy;
+	struct smx_bound bound;
+	smx_origin origin;
+	const char *note; /* one line for `smx list` */
+};
+
+/* The registry: built-ins first, then peers found at build time, then
+ * plug-ins added at run time. Stable order. */
+size_t smx_registry_count(void);
+const struct smx_impl *smx_registry_get(size_t i);
+const struct smx_impl *smx_registry_find(smx_op op, smx_dtype dt, const char *name);
+/* The preferred entry for (op, dtype) on this CPU: the registry's most
+ * capable built-in whose features the CPU has and whose algorithm is
+ * "accurate" when there is one, else "shifted". */
+const struct smx_impl *smx_registry_best(smx_op op, smx_dtype dt);
+
+unsigned smx_cpu_features(void);
+int smx_impl_runnable(const struct smx_impl *im);
+
+/* Bound of component i, given |x_i - max| = d and max_j |x_j - max| = dmax. */
+double smx_bound_at(const struct smx_bound *b, size_t n, double d, double dmax);
+
+const char *smx_op_name(smx_op op);
+const char *smx_dtype_name(smx_dtype dt);
+const char *smx_edge_name(smx_edge e);
+const char *smx_origin_name(smx_origin o);
+int smx_op_parse(const char *s, smx_op *op);
+int smx_dtype_parse(const char *s, smx_dtype *dt);
+size_t smx_dtype_size(smx_dtype dt);
+
+/* Run entry im on rows x rows of n (element type per im->dtype). */
+void smx_impl_run(const struct smx_impl *im, const void *x, void *y, size_t rows, size_t n);
+
+#endif

@@ -1,0 +1,260 @@
+/* Correctly rounded softmax, log-softmax and log-sum-exp with MPFR.
+ * See ref.h for the method; the row is written as
+ *   d_j = x_j - max (an interval, usually exact at p bits),
+ *   T   = sum over j != k of exp(d_j), k one index of the maximum,
+ *   softmax_i = exp(d_i) / (1 + T),  log-softmax_i = d_i - log1p(T),
+ *   lse = max + log1p(T),
+ * so no term overflows, and log1p keeps log-softmax free of cancellation
+ * when T is tiny (Blanchard, Higham & Higham 2021). */
+#include <math.h>
+#include <stdlib.h>
+
+#include <mpfr.h>
+
+#include "ref.h"
+
+int smx_dtype_prec(smx_dtype dt)
+{
+	return dt == SMX_F32 ? 24 : 53;
+}
+
+int smx_dtype_emin_sub(smx_dtype dt)
+{
+	return dt == SMX_F32 ? -149 : -1074;
+}
+
+/* Round to the target format, nearest-even, subnormals included. */
+static double round_to(smx_dtype dt, const mpfr_t v)
+{
+	return dt == SMX_F32 ? (double)mpfr_get_flt(v, MPFR_RNDN) : mpfr_get_d(v, MPFR_RNDN);
+}
+
+/* log2 of ulp of v in the target format (v != 0), floored at the least
+ * subnormal. MPFR's exponent E has 2^(E-1) <= |v| < 2^E. */
+static int ulp_exp(smx_dtype dt, const mpfr_t v)
+{
+	int emin = smx_dtype_emin_sub(dt);
+	if (mpfr_zero_p(v))
+		return emin;
+	long e = mpfr_get_exp(v) - smx_dtype_prec(dt);
+	return e < emin ? emin : (int)e;
+}
+
+/* Working storage for one row at precision p. */
+struct work {
+	mpfr_t xv, dlo, dhi, elo, ehi, tlo, thi, slo, shi, a, b, mid;
+};
+
+static void work_init(struct work *w, mpfr_prec_t p)
+{
+	mpfr_inits2(p, w->xv, w->dlo, w->dhi, w->elo, w->ehi, w->tlo, w->thi, w->slo, w->shi, w->a,
+		    w->b, w->mid, (mpfr_ptr)0);
+}
+
+static void work_clear(struct work *w)
+{
+	mpfr_clears(w->xv, w->dlo, w->dhi, w->elo, w->ehi, w->tlo, w->thi, w->slo, w->shi, w->a,
+		    w->b, w->mid, (mpfr_ptr)0);
+}
+
+/* [dlo, dhi] holds x - m; exact (dlo == dhi) whenever p bits suffice. */
+static void shift(struct work *w, double x, double m)
+{
+	mpfr_set_d(w->xv, x, MPFR_RNDN); /* exact: p >= 53 */
+	if (mpfr_sub_d(w->dlo, w->xv, m, MPFR_RNDD) == 0)
+		mpfr_set(w->dhi, w->dlo, MPFR_RNDN);
+	else
+		mpfr_sub_d(w->dhi, w->xv, m, MPFR_RNDU);
+}
+
+static void exp_interval(struct work *w)
+{
+	mpfr_exp(w->elo, w->dlo, MPFR_RNDD);
+	mpfr_exp(w->ehi, w->dhi, MPFR_RNDU);
+}
+
+/* Accept [lo, hi] if both ends round alike; fill *out. */
+static int settle(smx_dtype dt, struct work *w, mpfr_t lo, mpfr_t hi, struct smx_refval *out)
+{
+	double c = round_to(dt, lo);
+	if (round_to(dt, hi) != c)
+		return 0;
+	/* The ends straddle a power of two only when the exact value is that
+	 * close to it, possibly closer than any p resolves (1/(2 + e^-1e38)):
+	 * then ulp is taken in the binade of smaller magnitude. */
+	int elo = ulp_exp(dt, lo), ehi = ulp_exp(dt, hi);
+	int e = elo < ehi ? elo : ehi;
+	if (mpfr_zero_p(lo) && mpfr_zero_p(hi))
+		c = 0.0; /* an exact zero is +0, whatever the rounding direction */
+	mpfr_add(w->mid, lo, hi, MPFR_RNDN);
+	mpfr_div_2ui(w->mid, w->mid, 1, MPFR_RNDN);
+	mpfr_sub_d(w->mid, w->mid, c, MPFR_RNDN);
+	mpfr_mul_2si(w->mid, w->mid, -e, MPFR_RNDN);
+	out->cr = c;
+	out->r = mpfr_get_d(w->mid, MPFR_RNDN);
+	out->e = e;
+	return 1;
+}
+
+/* The row as seen by the formulas: entries that take part have d = x - m;
+ * -inf entries are out. With +inf entries present, the limit is the row
+ * where those are 0 and all else is out (m = 0). */
+struct row {
+	const double *x;
+	size_t n, k;
+	double m;
+	int posinf;
+};
+
+static int in_row(const struct row *rw, size_t i)
+{
+	return rw->posinf ? rw->x[i] == INFINITY : rw->x[i] != -INFINITY;
+}
+
+static double x_at(const struct row *rw, size_t i)
+{
+	return rw->posinf ? 0.0 : rw->x[i];
+}
+
+/* Classify the row; return SMX_REF_UNDEFINED for NaN, or 1 when no entry
+ * takes part (all -inf or empty), else 0 with m and k set. */
+static int row_setup(struct row *rw, const double *x, size_t n)
+{
+	rw->x = x;
+	rw->n = n;
+	rw->posinf = 0;
+	rw->k = n;
+	rw->m = -INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(x[i]))
+			return -1;
+		if (x[i] == INFINITY)
+			rw->posinf = 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (in_row(rw, i) && (rw->k == n || x_at(rw, i) > rw->m)) {
+			rw->k = i;
+			rw->m = x_at(rw, i);
+		}
+	return rw->k == n ? 1 : 0;
+}
+
+/* [tlo, thi] holds T = sum over the row but k of exp(d_j). */
+static void sum_rest(struct work *w, const struct row *rw)
+{
+	mpfr_set_zero(w->tlo, 1);
+	mpfr_set_zero(w->thi, 1);
+	for (size_t j = 0; j < rw->n; j++) {
+		if (j == rw->k || !in_row(rw, j))
+			continue;
+		shift(w, x_at(rw, j), rw->m);
+		exp_interval(w);
+		mpfr_add(w->tlo, w->tlo, w->elo, MPFR_RNDD);
+		mpfr_add(w->thi, w->thi, w->ehi, MPFR_RNDU);
+	}
+}
+
+static int eval_row(smx_op op, smx_dtype dt, const struct row *rw, mpfr_prec_t p,
+		    struct smx_refval *out)
+{
+	struct work w;
+	work_init(&w, p);
+	sum_rest(&w, rw);
+	if (op == SMX_OP_SOFTMAX) {
+		mpfr_add_ui(w.slo, w.tlo, 1, MPFR_RNDD);
+		mpfr_add_ui(w.shi, w.thi, 1, MPFR_RNDU);
+	} else {
+		mpfr_log1p(w.slo, w.tlo, MPFR_RNDD);
+		mpfr_log1p(w.shi, w.thi, MPFR_RNDU);
+	}
+	int ok = 1;
+	for (size_t i = 0; i < rw->n && ok; i++) {
+		if (!in_row(rw, i)) {
+			out[i] = op == SMX_OP_SOFTMAX
+				     ? (struct smx_refval){0.0, 0.0, smx_dtype_emin_sub(dt)}
+				     : (struct smx_refval){-INFINITY, 0.0, 0};
+			continue;
+		}
+		shift(&w, x_at(rw, i), rw->m);
+		if (op == SMX_OP_SOFTMAX) {
+			exp_interval(&w);
+			mpfr_div(w.a, w.elo, w.shi, MPFR_RNDD);
+			mpfr_div(w.b, w.ehi, w.slo, MPFR_RNDU);
+		} else {
+			mpfr_sub(w.a, w.dlo, w.shi, MPFR_RNDD);
+			mpfr_sub(w.b, w.dhi, w.slo, MPFR_RNDU);
+		}
+		ok = settle(dt, &w, w.a, w.b, &out[i]);
+	}
+	work_clear(&w);
+	return ok;
+}
+
+static mpfr_prec_t start_prec(smx_dtype dt, size_t n)
+{
+	mpfr_prec_t p = smx_dtype_prec(dt) + 32;
+	for (size_t m = n; m; m >>= 1)
+		p++;
+	return p < 64 ? 64 : p;
+}
+
+/* Far beyond any row's need (the loop ends at the first p that separates
+ * the exact value from the nearest rounding boundary). */
+#define SMX_REF_MAX_PREC (1L << 20)
+
+int smx_ref_row(smx_op op, smx_dtype dt, const double *x, size_t n, struct smx_refval *out)
+{
+	struct row rw;
+	if (row_setup(&rw, x, n) != 0)
+		return n == 0 ? SMX_REF_OK : SMX_REF_UNDEFINED;
+	for (mpfr_prec_t p = start_prec(dt, n); p <= SMX_REF_MAX_PREC; p *= 2)
+		if (eval_row(op, dt, &rw, p, out))
+			return SMX_REF_OK;
+	abort(); /* unreachable: see the termination argument in ref.h */
+}
+
+int smx_ref_lse(smx_dtype dt, const double *x, size_t n, struct smx_refval *out)
+{
+	struct row rw;
+	int st = row_setup(&rw, x, n);
+	if (st < 0)
+		return SMX_REF_UNDEFINED;
+	if (st > 0 || rw.posinf) {
+		*out = (struct smx_refval){rw.posinf ? INFINITY : -INFINITY, 0.0, 0};
+		return SMX_REF_OK;
+	}
+	for (mpfr_prec_t p = start_prec(dt, n); p <= SMX_REF_MAX_PREC; p *= 2) {
+		struct work w;
+		work_init(&w, p);
+		sum_rest(&w, &rw);
+		mpfr_log1p(w.slo, w.tlo, MPFR_RNDD);
+		mpfr_log1p(w.shi, w.thi, MPFR_RNDU);
+		mpfr_add_d(w.a, w.slo, rw.m, MPFR_RNDD);
+		mpfr_add_d(w.b, w.shi, rw.m, MPFR_RNDU);
+		int ok = settle(dt, &w, w.a, w.b, out);
+		work_clear(&w);
+		if (ok)
+			return SMX_REF_OK;
+	}
+	abort(); /* unreachable: see ref.h */
+}
+
+void smx_ref_rows(enum smx_ref_what what, smx_dtype dt, const double *x, size_t rows, size_t n,
+		  const size_t *off, struct smx_refval *out, int *status)
+{
+	long nr = (long)rows;
+#pragma omp parallel
+	{
+#pragma omp for schedule(dynamic, 1)
+		for (long r = 0; r < nr; r++) {
+			size_t a = off ? off[r] : (size_t)r * n, len = off ? off[r + 1] - a : n;
+			if (what == SMX_REF_LSE)
+				status[r] = smx_ref_lse(dt, x + a, len, &out[r]);
+			else
+				status[r] = smx_ref_row(what == SMX_REF_SOFTMAX ? SMX_OP_SOFTMAX
+										: SMX_OP_LOGSOFTMAX,
+							dt, x + a, len, out + a);
+		}
+		mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE);
+	}
+}

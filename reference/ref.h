@@ -1,0 +1,54 @@
+/* Correctly rounded references (MPFR): softmax, log-softmax, log-sum-exp.
+ *
+ * Each output component is the exact real value rounded to nearest-even in
+ * the target format, subnormals included. A Ziv loop evaluates the row in
+ * interval arithmetic at p bits (every MPFR operation rounded outwards, so
+ * [lo, hi] provably holds the exact value) and accepts a component when lo
+ * and hi round to the same target number and share one ulp; otherwise p
+ * grows and the row is evaluated again. Rounding is monotone, so equal
+ * roundings of the ends are the rounding of the exact value. The loop ends
+ * because the exact values are irrational except when they are 0, 1, 1/2^k
+ * or -inf, which the interval then holds exactly. */
+#ifndef SMX_REF_H
+#define SMX_REF_H
+
+#include <stddef.h>
+
+#include "smx.h"
+
+/* One exact output component: v = cr + r * 2^e, where cr is v correctly
+ * rounded to the target format (held in a double), 2^e is ulp(v) in that
+ * format (floored at the least subnormal) and |r| <= 1/2. For -inf outputs
+ * cr = -inf and r = e = 0. */
+struct smx_refval {
+	double cr;
+	double r;
+	int e;
+};
+
+enum { SMX_REF_OK = 0, SMX_REF_UNDEFINED = 1 };
+
+/* Reference softmax or log-softmax of one row of n values (f32 inputs are
+ * passed exactly as doubles). Rows with a NaN, and rows whose entries are
+ * all -inf, are SMX_REF_UNDEFINED and out is left alone. +inf entries share
+ * the mass equally (the limit); -inf entries are exact zeros. */
+int smx_ref_row(smx_op op, smx_dtype dt, const double *x, size_t n, struct smx_refval *out);
+
+/* log(sum(exp(x))) correctly rounded; +inf with any +inf entry, -inf for an
+ * empty or all -inf row; a NaN makes it SMX_REF_UNDEFINED. */
+int smx_ref_lse(smx_dtype dt, const double *x, size_t n, struct smx_refval *out);
+
+/* Many rows in parallel (OpenMP); the output does not depend on the number
+ * of threads. Row r is x[off[r] .. off[r+1]), or x[r n .. (r+1) n) when off
+ * is NULL. For softmax and log-softmax out has one value per input value
+ * (same indexing as x); for lse one per row. status[r] gets each row's
+ * result. */
+enum smx_ref_what { SMX_REF_SOFTMAX, SMX_REF_LOGSOFTMAX, SMX_REF_LSE };
+void smx_ref_rows(enum smx_ref_what what, smx_dtype dt, const double *x, size_t rows, size_t n,
+		  const size_t *off, struct smx_refval *out, int *status);
+
+/* ulp(v) exponent and precision of a dtype. */
+int smx_dtype_prec(smx_dtype dt);
+int smx_dtype_emin_sub(smx_dtype dt); /* log2 of the least subnormal */
+
+#endif

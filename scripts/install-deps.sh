@@ -1,0 +1,53 @@
+#!/bin/sh
+# Install what smx needs on Debian or Ubuntu (apt-get; sudo when not root).
+#   scripts/install-deps.sh            core: MPFR, GMP, Criterion, gnuplot
+#   scripts/install-deps.sh --peers    also XNNPACK and oneDNN (comparison rows)
+#   scripts/install-deps.sh --check    exit 0 when the core is present, 1 if not
+# Elsewhere it names the packages to install and exits 1.
+set -eu
+
+CORE="build-essential pkg-config libmpfr-dev libgmp-dev libcriterion-dev gnuplot-nox"
+PEERS="libxnnpack-dev libpthreadpool-dev libdnnl-dev"
+
+have_core() {
+	pkg-config --exists mpfr criterion 2>/dev/null && command -v gnuplot >/dev/null 2>&1
+}
+
+pkgs=$CORE
+case "${1:-}" in
+--check)
+	have_core && exit 0
+	exit 1
+	;;
+--peers) pkgs="$CORE $PEERS" ;;
+"") ;;
+*)
+	echo "install-deps.sh: unknown option '$1' (--peers, --check)" >&2
+	exit 2
+	;;
+esac
+
+if [ "${1:-}" != --peers ] && have_core; then
+	exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "smx: install MPFR, GMP, Criterion and gnuplot with your package manager" \
+		"(Fedora: dnf install mpfr-devel gmp-devel criterion-devel gnuplot;" \
+		"macOS: brew install mpfr gmp criterion gnuplot), then run make again" >&2
+	exit 1
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+	SUDO=sudo
+else
+	echo "smx: missing packages: run 'sudo apt-get update && sudo apt-get install -y $pkgs'" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $pkgs >/dev/null

@@ -1,0 +1,143 @@
+/* Bad input to the CLI: one line on stderr, exit status 2, no output. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+struct run {
+	int status;
+	char out[4096], err[4096];
+};
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t k = f ? fread(buf, 1, len - 1, f) : 0;
+	buf[k] = 0;
+	if (f)
+		fclose(f);
+}
+
+/* Run "smx ARGS" through the shell with stdin from /dev/null. */
+static struct run smx(const char *args)
+{
+	struct run r;
+	char dir[] = "/tmp/smx-cli-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	char cmd[2048], o[64], e[64];
+	snprintf(o, sizeof o, "%s/out", dir);
+	snprintf(e, sizeof e, "%s/err", dir);
+	snprintf(cmd, sizeof cmd, "cd %s && %s %s </dev/null >out 2>err", dir, SMX_BIN, args);
+	int st = system(cmd);
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	slurp(o, r.out, sizeof r.out);
+	slurp(e, r.err, sizeof r.err);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+	return r;
+}
+
+static void bad(const char *args, const char *needle)
+{
+	struct run r = smx(args);
+	cr_expect_eq(r.status, 2, "'smx %s' exit %d, stderr: %s", args, r.status, r.err);
+	cr_expect(!strncmp(r.err, "smx: ", 5), "'smx %s' stderr: %s", args, r.err);
+	char *nl = strchr(r.err, '\n');
+	cr_expect(nl && nl[1] == 0, "'smx %s' wants one line on stderr, got: %s", args, r.err);
+	cr_expect(strstr(r.err, needle), "'smx %s' stderr lacks '%s': %s", args, needle, r.err);
+	cr_expect_eq(r.out[0], 0, "'smx %s' wrote output: %s", args, r.out);
+}
+
+static void file(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof path, "/tmp/smx-cli-%d-%s", (int)getpid(), name);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *fpath(const char *name)
+{
+	static char path[256];
+	snprintf(path, sizeof path, "/tmp/smx-cli-%d-%s", (int)getpid(), name);
+	return path;
+}
+
+Test(cli, unknown_command_and_flags)
+{
+	bad("frobnicate", "unknown command");
+	bad("ref --bogus", "unknown option '--bogus'");
+	bad("accuracy --bogus", "unknown option");
+	bad("accuracy --n", "needs a value");
+	bad("accuracy --n 0", "--n");
+	bad("accuracy --n -5", "--n");
+	bad("accuracy --n 12abc", "--n");
+	bad("accuracy --rows 99999999999999999999", "--rows");
+	bad("accuracy --dtype f16", "f16");
+	bad("accuracy --op softplus", "softplus");
+	bad("accuracy --impl nosuch/thing", "nosuch/thing");
+	bad("accuracy --dist gamma:2", "gamma");
+	bad("accuracy --dist uniform:3,1", "uniform");
+	bad("accuracy --format xml", "xml");
+	bad("accuracy --seed x", "--seed");
+	bad("accuracy --rows 100000 --n 100000", "2^28");
+}
+
+Test(cli, bad_row_files)
+{
+	char args[512];
+	file("num", "1 2 3\n4 five 6\n");
+	snprintf(args, sizeof args, "ref %s", fpath("num"));
+	bad(args, ":2:3:");
+	file("repr", "# fine\n0x1p0 0.1\n");
+	snprintf(args, sizeof args, "ref --dtype f64 %s", fpath("repr"));
+	bad(args, "not exactly representable as f64");
+	file("repr32", "1 0x1.0000001p0\n");
+	snprintf(args, sizeof args, "ref --dtype f32 %s", fpath("repr32"));
+	bad(args, "not exactly representable as f32");
+	file("empty", "# nothing here\n\n");
+	snprintf(args, sizeof args, "ref %s", fpath("empty"));
+	bad(args, "no rows");
+	bad("ref /nonexistent/rows.txt", "No such file");
+	bad("ref /tmp", "is a directory");
+	bad("ref a b", "more than one");
+	file("ragged", "1 2 3\n1 2\n");
+	snprintf(args, sizeof args, "accuracy --input %s", fpath("ragged"));
+	bad(args, "different lengths");
+	bad("accuracy --input /nonexistent", "No such file");
+	bad("list --output /nonexistent/dir/out.csv", "cannot write");
+}
+
+Test(cli, ref_prints_hex_floats)
+{
+	file("ok", "0 0 0 0\n1 -inf\nnan 1\n");
+	char args[512];
+	snprintf(args, sizeof args, "ref --dtype f32 %s", fpath("ok"));
+	struct run r = smx(args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "0x1p-2 0x1p-2 0x1p-2 0x1p-2\n0x1p+0 0x0p+0\nundefined\n");
+	snprintf(args, sizeof args, "ref --op lse --dtype f64 %s", fpath("ok"));
+	r = smx(args);
+	cr_expect_str_eq(r.out, "0x1.62e42fefa39efp+0\n0x1p+0\nundefined\n");
+}
+
+Test(cli, output_file_is_all_or_nothing)
+{
+	char args[512], path[300];
+	snprintf(path, sizeof path, "%s.csv", fpath("list"));
+	snprintf(args, sizeof args, "list --format csv --output %s", path);
+	struct run r = smx(args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	FILE *f = fopen(path, "r");
+	cr_assert(f);
+	char head[64] = "";
+	cr_expect(fgets(head, sizeof head, f) && !strncmp(head, "op,dtype,impl", 13));
+	fclose(f);
+	unlink(path);
+}

@@ -1,0 +1,163 @@
+/* Every registry entry against the reference: each test iterates the
+ * registry and names the failing implementation. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "measure.h"
+#include "smx.h"
+
+static const size_t sizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000};
+#define NSIZES (sizeof sizes / sizeof *sizes)
+
+/* Row families inside every entry's declared domain (|x| <= 40). */
+static const char *const dists[] = {"uniform:-10,10", "normal:3", "lm", "attn", "sorted"};
+#define NDISTS (sizeof dists / sizeof *dists)
+
+static void *dup_as(smx_dtype dt, const double *x, size_t count)
+{
+	void *p = malloc((count ? count : 1) * smx_dtype_size(dt));
+	cr_assert(p);
+	smx_to_dtype(dt, x, p, count);
+	return p;
+}
+
+/* Run a check over every entry, size and family. */
+static void each_case(void (*check)(const struct smx_impl *, const struct smx_case *))
+{
+	for (size_t i = 0; i < smx_registry_count(); i++) {
+		const struct smx_impl *im = smx_registry_get(i);
+		if (!smx_impl_runnable(im))
+			continue;
+		for (size_t d = 0; d < NDISTS; d++)
+			for (size_t k = 0; k < NSIZES; k++) {
+				struct smx_dist dist;
+				cr_assert_eq(smx_dist_parse(dists[d], &dist), 0);
+				struct smx_case c;
+				smx_case_generate(&c, im->op, im->dtype, &dist, 11 + k, 3,
+						  sizes[k]);
+				check(im, &c);
+				smx_case_free(&c);
+			}
+	}
+}
+
+/* Names the case in a message: WHO_F in the format, WHO_A last among the
+ * arguments. */
+#define WHO_F "%s %s %s n=%zu"
+#define WHO_A(im, c) smx_op_name((im)->op), smx_dtype_name((im)->dtype), (im)->name, (c)->n
+
+static void within_bound(const struct smx_impl *im, const struct smx_case *c)
+{
+	if (!isfinite(im->bound.c0))
+		return; /* peers claim no bound */
+	struct smx_metrics m;
+	smx_metrics_init(&m);
+	smx_measure(im, c, &m, NULL);
+	cr_expect_eq(m.nan_rows + m.inf_rows + m.zero_rows, 0, WHO_F, WHO_A(im, c));
+	cr_expect_eq(m.wrong_rows, 0, WHO_F, WHO_A(im, c));
+	cr_expect(m.decl_ratio <= 1, "decl_ratio %g: " WHO_F, m.decl_ratio, WHO_A(im, c));
+	/* sum(y) - 1 is bounded by the largest component bound (in eps). */
+	double worst = 0;
+	for (size_t r = 0; r < c->rows; r++) {
+		const double *x = c->x + r * c->n;
+		double mx = -INFINITY, mn = INFINITY;
+		for (size_t j = 0; j < c->n; j++) {
+			mx = fmax(mx, x[j]);
+			mn = fmin(mn, x[j]);
+		}
+		worst = fmax(worst, smx_bound_at(&im->bound, c->n, mx - mn, mx - mn));
+	}
+	if (im->bound.kind == SMX_BOUND_ULP)
+		cr_expect(m.sum_err <= worst, "sum error %g > %g: " WHO_F, m.sum_err, worst,
+			  WHO_A(im, c));
+}
+
+Test(impls, error_within_declared_bound, .timeout = 120)
+{
+	each_case(within_bound);
+}
+
+static void range_and_inplace(const struct smx_impl *im, const struct smx_case *c)
+{
+	if (im->origin != SMX_ORIGIN_BUILTIN)
+		return; /* a peer's behaviour is a finding for the reports */
+	size_t total = c->rows * c->n, es = smx_dtype_size(c->dt);
+	void *in = dup_as(c->dt, c->x, total), *out = malloc(total * es + 1);
+	void *io = dup_as(c->dt, c->x, total);
+	cr_assert(out);
+	smx_impl_run(im, in, out, c->rows, c->n);
+	smx_impl_run(im, io, io, c->rows, c->n);
+	double *y = malloc(total * sizeof *y);
+	smx_from_dtype(c->dt, out, y, total);
+	int inplace = !memcmp(out, io, total * es), inrange = 1;
+	/* Log-softmax <= 0 is only promised by entries with a relative (ulp)
+	 * bound; an absolute bound lets x - log(sum) land just above 0. */
+	for (size_t i = 0; i < total; i++)
+		inrange &= im->op == SMX_OP_SOFTMAX ? y[i] >= 0 && y[i] <= 1
+						    : y[i] <= 0 || im->bound.kind == SMX_BOUND_ABS;
+	cr_expect(inplace, "in-place differs: " WHO_F, WHO_A(im, c));
+	cr_expect(inrange, "output out of range: " WHO_F, WHO_A(im, c));
+	free(in);
+	free(out);
+	free(io);
+	free(y);
+}
+
+Test(impls, range_and_in_place, .timeout = 120)
+{
+	each_case(range_and_inplace);
+}
+
+/* softmax(x + c) = softmax(x): on a grid where x + c is exact, both outputs
+ * are within the bound of the same exact values. */
+Test(impls, shift_invariance)
+{
+	uint64_t st = 5;
+	enum { N = 37 };
+	double x[N], xs[N];
+	for (size_t i = 0; i < N; i++) {
+		x[i] = floor(smx_uniform01(&st) * 4096 - 2048) / 256; /* multiples of 2^-8 */
+		xs[i] = x[i] + 17;
+	}
+	for (size_t k = 0; k < smx_registry_count(); k++) {
+		const struct smx_impl *im = smx_registry_get(k);
+		if (!smx_impl_runnable(im) || !isfinite(im->bound.c0))
+			continue;
+		struct smx_case a, b;
+		double *xa = malloc(sizeof x), *xb = malloc(sizeof x);
+		memcpy(xa, x, sizeof x);
+		memcpy(xb, xs, sizeof x);
+		smx_case_adopt(&a, im->op, im->dtype, xa, 1, N);
+		smx_case_adopt(&b, im->op, im->dtype, xb, 1, N);
+		if (im->op == SMX_OP_SOFTMAX)
+			cr_assert_eq(memcmp(a.ref, b.ref, N * sizeof *a.ref), 0);
+		double ea[N], eb[N];
+		struct smx_metrics m;
+		smx_metrics_init(&m);
+		smx_measure(im, &a, &m, ea);
+		smx_measure(im, &b, &m, eb);
+		cr_expect_eq(m.wrong_rows, 0, "%s %s %s: shifted input leaves the bound",
+			     smx_op_name(im->op), smx_dtype_name(im->dtype), im->name);
+		smx_case_free(&a);
+		smx_case_free(&b);
+	}
+}
+
+Test(impls, registry_names_are_unique_and_parseable)
+{
+	for (size_t i = 0; i < smx_registry_count(); i++) {
+		const struct smx_impl *a = smx_registry_get(i);
+		const char *slash = strchr(a->name, '/');
+		cr_expect(slash && !strncmp(a->name, a->algo, (size_t)(slash - a->name)) &&
+			      !strcmp(slash + 1, a->isa),
+			  "%s is not <algo>/<isa>", a->name);
+		cr_expect_eq(smx_registry_find(a->op, a->dtype, a->name), a, "%s not unique",
+			     a->name);
+	}
+	for (int op = 0; op < SMX_OP_COUNT; op++)
+		for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
+			cr_expect(smx_registry_best((smx_op)op, (smx_dtype)dt) != NULL);
+}
