@@ -53,5 +53,7 @@ void smx_read_rows(const char *cmd, const char *path, smx_dtype dt, struct smx_r
 int smx_cmd_list(int argc, char **argv);
 int smx_cmd_ref(int argc, char **argv);
 int smx_cmd_accuracy(int argc, char **argv);
+int smx_cmd_exp(int argc, char **argv);
+int smx_cmd_perf(int argc, char **argv);
 
 #endif

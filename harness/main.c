@@ -13,6 +13,9 @@ static const char usage[] =
     "  list       every registered implementation, its bound and edge policy\n"
     "  ref        correctly rounded softmax / log-softmax / lse of text rows\n"
     "  accuracy   error of implementations against the MPFR reference\n"
+    "  exp        error of the vector exp layers (random, or every f32)\n"
+    "  perf       throughput next to memcpy and a streaming read of the same bytes\n"
+    "  exp        error of the vector exp layers (random or exhaustive f32)\n"
     "\n"
     "'smx <command> --help' describes a command's options.\n";
 
@@ -30,9 +33,8 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*run)(int, char **);
 	} cmds[] = {
-	    {"list", smx_cmd_list},
-	    {"ref", smx_cmd_ref},
-	    {"accuracy", smx_cmd_accuracy},
+	    {"list", smx_cmd_list}, {"ref", smx_cmd_ref},   {"accuracy", smx_cmd_accuracy},
+	    {"exp", smx_cmd_exp},   {"perf", smx_cmd_perf},
 	};
 	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
 		if (!strcmp(cmd, cmds[i].name))

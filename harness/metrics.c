@@ -1,6 +1,8 @@
 /* Metrics against the reference; see metrics.h. */
 #include <math.h>
 
+#include <mpfr.h>
+
 #include "metrics.h"
 
 void smx_metrics_init(struct smx_metrics *m)
@@ -180,4 +182,26 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 					 : (double)fabsl(lsum - 1) / eps;
 	if (n > 0 && !(se <= m->sum_err))
 		m->sum_err = se;
+}
+
+double smx_exp_ulp_error(double y, double x, smx_dtype dt)
+{
+	if (isnan(x) || isnan(y))
+		return isnan(x) && isnan(y) ? 0 : INFINITY;
+	mpfr_t t;
+	mpfr_init2(t, 160);
+	mpfr_set_d(t, x, MPFR_RNDN);
+	mpfr_exp(t, t, MPFR_RNDN);
+	double v = mpfr_get_d(t, MPFR_RNDN);
+	double err;
+	if (isinf(y) || isinf(v) || mpfr_zero_p(t)) {
+		err = y == (dt == SMX_F32 ? (double)mpfr_get_flt(t, MPFR_RNDN) : v) ? 0 : INFINITY;
+	} else {
+		long ex = mpfr_get_exp(t) - smx_dtype_prec(dt), emin = smx_dtype_emin_sub(dt);
+		mpfr_sub_d(t, t, y, MPFR_RNDN);
+		mpfr_mul_2si(t, t, -(ex < emin ? emin : ex), MPFR_RNDN);
+		err = fabs(mpfr_get_d(t, MPFR_RNDN));
+	}
+	mpfr_clear(t);
+	return err;
 }

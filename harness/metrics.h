@@ -47,4 +47,7 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 double smx_bound_measure(const struct smx_bound *b, smx_dtype dt, const struct smx_refval *ref,
 			 double y);
 
+/* |y - exp(x)| / ulp(exp(x)) in dt, exp(x) from MPFR at 160 bits. */
+double smx_exp_ulp_error(double y, double x, smx_dtype dt);
+
 #endif

@@ -12,4 +12,16 @@
 #include "impls.inc"
 #undef SMX_IMPL
 
+/* The vector exp layers (vec_math.inc), one per ISA and dtype:
+ * X(dtype, isa, cpu) for each. */
+#define SMX_EXP_LAYERS(X)                                                                          \
+	X(f32, avx2, SMX_CPU_AVX2)                                                                 \
+	X(f64, avx2, SMX_CPU_AVX2)                                                                 \
+	X(f32, avx512, SMX_CPU_AVX512)                                                             \
+	X(f64, avx512, SMX_CPU_AVX512)
+#define SMX_EXP_DECL(dt, isa, cpu)                                                                 \
+	void smx_exp_##dt##__##isa(const SMX_T_##dt *x, SMX_T_##dt *y, size_t n);
+SMX_EXP_LAYERS(SMX_EXP_DECL)
+#undef SMX_EXP_DECL
+
 #endif

@@ -1,0 +1,46 @@
+/* Timing: samples of a kernel call, taken side by side with the memory
+ * ceilings of the same bytes (DESIGN.md, "Performance method"). */
+#ifndef SMX_BENCH_H
+#define SMX_BENCH_H
+
+#include <stddef.h>
+
+#include "smx.h"
+
+enum smx_cache { SMX_CACHE_HOT, SMX_CACHE_COLD };
+
+/* What is timed: an implementation, or a ceiling over the same bytes. */
+enum smx_subject { SMX_SUBJ_IMPL, SMX_SUBJ_MEMCPY, SMX_SUBJ_READ };
+
+struct smx_stats {
+	size_t iters, reps;			  /* calls per sample, samples */
+	double median, q1, q3, mean, stddev, min; /* ns per call */
+	double cycles; /* per call (median sample), NaN when no counter */
+};
+
+struct smx_bench {
+	smx_dtype dt;
+	size_t rows, n, bytes; /* bytes of one input (rows x n elements) */
+	enum smx_cache cache;
+	size_t nbuf; /* buffer pairs rotated (1 when hot) */
+	void **x, **y;
+	double min_ms;
+	size_t reps;
+	int cycles_fd; /* perf counter, -1 when unavailable */
+};
+
+/* Allocate the buffers (cold: enough pairs to exceed twice the LLC) filled
+ * with the given rows x n values. */
+void smx_bench_init(struct smx_bench *b, smx_dtype dt, const double *vals, size_t rows, size_t n,
+		    enum smx_cache cache, double min_ms, size_t reps);
+void smx_bench_free(struct smx_bench *b);
+
+/* Measure several subjects side by side: calibrate each, then take one
+ * sample of every subject per round, reps rounds after a warm-up round. */
+void smx_bench_run(struct smx_bench *b, size_t count, const enum smx_subject *subj,
+		   const struct smx_impl *const *impls, struct smx_stats *out);
+
+/* Pin the calling thread to a CPU; -1 on failure. */
+int smx_pin(int cpu);
+
+#endif

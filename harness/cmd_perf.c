@@ -1,0 +1,286 @@
+/* smx perf: throughput of implementations side by side with the memcpy
+ * and streaming-read ceilings of the same bytes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "cli.h"
+#include "env.h"
+#include "peers.h"
+#include "rows.h"
+#include "util.h"
+
+static const char help[] =
+    "usage: smx perf [--op LIST] [--dtype LIST] [--impl LIST|all|best] [--n LIST]\n"
+    "                [--rows R] [--cache hot|cold] [--min-time MS] [--repetitions K]\n"
+    "                [--pin CPU] [--dist SPEC] [--seed S] [--format table|csv|json]\n"
+    "                [--output FILE]\n"
+    "defaults: softmax, f32, every runnable entry, n = 16,1024,4096,65536, rows so\n"
+    "that a call touches >= 64 KiB (1 for longer rows), hot cache, 5 ms samples,\n"
+    "9 repetitions, pinned to CPU 0. Times are medians; q1/q3 give the spread.\n";
+
+static const struct smx_column cols[] = {
+    {"impl", SMX_STR, 1},
+    {"op", SMX_STR, 1},
+    {"dtype", SMX_STR, 1},
+    {"n", SMX_INT, 1},
+    {"rows", SMX_INT, 1},
+    {"cache", SMX_STR, 0},
+    {"iterations", SMX_INT, 0},
+    {"repetitions", SMX_INT, 0},
+    {"median_ns", SMX_NUM, 1},
+    {"q1_ns", SMX_NUM, 0},
+    {"q3_ns", SMX_NUM, 0},
+    {"cv", SMX_NUM, 1},
+    {"ns_per_elem", SMX_NUM, 1},
+    {"gb_per_s", SMX_NUM, 1},
+    {"vs_memcpy", SMX_NUM, 1},
+    {"vs_read", SMX_NUM, 0},
+    {"cycles_per_elem", SMX_NUM, 1},
+    {"items_per_second", SMX_NUM, 0},
+    {"bytes_per_second", SMX_NUM, 0},
+};
+
+/* Bytes a call moves: the input read and the output written (a ceiling
+ * row moves what its own operation moves: memcpy the same two, read one). */
+static double moved(const struct smx_bench *b, enum smx_subject s)
+{
+	return (double)b->bytes * (s == SMX_SUBJ_READ ? 1 : 2);
+}
+
+struct perf_row {
+	char name[80];
+	smx_op op;
+	smx_dtype dt;
+	size_t n, rows;
+	enum smx_cache cache;
+	struct smx_stats st;
+	double bytes, vs_memcpy, vs_read;
+};
+
+static void json_out(FILE *f, const struct perf_row *r, size_t k, const char *ctx)
+{
+	fprintf(f, "{\n  \"context\": %s,\n  \"benchmarks\": [", ctx ? ctx : "{}");
+	static const char *const aggs[] = {"mean", "median", "stddev", "cv"};
+	int first = 1;
+	for (size_t i = 0; i < k; i++)
+		for (int a = 0; a < 4; a++) {
+			const struct smx_stats *s = &r[i].st;
+			double v = a == 0   ? s->mean
+				   : a == 1 ? s->median
+				   : a == 2 ? s->stddev
+					    : s->stddev / s->mean;
+			char name[200];
+			snprintf(name, sizeof name, "%s/%s/%s/%zu/%zu/%s", smx_op_name(r[i].op),
+				 smx_dtype_name(r[i].dt), r[i].name, r[i].n, r[i].rows,
+				 r[i].cache == SMX_CACHE_HOT ? "hot" : "cold");
+			fprintf(f,
+				"%s\n    {\"name\": \"%s_%s\", \"run_name\": \"%s\", \"run_type\": "
+				"\"aggregate\", "
+				"\"aggregate_name\": \"%s\", \"aggregate_unit\": \"%s\", "
+				"\"repetitions\": %zu, "
+				"\"iterations\": %zu, \"real_time\": ",
+				first ? "" : ",", name, aggs[a], name, aggs[a],
+				a == 3 ? "percentage" : "time", s->reps, s->iters);
+			first = 0;
+			smx_json_num(f, v);
+			fputs(", \"cpu_time\": ", f);
+			smx_json_num(f, v);
+			fputs(", \"time_unit\": \"ns\"", f);
+			if (a < 3) {
+				double items = (double)(r[i].n * r[i].rows);
+				fputs(", \"items_per_second\": ", f);
+				smx_json_num(f, a == 2 ? NAN : items / (v * 1e-9));
+				fputs(", \"bytes_per_second\": ", f);
+				smx_json_num(f, a == 2 ? NAN : r[i].bytes / (v * 1e-9));
+				fputs(", \"vs_memcpy\": ", f);
+				smx_json_num(f, a == 1 ? r[i].vs_memcpy : NAN);
+				fputs(", \"cycles_per_item\": ", f);
+				smx_json_num(f, a == 1 ? s->cycles / items : NAN);
+			}
+			fputc('}', f);
+		}
+	fputs("\n  ]\n}\n", f);
+}
+
+int smx_cmd_perf(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"op", required_argument, 0, 'p'},
+	    {"dtype", required_argument, 0, 'd'},
+	    {"impl", required_argument, 0, 'i'},
+	    {"n", required_argument, 0, 'n'},
+	    {"rows", required_argument, 0, 'r'},
+	    {"cache", required_argument, 0, 'c'},
+	    {"min-time", required_argument, 0, 't'},
+	    {"repetitions", required_argument, 0, 'k'},
+	    {"pin", required_argument, 0, 'P'},
+	    {"dist", required_argument, 0, 'D'},
+	    {"seed", required_argument, 0, 's'},
+	    {"format", required_argument, 0, 'f'},
+	    {"output", required_argument, 0, 'o'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
+	};
+	const char *cmd = "perf";
+	struct smx_sel sel;
+	smx_sel_init(&sel);
+	sel.nops = 1; /* softmax */
+	sel.dts[0] = SMX_F32;
+	sel.ndts = 1;
+	size_t ns[SMX_MAX_LIST] = {16, 1024, 4096, 65536}, nn = 4, rows = 0, reps = 9;
+	double min_ms = 5;
+	int pin = 0;
+	enum smx_cache cache = SMX_CACHE_HOT;
+	struct smx_dist dist;
+	smx_dist_parse("uniform:-10,10", &dist);
+	uint64_t seed = 1;
+	enum smx_format fmt = SMX_FMT_TABLE;
+	const char *output = NULL;
+	int c;
+	while ((c = smx_getopt(argc, argv, opts, cmd)) != -1) {
+		switch (c) {
+		case 'p':
+			smx_sel_ops(&sel, optarg);
+			break;
+		case 'd':
+			smx_sel_dtypes(&sel, optarg);
+			break;
+		case 'i':
+			smx_sel_impls(&sel, optarg);
+			break;
+		case 'n':
+			nn =
+			    smx_arg_sizes(cmd, "--n", optarg, ns, SMX_MAX_LIST, 1, (size_t)1 << 28);
+			break;
+		case 'r':
+			rows = smx_arg_size(cmd, "--rows", optarg, 1, (size_t)1 << 24);
+			break;
+		case 'c':
+			if (!strcmp(optarg, "hot"))
+				cache = SMX_CACHE_HOT;
+			else if (!strcmp(optarg, "cold"))
+				cache = SMX_CACHE_COLD;
+			else
+				smx_die("perf: --cache: '%s' is not hot or cold", optarg);
+			break;
+		case 't':
+			if (smx_parse_double(optarg, &min_ms) || min_ms <= 0 || min_ms > 60000)
+				smx_die(
+				    "perf: --min-time: '%s' is not a time in ms from 0 to 60000",
+				    optarg);
+			break;
+		case 'k':
+			reps = smx_arg_size(cmd, "--repetitions", optarg, 3, 1000);
+			break;
+		case 'P':
+			pin = !strcmp(optarg, "none")
+				  ? -1
+				  : (int)smx_arg_size(cmd, "--pin", optarg, 0, 4095);
+			break;
+		case 'D': {
+			struct smx_dist d[1];
+			smx_arg_dists(cmd, optarg, d, 1);
+			dist = d[0];
+			break;
+		}
+		case 's':
+			seed = smx_arg_seed(cmd, optarg);
+			break;
+		case 'f':
+			fmt = smx_arg_format(cmd, optarg);
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		}
+	}
+	if (optind < argc)
+		smx_die("%s: unexpected argument '%s'", cmd, argv[optind]);
+	smx_sel_check(&sel);
+	for (size_t i = 0; i < nn; i++) {
+		size_t r = rows ? rows : (ns[i] >= 16384 ? 1 : 16384 / ns[i]), cells;
+		if (smx_mul_overflows(r, ns[i], &cells) || cells > (size_t)1 << 28)
+			smx_die("%s: --rows x --n = %zu x %zu is more than 2^28 values", cmd, r,
+				ns[i]);
+	}
+	if (pin >= 0 && smx_pin(pin))
+		smx_die("perf: --pin: cannot pin to CPU %d", pin);
+
+	struct perf_row *res = NULL;
+	size_t nres = 0, steps = sel.nops * sel.ndts * nn, step = 0;
+	for (size_t o = 0; o < sel.nops; o++)
+		for (size_t d = 0; d < sel.ndts; d++)
+			for (size_t ni = 0; ni < nn; ni++) {
+				size_t n = ns[ni], r = rows ? rows : (n >= 16384 ? 1 : 16384 / n);
+				const struct smx_impl *ims[256];
+				size_t k = smx_sel_entries(&sel, sel.ops[o], sel.dts[d], ims, 254);
+				if (k == 0)
+					continue;
+				const struct smx_impl *all[256] = {NULL, NULL};
+				enum smx_subject subj[256] = {SMX_SUBJ_MEMCPY, SMX_SUBJ_READ};
+				for (size_t i = 0; i < k; i++) {
+					all[2 + i] = ims[i];
+					subj[2 + i] = SMX_SUBJ_IMPL;
+				}
+				double *vals = smx_alloc(r * n, sizeof *vals);
+				smx_dist_fill(&dist, sel.dts[d], seed, r, n, vals);
+				struct smx_bench b;
+				smx_bench_init(&b, sel.dts[d], vals, r, n, cache, min_ms, reps);
+				free(vals);
+				struct smx_stats st[256];
+				smx_bench_run(&b, k + 2, subj, all, st);
+				res = smx_realloc(res, nres + k + 2, sizeof *res);
+				for (size_t j = 0; j < k + 2; j++) {
+					struct perf_row *pr = &res[nres++];
+					memset(pr, 0, sizeof *pr);
+					snprintf(pr->name, sizeof pr->name, "%s",
+						 j == 0	  ? "memcpy/ceiling"
+						 : j == 1 ? "read/ceiling"
+							  : all[j]->name);
+					pr->op = sel.ops[o];
+					pr->dt = sel.dts[d];
+					pr->n = n;
+					pr->rows = r;
+					pr->cache = cache;
+					pr->st = st[j];
+					pr->bytes = moved(&b, subj[j]);
+					pr->vs_memcpy = st[j].median / st[0].median;
+					pr->vs_read = st[j].median / st[1].median;
+				}
+				smx_bench_free(&b);
+				smx_progress(cmd, ++step, steps);
+			}
+	char *ctx = smx_env_json(seed);
+	FILE *f = smx_out_open(output);
+	if (fmt == SMX_FMT_JSON) {
+		json_out(f, res, nres, ctx);
+	} else {
+		struct smx_table t;
+		smx_table_init(&t, cols, sizeof cols / sizeof *cols);
+		for (size_t i = 0; i < nres; i++) {
+			const struct perf_row *p = &res[i];
+			double items = (double)(p->n * p->rows), sec = p->st.median * 1e-9;
+			smx_table_add(
+			    &t, p->name, smx_op_name(p->op), smx_dtype_name(p->dt), (long long)p->n,
+			    (long long)p->rows, p->cache == SMX_CACHE_HOT ? "hot" : "cold",
+			    (long long)p->st.iters, (long long)p->st.reps, p->st.median, p->st.q1,
+			    p->st.q3, p->st.stddev / p->st.mean, p->st.median / items,
+			    p->bytes / sec * 1e-9, p->vs_memcpy, p->vs_read, p->st.cycles / items,
+			    items / sec, p->bytes / sec);
+		}
+		smx_table_write(&t, f, fmt, ctx);
+		smx_table_free(&t);
+	}
+	smx_out_commit(f);
+	free(ctx);
+	free(res);
+	if (*smx_peer_missing())
+		fputs(smx_peer_missing(), stderr);
+	return 0;
+}

@@ -1,0 +1,11 @@
+/* SIMD softmax for AVX-512 (F, DQ, VL, BW): softmax_simd.inc on
+ * vec_avx512.h, for float and double. Compiled with -mavx512* (Makefile:
+ * *_avx512.o). */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "smx_impls.h"
+#include "vec_avx512.h"
+
+#include "softmax_simd_types.inc"

@@ -1,0 +1,204 @@
+/* The vector layer for AVX2 + FMA: 8 floats or 4 doubles a register.
+ * Kernels are written once against these names (vf32_*, vf64_*) and
+ * compiled once per ISA (see softmax_simd.inc). Compiled with
+ * -mavx2 -mfma only. */
+#ifndef SMX_VEC_AVX2_H
+#define SMX_VEC_AVX2_H
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SMX_ISA avx2
+
+typedef __m256 vf32;
+typedef __m256d vf64;
+#define VF32_LANES 8
+#define VF64_LANES 4
+
+/* ---- f32 ---- */
+static inline vf32 vf32_set1(float a)
+{
+	return _mm256_set1_ps(a);
+}
+static inline vf32 vf32_loadu(const float *p)
+{
+	return _mm256_loadu_ps(p);
+}
+static inline void vf32_storeu(float *p, vf32 v)
+{
+	_mm256_storeu_ps(p, v);
+}
+static inline __m256i vf32_tailmask(size_t k)
+{
+	return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)k),
+				  _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+/* The first k < 8 elements; the other lanes hold fill. Masked-off lanes
+ * are not read, so a row may end at the edge of a page. */
+static inline vf32 vf32_load_tail(const float *p, size_t k, float fill)
+{
+	__m256i m = vf32_tailmask(k);
+	return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m),
+				_mm256_castsi256_ps(m));
+}
+static inline void vf32_store_tail(float *p, vf32 v, size_t k)
+{
+	_mm256_maskstore_ps(p, vf32_tailmask(k), v);
+}
+static inline vf32 vf32_add(vf32 a, vf32 b)
+{
+	return _mm256_add_ps(a, b);
+}
+static inline vf32 vf32_sub(vf32 a, vf32 b)
+{
+	return _mm256_sub_ps(a, b);
+}
+static inline vf32 vf32_mul(vf32 a, vf32 b)
+{
+	return _mm256_mul_ps(a, b);
+}
+static inline vf32 vf32_div(vf32 a, vf32 b)
+{
+	return _mm256_div_ps(a, b);
+}
+static inline vf32 vf32_fma(vf32 a, vf32 b, vf32 c)
+{
+	return _mm256_fmadd_ps(a, b, c);
+}
+/* max(a, b) ignoring a NaN in a (MAXPS returns its second operand). */
+static inline vf32 vf32_max(vf32 a, vf32 b)
+{
+	return _mm256_max_ps(a, b);
+}
+static inline vf32 vf32_min(vf32 a, vf32 b)
+{
+	return _mm256_min_ps(a, b);
+}
+/* Round to nearest integer (ties to even). */
+static inline vf32 vf32_round(vf32 a)
+{
+	return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+/* where(a == b) ? t : f */
+static inline vf32 vf32_sel_eq(vf32 a, vf32 b, vf32 t, vf32 f)
+{
+	return _mm256_blendv_ps(f, t, _mm256_cmp_ps(a, b, _CMP_EQ_OQ));
+}
+/* 2^k for integral k in [-126, 127], by building the exponent field. */
+static inline vf32 vf32_pow2i(vf32 k)
+{
+	__m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127));
+	return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
+}
+static inline float vf32_hmax(vf32 v)
+{
+	__m128 a = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+	a = _mm_max_ps(a, _mm_movehl_ps(a, a));
+	a = _mm_max_ss(a, _mm_movehdup_ps(a));
+	return _mm_cvtss_f32(a);
+}
+static inline float vf32_hsum(vf32 v)
+{
+	__m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+	a = _mm_add_ps(a, _mm_movehl_ps(a, a));
+	a = _mm_add_ss(a, _mm_movehdup_ps(a));
+	return _mm_cvtss_f32(a);
+}
+/* Widen the low and high halves to doubles, and narrow back. */
+static inline vf64 vf32_lo64(vf32 v)
+{
+	return _mm256_cvtps_pd(_mm256_castps256_ps128(v));
+}
+static inline vf64 vf32_hi64(vf32 v)
+{
+	return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+}
+static inline vf32 vf32_from64(vf64 lo, vf64 hi)
+{
+	return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)),
+				    _mm256_cvtpd_ps(hi), 1);
+}
+
+/* ---- f64 ---- */
+static inline vf64 vf64_set1(double a)
+{
+	return _mm256_set1_pd(a);
+}
+static inline vf64 vf64_loadu(const double *p)
+{
+	return _mm256_loadu_pd(p);
+}
+static inline void vf64_storeu(double *p, vf64 v)
+{
+	_mm256_storeu_pd(p, v);
+}
+static inline __m256i vf64_tailmask(size_t k)
+{
+	return _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)k), _mm256_setr_epi64x(0, 1, 2, 3));
+}
+static inline vf64 vf64_load_tail(const double *p, size_t k, double fill)
+{
+	__m256i m = vf64_tailmask(k);
+	return _mm256_blendv_pd(_mm256_set1_pd(fill), _mm256_maskload_pd(p, m),
+				_mm256_castsi256_pd(m));
+}
+static inline void vf64_store_tail(double *p, vf64 v, size_t k)
+{
+	_mm256_maskstore_pd(p, vf64_tailmask(k), v);
+}
+static inline vf64 vf64_add(vf64 a, vf64 b)
+{
+	return _mm256_add_pd(a, b);
+}
+static inline vf64 vf64_sub(vf64 a, vf64 b)
+{
+	return _mm256_sub_pd(a, b);
+}
+static inline vf64 vf64_mul(vf64 a, vf64 b)
+{
+	return _mm256_mul_pd(a, b);
+}
+static inline vf64 vf64_div(vf64 a, vf64 b)
+{
+	return _mm256_div_pd(a, b);
+}
+static inline vf64 vf64_fma(vf64 a, vf64 b, vf64 c)
+{
+	return _mm256_fmadd_pd(a, b, c);
+}
+static inline vf64 vf64_max(vf64 a, vf64 b)
+{
+	return _mm256_max_pd(a, b);
+}
+static inline vf64 vf64_min(vf64 a, vf64 b)
+{
+	return _mm256_min_pd(a, b);
+}
+static inline vf64 vf64_round(vf64 a)
+{
+	return _mm256_round_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+static inline vf64 vf64_sel_eq(vf64 a, vf64 b, vf64 t, vf64 f)
+{
+	return _mm256_blendv_pd(f, t, _mm256_cmp_pd(a, b, _CMP_EQ_OQ));
+}
+/* 2^k for integral k in [-1022, 1023]: k + 1023 + 1.5 * 2^52 holds the
+ * biased exponent in its low bits; shift it into place. */
+static inline vf64 vf64_pow2i(vf64 k)
+{
+	__m256d t = _mm256_add_pd(k, _mm256_set1_pd(0x1.8p52 + 1023)); /* 1.5 * 2^52 + bias */
+	return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(t), 52));
+}
+static inline double vf64_hmax(vf64 v)
+{
+	__m128d a = _mm_max_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+	return _mm_cvtsd_f64(_mm_max_sd(a, _mm_unpackhi_pd(a, a)));
+}
+static inline double vf64_hsum(vf64 v)
+{
+	__m128d a = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+	return _mm_cvtsd_f64(_mm_add_sd(a, _mm_unpackhi_pd(a, a)));
+}
+
+#endif

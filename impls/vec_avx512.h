@@ -1,0 +1,174 @@
+/* The vector layer for AVX-512 (F, DQ, VL, BW): 16 floats or 8 doubles a
+ * register; tails use mask registers. Same names as vec_avx2.h. */
+#ifndef SMX_VEC_AVX512_H
+#define SMX_VEC_AVX512_H
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SMX_ISA avx512
+
+typedef __m512 vf32;
+typedef __m512d vf64;
+#define VF32_LANES 16
+#define VF64_LANES 8
+
+/* ---- f32 ---- */
+static inline vf32 vf32_set1(float a)
+{
+	return _mm512_set1_ps(a);
+}
+static inline vf32 vf32_loadu(const float *p)
+{
+	return _mm512_loadu_ps(p);
+}
+static inline void vf32_storeu(float *p, vf32 v)
+{
+	_mm512_storeu_ps(p, v);
+}
+/* Masked-off lanes are not read (no fault past the end of a row). */
+static inline vf32 vf32_load_tail(const float *p, size_t k, float fill)
+{
+	return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), (__mmask16)((1u << k) - 1), p);
+}
+static inline void vf32_store_tail(float *p, vf32 v, size_t k)
+{
+	_mm512_mask_storeu_ps(p, (__mmask16)((1u << k) - 1), v);
+}
+static inline vf32 vf32_add(vf32 a, vf32 b)
+{
+	return _mm512_add_ps(a, b);
+}
+static inline vf32 vf32_sub(vf32 a, vf32 b)
+{
+	return _mm512_sub_ps(a, b);
+}
+static inline vf32 vf32_mul(vf32 a, vf32 b)
+{
+	return _mm512_mul_ps(a, b);
+}
+static inline vf32 vf32_div(vf32 a, vf32 b)
+{
+	return _mm512_div_ps(a, b);
+}
+static inline vf32 vf32_fma(vf32 a, vf32 b, vf32 c)
+{
+	return _mm512_fmadd_ps(a, b, c);
+}
+static inline vf32 vf32_max(vf32 a, vf32 b)
+{
+	return _mm512_max_ps(a, b);
+}
+static inline vf32 vf32_min(vf32 a, vf32 b)
+{
+	return _mm512_min_ps(a, b);
+}
+static inline vf32 vf32_round(vf32 a)
+{
+	return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+static inline vf32 vf32_sel_eq(vf32 a, vf32 b, vf32 t, vf32 f)
+{
+	return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ), f, t);
+}
+static inline vf32 vf32_pow2i(vf32 k)
+{
+	__m512i e = _mm512_add_epi32(_mm512_cvtps_epi32(k), _mm512_set1_epi32(127));
+	return _mm512_castsi512_ps(_mm512_slli_epi32(e, 23));
+}
+static inline float vf32_hmax(vf32 v)
+{
+	return _mm512_reduce_max_ps(v);
+}
+static inline float vf32_hsum(vf32 v)
+{
+	return _mm512_reduce_add_ps(v);
+}
+static inline vf64 vf32_lo64(vf32 v)
+{
+	return _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+}
+static inline vf64 vf32_hi64(vf32 v)
+{
+	return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+}
+static inline vf32 vf32_from64(vf64 lo, vf64 hi)
+{
+	__m256 l = _mm512_cvtpd_ps(lo), h = _mm512_cvtpd_ps(hi);
+	return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(l)),
+						   _mm256_castps_pd(h), 1));
+}
+
+/* ---- f64 ---- */
+static inline vf64 vf64_set1(double a)
+{
+	return _mm512_set1_pd(a);
+}
+static inline vf64 vf64_loadu(const double *p)
+{
+	return _mm512_loadu_pd(p);
+}
+static inline void vf64_storeu(double *p, vf64 v)
+{
+	_mm512_storeu_pd(p, v);
+}
+static inline vf64 vf64_load_tail(const double *p, size_t k, double fill)
+{
+	return _mm512_mask_loadu_pd(_mm512_set1_pd(fill), (__mmask8)((1u << k) - 1), p);
+}
+static inline void vf64_store_tail(double *p, vf64 v, size_t k)
+{
+	_mm512_mask_storeu_pd(p, (__mmask8)((1u << k) - 1), v);
+}
+static inline vf64 vf64_add(vf64 a, vf64 b)
+{
+	return _mm512_add_pd(a, b);
+}
+static inline vf64 vf64_sub(vf64 a, vf64 b)
+{
+	return _mm512_sub_pd(a, b);
+}
+static inline vf64 vf64_mul(vf64 a, vf64 b)
+{
+	return _mm512_mul_pd(a, b);
+}
+static inline vf64 vf64_div(vf64 a, vf64 b)
+{
+	return _mm512_div_pd(a, b);
+}
+static inline vf64 vf64_fma(vf64 a, vf64 b, vf64 c)
+{
+	return _mm512_fmadd_pd(a, b, c);
+}
+static inline vf64 vf64_max(vf64 a, vf64 b)
+{
+	return _mm512_max_pd(a, b);
+}
+static inline vf64 vf64_min(vf64 a, vf64 b)
+{
+	return _mm512_min_pd(a, b);
+}
+static inline vf64 vf64_round(vf64 a)
+{
+	return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+static inline vf64 vf64_sel_eq(vf64 a, vf64 b, vf64 t, vf64 f)
+{
+	return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ), f, t);
+}
+static inline vf64 vf64_pow2i(vf64 k)
+{
+	__m512i e = _mm512_add_epi64(_mm512_cvtpd_epi64(k), _mm512_set1_epi64(1023));
+	return _mm512_castsi512_pd(_mm512_slli_epi64(e, 52));
+}
+static inline double vf64_hmax(vf64 v)
+{
+	return _mm512_reduce_max_pd(v);
+}
+static inline double vf64_hsum(vf64 v)
+{
+	return _mm512_reduce_add_pd(v);
+}
+
+#endif
