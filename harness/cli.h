@@ -55,5 +55,6 @@ int smx_cmd_ref(int argc, char **argv);
 int smx_cmd_accuracy(int argc, char **argv);
 int smx_cmd_exp(int argc, char **argv);
 int smx_cmd_perf(int argc, char **argv);
+int smx_cmd_check(int argc, char **argv);
 
 #endif

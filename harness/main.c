@@ -6,18 +6,27 @@
 #include "env.h"
 #include "util.h"
 
-static const char usage[] =
-    "usage: smx <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  list       every registered implementation, its bound and edge policy\n"
-    "  ref        correctly rounded softmax / log-softmax / lse of text rows\n"
-    "  accuracy   error of implementations against the MPFR reference\n"
-    "  exp        error of the vector exp layers (random, or every f32)\n"
-    "  perf       throughput next to memcpy and a streaming read of the same bytes\n"
-    "  exp        error of the vector exp layers (random or exhaustive f32)\n"
-    "\n"
-    "'smx <command> --help' describes a command's options.\n";
+static const struct command {
+	const char *name;
+	int (*run)(int, char **);
+	const char *what;
+} commands[] = {
+    {"list", smx_cmd_list, "every registered implementation, its bound and edge policy"},
+    {"ref", smx_cmd_ref, "correctly rounded softmax / log-softmax / lse of text rows"},
+    {"accuracy", smx_cmd_accuracy, "error of implementations against the MPFR reference"},
+    {"exp", smx_cmd_exp, "error of the vector exp layers (random, or every f32)"},
+    {"perf", smx_cmd_perf, "throughput next to memcpy and a streaming read of the same bytes"},
+    {"check", smx_cmd_check, "the CI gate: measure a baseline again, exit 1 on regression"},
+};
+#define NCOMMANDS (sizeof commands / sizeof *commands)
+
+static void usage(void)
+{
+	puts("usage: smx <command> [options]\n\ncommands:");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		printf("  %-10s %s\n", commands[i].name, commands[i].what);
+	puts("\n'smx <command> --help' describes a command's options.");
+}
 
 int main(int argc, char **argv)
 {
@@ -26,18 +35,11 @@ int main(int argc, char **argv)
 		smx_die("no command given (try 'smx --help')");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-		fputs(usage, stdout);
+		usage();
 		return 0;
 	}
-	static const struct {
-		const char *name;
-		int (*run)(int, char **);
-	} cmds[] = {
-	    {"list", smx_cmd_list}, {"ref", smx_cmd_ref},   {"accuracy", smx_cmd_accuracy},
-	    {"exp", smx_cmd_exp},   {"perf", smx_cmd_perf},
-	};
-	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
-		if (!strcmp(cmd, cmds[i].name))
-			return cmds[i].run(argc - 1, argv + 1);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
 	smx_die("unknown command '%s' (try 'smx --help')", cmd);
 }

@@ -81,15 +81,34 @@ static inline vf32 vf32_round(vf32 a)
 	return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
 /* where(a == b) ? t : f */
+/* v where a >= lim, else 0 (also where a is NaN). */
+static inline vf32 vf32_zero_unless_ge(vf32 a, vf32 lim, vf32 v)
+{
+	return _mm256_and_ps(_mm256_cmp_ps(a, lim, _CMP_GE_OQ), v);
+}
 static inline vf32 vf32_sel_eq(vf32 a, vf32 b, vf32 t, vf32 f)
 {
 	return _mm256_blendv_ps(f, t, _mm256_cmp_ps(a, b, _CMP_EQ_OQ));
 }
-/* 2^k for integral k in [-126, 127], by building the exponent field. */
-static inline vf32 vf32_pow2i(vf32 k)
+/* 2^k for integer lanes k in [-126, 127]: the exponent field. */
+static inline vf32 vf32_pow2(__m256i k)
 {
-	__m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127));
-	return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
+	return _mm256_castsi256_ps(
+	    _mm256_slli_epi32(_mm256_add_epi32(k, _mm256_set1_epi32(127)), 23));
+}
+/* p 2^k for integral k (NaN, +-inf allowed), rounded once: in one step when
+ * every lane's 2^k is a normal number, else as 2^(k/2) 2^(k - k/2), each
+ * normal, so subnormal results are rounded once and not flushed. */
+static inline vf32 vf32_scale2(vf32 p, vf32 k)
+{
+	k = _mm256_min_ps(_mm256_set1_ps(130.0f), _mm256_max_ps(_mm256_set1_ps(-152.0f), k));
+	__m256i ki = _mm256_cvtps_epi32(k);
+	__m256i out = _mm256_or_si256(_mm256_cmpgt_epi32(ki, _mm256_set1_epi32(127)),
+				      _mm256_cmpgt_epi32(_mm256_set1_epi32(-126), ki));
+	if (_mm256_testz_si256(out, out))
+		return _mm256_mul_ps(p, vf32_pow2(ki));
+	__m256i k1 = _mm256_srai_epi32(ki, 1);
+	return _mm256_mul_ps(_mm256_mul_ps(p, vf32_pow2(k1)), vf32_pow2(_mm256_sub_epi32(ki, k1)));
 }
 static inline float vf32_hmax(vf32 v)
 {
@@ -179,16 +198,31 @@ static inline vf64 vf64_round(vf64 a)
 {
 	return _mm256_round_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
+static inline vf64 vf64_zero_unless_ge(vf64 a, vf64 lim, vf64 v)
+{
+	return _mm256_and_pd(_mm256_cmp_pd(a, lim, _CMP_GE_OQ), v);
+}
 static inline vf64 vf64_sel_eq(vf64 a, vf64 b, vf64 t, vf64 f)
 {
 	return _mm256_blendv_pd(f, t, _mm256_cmp_pd(a, b, _CMP_EQ_OQ));
 }
 /* 2^k for integral k in [-1022, 1023]: k + 1023 + 1.5 * 2^52 holds the
  * biased exponent in its low bits; shift it into place. */
-static inline vf64 vf64_pow2i(vf64 k)
+static inline vf64 vf64_pow2(vf64 k)
 {
 	__m256d t = _mm256_add_pd(k, _mm256_set1_pd(0x1.8p52 + 1023)); /* 1.5 * 2^52 + bias */
 	return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(t), 52));
+}
+/* As vf32_scale2. */
+static inline vf64 vf64_scale2(vf64 p, vf64 k)
+{
+	k = _mm256_min_pd(_mm256_set1_pd(1030.0), _mm256_max_pd(_mm256_set1_pd(-1080.0), k));
+	__m256d out = _mm256_or_pd(_mm256_cmp_pd(k, _mm256_set1_pd(1023.0), _CMP_GT_OQ),
+				   _mm256_cmp_pd(k, _mm256_set1_pd(-1022.0), _CMP_LT_OQ));
+	if (_mm256_testz_pd(out, out))
+		return _mm256_mul_pd(p, vf64_pow2(k));
+	__m256d k1 = _mm256_floor_pd(_mm256_mul_pd(k, _mm256_set1_pd(0.5)));
+	return _mm256_mul_pd(_mm256_mul_pd(p, vf64_pow2(k1)), vf64_pow2(_mm256_sub_pd(k, k1)));
 }
 static inline double vf64_hmax(vf64 v)
 {

@@ -68,14 +68,19 @@ static inline vf32 vf32_round(vf32 a)
 {
 	return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
+/* v where a >= lim, else 0 (also where a is NaN). */
+static inline vf32 vf32_zero_unless_ge(vf32 a, vf32 lim, vf32 v)
+{
+	return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, lim, _CMP_GE_OQ), v);
+}
 static inline vf32 vf32_sel_eq(vf32 a, vf32 b, vf32 t, vf32 f)
 {
 	return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ), f, t);
 }
-static inline vf32 vf32_pow2i(vf32 k)
+/* p 2^k for integral k, rounded once (subnormals kept, overflow to inf). */
+static inline vf32 vf32_scale2(vf32 p, vf32 k)
 {
-	__m512i e = _mm512_add_epi32(_mm512_cvtps_epi32(k), _mm512_set1_epi32(127));
-	return _mm512_castsi512_ps(_mm512_slli_epi32(e, 23));
+	return _mm512_scalef_ps(p, k);
 }
 static inline float vf32_hmax(vf32 v)
 {
@@ -153,14 +158,17 @@ static inline vf64 vf64_round(vf64 a)
 {
 	return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
+static inline vf64 vf64_zero_unless_ge(vf64 a, vf64 lim, vf64 v)
+{
+	return _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(a, lim, _CMP_GE_OQ), v);
+}
 static inline vf64 vf64_sel_eq(vf64 a, vf64 b, vf64 t, vf64 f)
 {
 	return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ), f, t);
 }
-static inline vf64 vf64_pow2i(vf64 k)
+static inline vf64 vf64_scale2(vf64 p, vf64 k)
 {
-	__m512i e = _mm512_add_epi64(_mm512_cvtpd_epi64(k), _mm512_set1_epi64(1023));
-	return _mm512_castsi512_pd(_mm512_slli_epi64(e, 52));
+	return _mm512_scalef_pd(p, k);
 }
 static inline double vf64_hmax(vf64 v)
 {

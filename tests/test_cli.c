@@ -141,3 +141,82 @@ Test(cli, output_file_is_all_or_nothing)
 	fclose(f);
 	unlink(path);
 }
+
+/* The gate bites: a budget tighter than what the kernel does fails it. */
+Test(cli, check_fails_on_a_regression)
+{
+	char args[1024], path[256];
+	snprintf(path, sizeof path, "%s", fpath("base"));
+	file("base",
+	     "# a budget the shifted kernel cannot meet\n"
+	     "softmax f32 shifted/scalar lm 1000 4 1 max_ulp=0.5 mean_ulp=100 sum_err_ulp=100 "
+	     "bad_rows=0\n"
+	     "softmax f32 naive/scalar uniform:-10,10 17 4 1 max_ulp=1000 mean_ulp=1000 "
+	     "sum_err_ulp=1000 bad_rows=0\n");
+	char junit[300];
+	snprintf(junit, sizeof junit, "%.250s.xml", path);
+	snprintf(args, sizeof args, "check --baseline %s --junit %s", path, junit);
+	struct run r = smx(args);
+	cr_expect_eq(r.status, 1, "exit %d: %s%s", r.status, r.out, r.err);
+	cr_expect(strstr(r.out, "FAIL") && strstr(r.out, "max_ulp"), "%s", r.out);
+	cr_expect(strstr(r.out, "1 passed, 1 failed"), "%s", r.out);
+	FILE *f = fopen(junit, "r");
+	cr_assert(f, "no JUnit file");
+	char xml[4096] = "";
+	size_t k = fread(xml, 1, sizeof xml - 1, f);
+	xml[k] = 0;
+	fclose(f);
+	cr_expect(strstr(xml, "<failure") && strstr(xml, "tests=\"2\""), "%s", xml);
+	unlink(junit);
+
+	/* The same line with its measured budget passes. */
+	snprintf(args, sizeof args, "check --baseline %s --update", path);
+	r = smx(args);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	snprintf(args, sizeof args, "check --baseline %s", path);
+	r = smx(args);
+	cr_expect_eq(r.status, 0, "%s", r.out);
+	f = fopen(path, "r");
+	cr_assert(f);
+	char first[128] = "";
+	cr_expect(fgets(first, sizeof first, f) && first[0] == '#', "comment kept: %s", first);
+	fclose(f);
+}
+
+Test(cli, check_bad_baselines)
+{
+	char args[512];
+	bad("check", "--baseline");
+	bad("check --baseline /nonexistent/base.txt", "No such file");
+	file("b1", "softmax f32 shifted/scalar lm 1000\n");
+	snprintf(args, sizeof args, "check --baseline %s", fpath("b1"));
+	bad(args, ":1: expected 11 fields");
+	file(
+	    "b2",
+	    "softmax f16 shifted/scalar lm 10 1 1 max_ulp=1 mean_ulp=1 sum_err_ulp=1 bad_rows=0\n");
+	snprintf(args, sizeof args, "check --baseline %s", fpath("b2"));
+	bad(args, "unknown dtype 'f16'");
+	file(
+	    "b3",
+	    "softmax f32 shifted/scalar lm 10 1 1 max_ulp=x mean_ulp=1 sum_err_ulp=1 bad_rows=0\n");
+	snprintf(args, sizeof args, "check --baseline %s", fpath("b3"));
+	bad(args, "max_ulp=V");
+	file("b4", "# only comments\n");
+	snprintf(args, sizeof args, "check --baseline %s", fpath("b4"));
+	bad(args, "no baseline lines");
+}
+
+/* An implementation this build does not have is skipped, not passed. */
+Test(cli, check_skips_what_cannot_run)
+{
+	file("b5",
+	     "softmax f32 nosuch/isa lm 10 1 1 max_ulp=1 mean_ulp=1 sum_err_ulp=1 bad_rows=0\n"
+	     "softmax f32 shifted/scalar lm 10 1 1 max_ulp=100 mean_ulp=100 sum_err_ulp=100 "
+	     "bad_rows=0\n");
+	char args[512];
+	snprintf(args, sizeof args, "check --baseline %s", fpath("b5"));
+	struct run r = smx(args);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "skipped") && strstr(r.out, "1 passed, 0 failed, 1 skipped"), "%s",
+		  r.out);
+}
