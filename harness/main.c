@@ -15,6 +15,8 @@ static const struct command {
     {"ref", smx_cmd_ref, "correctly rounded softmax / log-softmax / lse of text rows"},
     {"accuracy", smx_cmd_accuracy, "error of implementations against the MPFR reference"},
     {"exp", smx_cmd_exp, "error of the vector exp layers (random, or every f32)"},
+    {"overflow", smx_cmd_overflow,
+     "edge rows and overflow: each entry against its declared policy"},
     {"perf", smx_cmd_perf, "throughput next to memcpy and a streaming read of the same bytes"},
     {"check", smx_cmd_check, "the CI gate: measure a baseline again, exit 1 on regression"},
 };

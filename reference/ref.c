@@ -43,6 +43,9 @@ static int ulp_exp(smx_dtype dt, const mpfr_t v)
 /* Working storage for one row at precision p. */
 struct work {
 	mpfr_t xv, dlo, dhi, elo, ehi, tlo, thi, slo, shi, a, b, mid;
+	/* Strictness of each bound: 1 when it is known to differ from the
+	 * exact value (some rounding on its way was inexact). */
+	int dlo_s, dhi_s, elo_s, ehi_s, tlo_s, thi_s, slo_s, shi_s, a_s, b_s;
 };
 
 static void work_init(struct work *w, mpfr_prec_t p)
@@ -61,24 +64,42 @@ static void work_clear(struct work *w)
 static void shift(struct work *w, double x, double m)
 {
 	mpfr_set_d(w->xv, x, MPFR_RNDN); /* exact: p >= 53 */
-	if (mpfr_sub_d(w->dlo, w->xv, m, MPFR_RNDD) == 0)
+	w->dlo_s = mpfr_sub_d(w->dlo, w->xv, m, MPFR_RNDD) != 0;
+	if (!w->dlo_s)
 		mpfr_set(w->dhi, w->dlo, MPFR_RNDN);
 	else
 		mpfr_sub_d(w->dhi, w->xv, m, MPFR_RNDU);
+	w->dhi_s = w->dlo_s;
 }
 
 static void exp_interval(struct work *w)
 {
-	mpfr_exp(w->elo, w->dlo, MPFR_RNDD);
-	mpfr_exp(w->ehi, w->dhi, MPFR_RNDU);
+	w->elo_s = (mpfr_exp(w->elo, w->dlo, MPFR_RNDD) != 0) | w->dlo_s;
+	w->ehi_s = (mpfr_exp(w->ehi, w->dhi, MPFR_RNDU) != 0) | w->dhi_s;
 }
 
-/* Accept [lo, hi] if both ends round alike; fill *out. */
-static int settle(smx_dtype dt, struct work *w, mpfr_t lo, mpfr_t hi, struct smx_refval *out)
+/* Accept [a, b] (w->a, w->b) if both ends round alike; fill *out. One more
+ * case is decided: an end that is exactly the midpoint between the two
+ * roundings, but known to be strictly away from the exact value (say
+ * y = d - L with d a midpoint and 0 < L below MPFR's exponent range): the
+ * exact value is then on the other end's side. */
+static int settle(smx_dtype dt, struct work *w, struct smx_refval *out)
 {
-	double c = round_to(dt, lo);
-	if (round_to(dt, hi) != c)
-		return 0;
+	mpfr_ptr lo = w->a, hi = w->b;
+	double c = round_to(dt, lo), c_hi = round_to(dt, hi);
+	if (c_hi != c) {
+		if (!isfinite(c) || !isfinite(c_hi))
+			return 0;
+		mpfr_set_d(w->mid, c, MPFR_RNDN);
+		mpfr_add_d(w->mid, w->mid, c_hi, MPFR_RNDN); /* exact: p >= 64 */
+		mpfr_div_2ui(w->mid, w->mid, 1, MPFR_RNDN);
+		if (w->b_s && mpfr_equal_p(hi, w->mid))
+			; /* exact value in [lo, mid): rounds as lo */
+		else if (w->a_s && mpfr_equal_p(lo, w->mid))
+			c = c_hi; /* in (mid, hi]: rounds as hi */
+		else
+			return 0;
+	}
 	/* The ends straddle a power of two only when the exact value is that
 	 * close to it, possibly closer than any p resolves (1/(2 + e^-1e38)):
 	 * then ulp is taken in the binade of smaller magnitude. */
@@ -144,13 +165,14 @@ static void sum_rest(struct work *w, const struct row *rw)
 {
 	mpfr_set_zero(w->tlo, 1);
 	mpfr_set_zero(w->thi, 1);
+	w->tlo_s = w->thi_s = 0;
 	for (size_t j = 0; j < rw->n; j++) {
 		if (j == rw->k || !in_row(rw, j))
 			continue;
 		shift(w, x_at(rw, j), rw->m);
 		exp_interval(w);
-		mpfr_add(w->tlo, w->tlo, w->elo, MPFR_RNDD);
-		mpfr_add(w->thi, w->thi, w->ehi, MPFR_RNDU);
+		w->tlo_s |= (mpfr_add(w->tlo, w->tlo, w->elo, MPFR_RNDD) != 0) | w->elo_s;
+		w->thi_s |= (mpfr_add(w->thi, w->thi, w->ehi, MPFR_RNDU) != 0) | w->ehi_s;
 	}
 }
 
@@ -161,11 +183,11 @@ static int eval_row(smx_op op, smx_dtype dt, const struct row *rw, mpfr_prec_t p
 	work_init(&w, p);
 	sum_rest(&w, rw);
 	if (op == SMX_OP_SOFTMAX) {
-		mpfr_add_ui(w.slo, w.tlo, 1, MPFR_RNDD);
-		mpfr_add_ui(w.shi, w.thi, 1, MPFR_RNDU);
+		w.slo_s = (mpfr_add_ui(w.slo, w.tlo, 1, MPFR_RNDD) != 0) | w.tlo_s;
+		w.shi_s = (mpfr_add_ui(w.shi, w.thi, 1, MPFR_RNDU) != 0) | w.thi_s;
 	} else {
-		mpfr_log1p(w.slo, w.tlo, MPFR_RNDD);
-		mpfr_log1p(w.shi, w.thi, MPFR_RNDU);
+		w.slo_s = (mpfr_log1p(w.slo, w.tlo, MPFR_RNDD) != 0) | w.tlo_s;
+		w.shi_s = (mpfr_log1p(w.shi, w.thi, MPFR_RNDU) != 0) | w.thi_s;
 	}
 	int ok = 1;
 	for (size_t i = 0; i < rw->n && ok; i++) {
@@ -178,13 +200,13 @@ static int eval_row(smx_op op, smx_dtype dt, const struct row *rw, mpfr_prec_t p
 		shift(&w, x_at(rw, i), rw->m);
 		if (op == SMX_OP_SOFTMAX) {
 			exp_interval(&w);
-			mpfr_div(w.a, w.elo, w.shi, MPFR_RNDD);
-			mpfr_div(w.b, w.ehi, w.slo, MPFR_RNDU);
+			w.a_s = (mpfr_div(w.a, w.elo, w.shi, MPFR_RNDD) != 0) | w.elo_s | w.shi_s;
+			w.b_s = (mpfr_div(w.b, w.ehi, w.slo, MPFR_RNDU) != 0) | w.ehi_s | w.slo_s;
 		} else {
-			mpfr_sub(w.a, w.dlo, w.shi, MPFR_RNDD);
-			mpfr_sub(w.b, w.dhi, w.slo, MPFR_RNDU);
+			w.a_s = (mpfr_sub(w.a, w.dlo, w.shi, MPFR_RNDD) != 0) | w.dlo_s | w.shi_s;
+			w.b_s = (mpfr_sub(w.b, w.dhi, w.slo, MPFR_RNDU) != 0) | w.dhi_s | w.slo_s;
 		}
-		ok = settle(dt, &w, w.a, w.b, &out[i]);
+		ok = settle(dt, &w, &out[i]);
 	}
 	work_clear(&w);
 	return ok;
@@ -227,11 +249,11 @@ int smx_ref_lse(smx_dtype dt, const double *x, size_t n, struct smx_refval *out)
 		struct work w;
 		work_init(&w, p);
 		sum_rest(&w, &rw);
-		mpfr_log1p(w.slo, w.tlo, MPFR_RNDD);
-		mpfr_log1p(w.shi, w.thi, MPFR_RNDU);
-		mpfr_add_d(w.a, w.slo, rw.m, MPFR_RNDD);
-		mpfr_add_d(w.b, w.shi, rw.m, MPFR_RNDU);
-		int ok = settle(dt, &w, w.a, w.b, out);
+		w.slo_s = (mpfr_log1p(w.slo, w.tlo, MPFR_RNDD) != 0) | w.tlo_s;
+		w.shi_s = (mpfr_log1p(w.shi, w.thi, MPFR_RNDU) != 0) | w.thi_s;
+		w.a_s = (mpfr_add_d(w.a, w.slo, rw.m, MPFR_RNDD) != 0) | w.slo_s;
+		w.b_s = (mpfr_add_d(w.b, w.shi, rw.m, MPFR_RNDU) != 0) | w.shi_s;
+		int ok = settle(dt, &w, out);
 		work_clear(&w);
 		if (ok)
 			return SMX_REF_OK;

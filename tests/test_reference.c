@@ -246,3 +246,17 @@ Test(reference, threads_do_not_change_the_result)
 	for (size_t i = 0; i < R * N; i++)
 		cr_expect(a[i].cr == b[i].cr && a[i].r == b[i].r && a[i].e == b[i].e);
 }
+
+/* y = d - log1p(T) where d = -(2^54 + 2) is exactly halfway between two
+ * doubles and T = exp(d) lies below MPFR's exponent range: the exact value
+ * is just beyond the midpoint, so it rounds away from the even neighbour.
+ * An interval whose upper end is the midpoint itself must not stop the
+ * Ziv loop (it once did: the loop never ended). */
+Test(reference, midpoint_with_vanishing_log_term)
+{
+	const double x[] = {0x1p53 + 2, -0x1p53};
+	struct smx_refval o[2];
+	cr_assert_eq(smx_ref_row(SMX_OP_LOGSOFTMAX, SMX_F64, x, 2, o), SMX_REF_OK);
+	cr_expect_eq(o[1].cr, -0x1.0000000000001p+54, "%a", o[1].cr);
+	cr_expect(o[0].cr == 0 && signbit(o[0].cr), "-tiny rounds to -0, got %a", o[0].cr);
+}

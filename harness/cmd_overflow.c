@@ -1,0 +1,158 @@
+/* smx overflow: what every implementation does on large, masked and broken
+ * rows, next to what it declares; and where it first stops being ok. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "env.h"
+#include "peers.h"
+#include "scenarios.h"
+#include "util.h"
+
+static const char help[] =
+    "usage: smx overflow [--op LIST] [--dtype LIST] [--impl LIST|all|best] [--no-thresholds]\n"
+    "                    [--format table|csv|json] [--output FILE]\n"
+    "Runs the scenario catalogue (scale sweeps, equal rows, +-inf, masks, NaN,\n"
+    "subnormals, exp thresholds, n = 0 and 1, ascending rows) and classifies each\n"
+    "row: ok (within the declared bound), nan, inf, zero-row, wrong. 'expected' is\n"
+    "what the entry's policy declares; a mismatch is a defect for smx's kernels and\n"
+    "a finding for peers. Thresholds: the smallest scale S (rows uniform in (-S, S))\n"
+    "and gap R at which an entry first leaves ok, by bisection.\n";
+
+static const struct smx_column tidy[] = {
+    {"impl", SMX_STR, 1},    {"op", SMX_STR, 1},	{"dtype", SMX_STR, 1},
+    {"origin", SMX_STR, 0},  {"scenario", SMX_STR, 1},	{"n", SMX_INT, 1},
+    {"outcome", SMX_STR, 1}, {"max_ulp", SMX_NUM, 1},	{"expected", SMX_STR, 1},
+    {"matches", SMX_STR, 1}, {"threshold", SMX_NUM, 1},
+};
+
+static const struct smx_column summary[] = {
+    {"op", SMX_STR, 1},	      {"dtype", SMX_STR, 1},
+    {"impl", SMX_STR, 1},     {"ok", SMX_STR, 1},
+    {"mismatch", SMX_STR, 1}, {"scale_limit", SMX_NUM, 1},
+    {"becomes", SMX_STR, 1},  {"range_limit", SMX_NUM, 1},
+    {"becomes", SMX_STR, 1},  {"not ok (scenario=outcome)", SMX_STR, 1},
+};
+
+int smx_cmd_overflow(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"op", required_argument, 0, 'p'},	   {"dtype", required_argument, 0, 'd'},
+	    {"impl", required_argument, 0, 'i'},   {"no-thresholds", no_argument, 0, 'T'},
+	    {"format", required_argument, 0, 'f'}, {"output", required_argument, 0, 'o'},
+	    {"help", no_argument, 0, 'h'},	   {0, 0, 0, 0},
+	};
+	const char *cmd = "overflow";
+	struct smx_sel sel;
+	smx_sel_init(&sel);
+	int thresholds = 1;
+	enum smx_format fmt = SMX_FMT_TABLE;
+	const char *output = NULL;
+	int c;
+	while ((c = smx_getopt(argc, argv, opts, cmd)) != -1) {
+		switch (c) {
+		case 'p':
+			smx_sel_ops(&sel, optarg);
+			break;
+		case 'd':
+			smx_sel_dtypes(&sel, optarg);
+			break;
+		case 'i':
+			smx_sel_impls(&sel, optarg);
+			break;
+		case 'T':
+			thresholds = 0;
+			break;
+		case 'f':
+			fmt = smx_arg_format(cmd, optarg);
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		}
+	}
+	if (optind < argc)
+		smx_die("%s: unexpected argument '%s'", cmd, argv[optind]);
+	smx_sel_check(&sel);
+	struct smx_table t, sum;
+	smx_table_init(&t, tidy, sizeof tidy / sizeof *tidy);
+	smx_table_init(&sum, summary, sizeof summary / sizeof *summary);
+	static struct smx_scenario scen[64];
+	size_t steps = sel.nops * sel.ndts, step = 0;
+	for (size_t o = 0; o < sel.nops; o++)
+		for (size_t d = 0; d < sel.ndts; d++) {
+			size_t ns = smx_scenarios(sel.dts[d], scen, 64);
+			const struct smx_impl *ims[256];
+			size_t k = smx_sel_entries(&sel, sel.ops[o], sel.dts[d], ims, 256);
+			for (size_t i = 0; i < k; i++) {
+				const struct smx_impl *im = ims[i];
+				size_t nok = 0, nmis = 0;
+				char bad[2048] = "", mis[512] = "";
+				size_t lb = 0, lm = 0;
+				for (size_t j = 0; j < ns; j++) {
+					double u;
+					int any;
+					enum smx_outcome got = smx_scenario_run(im, &scen[j], &u);
+					enum smx_outcome want =
+					    smx_scenario_expect(im, &scen[j], &any);
+					int match = any || got == want;
+					nok += got == SMX_OUT_OK;
+					nmis += !match;
+					if (got != SMX_OUT_OK && lb < sizeof bad)
+						lb += (size_t)snprintf(bad + lb, sizeof bad - lb,
+								       "%s%s=%s", lb ? " " : "",
+								       scen[j].name,
+								       smx_outcome_name(got));
+					if (!match && lm < sizeof mis)
+						lm += (size_t)snprintf(mis + lm, sizeof mis - lm,
+								       "%s%s", lm ? " " : "",
+								       scen[j].name);
+					smx_table_add(&t, im->name, smx_op_name(im->op),
+						      smx_dtype_name(im->dtype),
+						      smx_origin_name(im->origin), scen[j].name,
+						      (long long)scen[j].n, smx_outcome_name(got),
+						      u, any ? "any" : smx_outcome_name(want),
+						      match ? "yes" : "NO", NAN);
+				}
+				double ts = NAN, tr = NAN;
+				enum smx_outcome bs = SMX_OUT_OK, br = SMX_OUT_OK;
+				if (thresholds) {
+					ts = smx_threshold_scale(im, &bs);
+					tr = smx_threshold_range(im, &br);
+					smx_table_add(&t, im->name, smx_op_name(im->op),
+						      smx_dtype_name(im->dtype),
+						      smx_origin_name(im->origin),
+						      "threshold:scale", 64LL, smx_outcome_name(bs),
+						      NAN, "-", "-", ts);
+					smx_table_add(&t, im->name, smx_op_name(im->op),
+						      smx_dtype_name(im->dtype),
+						      smx_origin_name(im->origin),
+						      "threshold:range", 64LL, smx_outcome_name(br),
+						      NAN, "-", "-", tr);
+				}
+				char oks[32], miss[600];
+				snprintf(oks, sizeof oks, "%zu/%zu", nok, ns);
+				snprintf(miss, sizeof miss, "%s", nmis ? mis : "-");
+				smx_table_add(&sum, smx_op_name(im->op), smx_dtype_name(im->dtype),
+					      im->name, oks, miss, ts,
+					      ts > 0 ? smx_outcome_name(bs) : "-", tr,
+					      tr > 0 ? smx_outcome_name(br) : "-", lb ? bad : "-");
+			}
+			smx_progress(cmd, ++step, steps);
+		}
+	char *ctx = smx_env_json(0);
+	FILE *f = smx_out_open(output);
+	smx_table_write(fmt == SMX_FMT_TABLE ? &sum : &t, f, fmt, ctx);
+	smx_out_commit(f);
+	free(ctx);
+	smx_table_free(&t);
+	smx_table_free(&sum);
+	if (*smx_peer_missing())
+		fputs(smx_peer_missing(), stderr);
+	return 0;
+}

@@ -1,0 +1,288 @@
+/* The overflow and edge-row catalogue; see scenarios.h. */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rows.h"
+#include "scenarios.h"
+#include "util.h"
+
+static struct smx_scenario *add(struct smx_scenario *out, size_t *k, size_t max, const char *name,
+				enum smx_scen_kind kind, size_t n)
+{
+	if (*k >= max)
+		return NULL;
+	struct smx_scenario *s = &out[(*k)++];
+	snprintf(s->name, sizeof s->name, "%s", name);
+	s->kind = kind;
+	s->n = n;
+	return s;
+}
+
+/* A fixed pseudo-random row of the dtype, uniform in (-1, 1). */
+static void unit_row(smx_dtype dt, double *x, size_t n, uint64_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		x[i] = 2 * smx_uniform01(&seed) - 1;
+		if (dt == SMX_F32)
+			x[i] = (float)x[i];
+	}
+}
+
+static double to_dt(smx_dtype dt, double v)
+{
+	return dt == SMX_F32 ? (double)(float)v : v;
+}
+
+size_t smx_scenarios(smx_dtype dt, struct smx_scenario *out, size_t max)
+{
+	size_t k = 0;
+	struct smx_scenario *s;
+	const int f32 = dt == SMX_F32;
+	const double big = f32 ? FLT_MAX : DBL_MAX;
+	char name[48];
+	/* Scale sweep: a row in (-1, 1) times 1, 10, ..., then the largest value. */
+	for (int e = 0; e <= (f32 ? 38 : 308); e += (e < 4 ? 1 : f32 ? 6 : 38)) {
+		snprintf(name, sizeof name, "scale:1e%d", e);
+		if (!(s = add(out, &k, max, name, SMX_SCEN_FINITE, 64)))
+			return k;
+		unit_row(dt, s->x, 64, 7);
+		for (size_t i = 0; i < 64; i++)
+			s->x[i] = to_dt(dt, s->x[i] * pow(10, e));
+	}
+	if ((s = add(out, &k, max, "scale:max", SMX_SCEN_FINITE, 64))) {
+		unit_row(dt, s->x, 64, 7);
+		for (size_t i = 0; i < 64; i++)
+			s->x[i] = to_dt(dt, s->x[i] * big);
+	}
+	const struct {
+		const char *name;
+		double v;
+	} equal[] = {
+	    {"equal:+100", 100}, {"equal:+1e30", 1e30}, {"equal:max", big}, {"equal:-1000", -1000}};
+	for (size_t j = 0; j < sizeof equal / sizeof *equal; j++)
+		if ((s = add(out, &k, max, equal[j].name, SMX_SCEN_FINITE, 16)))
+			for (size_t i = 0; i < 16; i++)
+				s->x[i] = to_dt(dt, equal[j].v);
+	/* Infinities, masks and NaN on a row in (-4, 4). */
+	static const struct {
+		const char *name;
+		enum smx_scen_kind kind;
+		double v;
+		size_t every; /* set entries i % every == 0 (0: only entry 5) */
+	} marks[] = {
+	    {"one+inf", SMX_SCEN_POS_INF, INFINITY, 0},
+	    {"three+inf", SMX_SCEN_POS_INF, INFINITY, 11},
+	    {"one-inf", SMX_SCEN_FINITE, -INFINITY, 0},
+	    {"half-masked", SMX_SCEN_FINITE, -INFINITY, 2},
+	    {"all-inf-masked", SMX_SCEN_ALL_NEGINF, -INFINITY, 1},
+	    {"one-nan", SMX_SCEN_NAN, NAN, 0},
+	};
+	for (size_t j = 0; j < sizeof marks / sizeof *marks; j++) {
+		if (!(s = add(out, &k, max, marks[j].name, marks[j].kind, 33)))
+			return k;
+		unit_row(dt, s->x, 33, 11);
+		for (size_t i = 0; i < 33; i++) {
+			s->x[i] = to_dt(dt, 4 * s->x[i]);
+			if (marks[j].every ? i % marks[j].every == 0 : i == 5)
+				s->x[i] = marks[j].v;
+		}
+	}
+	/* Subnormal inputs: the row is tiny, softmax is nearly uniform. */
+	if ((s = add(out, &k, max, "subnormal-inputs", SMX_SCEN_FINITE, 17))) {
+		double tiny = f32 ? 0x1p-140 : 0x1p-1060;
+		for (size_t i = 0; i < 17; i++)
+			s->x[i] = (double)(i % 5) * tiny - 2 * tiny;
+	}
+	/* Around exp's thresholds: overflow, the least normal, the least
+	 * subnormal (88.72 / -87.34 / -103.97 in f32). */
+	const double ovf = f32 ? 88.72283f : 709.782712893384,
+		     nrm = f32 ? -87.33654f : -708.3964185322641,
+		     sub = f32 ? -103.97208f : -745.1332191019411;
+	if ((s = add(out, &k, max, "near-exp-overflow", SMX_SCEN_FINITE, 6))) {
+		const double v[6] = {ovf, ovf - 0.5, ovf + 0.5, 0, -1, ovf + 2};
+		for (size_t i = 0; i < 6; i++)
+			s->x[i] = to_dt(dt, v[i]);
+	}
+	if ((s = add(out, &k, max, "near-exp-underflow", SMX_SCEN_FINITE, 6))) {
+		const double v[6] = {0, nrm, nrm - 1, sub, sub + 0.5, sub - 0.5};
+		for (size_t i = 0; i < 6; i++)
+			s->x[i] = to_dt(dt, v[i]);
+	}
+	if ((s = add(out, &k, max, "subnormal-outputs", SMX_SCEN_FINITE, 33))) {
+		unit_row(dt, s->x, 33, 13);
+		for (size_t i = 0; i < 33; i++)
+			s->x[i] = to_dt(dt, nrm + (sub - nrm) * (s->x[i] + 1) / 2);
+		s->x[0] = 0;
+	}
+	add(out, &k, max, "n=0", SMX_SCEN_EMPTY, 0);
+	if ((s = add(out, &k, max, "n=1", SMX_SCEN_FINITE, 1)))
+		s->x[0] = to_dt(dt, 12.5);
+	if ((s = add(out, &k, max, "ascending", SMX_SCEN_FINITE, 1000))) {
+		struct smx_dist d;
+		smx_dist_parse("sorted", &d);
+		smx_dist_fill(&d, dt, 5, 1, 1000, s->x);
+	}
+	return k;
+}
+
+const char *smx_outcome_name(enum smx_outcome o)
+{
+	static const char *const names[] = {"ok", "nan", "inf", "zero-row", "wrong"};
+	return names[o];
+}
+
+enum smx_outcome smx_scenario_run(const struct smx_impl *im, const struct smx_scenario *s,
+				  double *max_ulp)
+{
+	*max_ulp = NAN;
+	if (s->n == 0) {
+		/* Nothing may be written: a sentinel just past an empty row. */
+		double sentinel[2] = {7, 7};
+		float sf[2] = {7, 7};
+		smx_impl_run(im, im->dtype == SMX_F32 ? (void *)sf : (void *)sentinel,
+			     im->dtype == SMX_F32 ? (void *)(sf + 1) : (void *)(sentinel + 1), 1,
+			     0);
+		return (im->dtype == SMX_F32 ? sf[1] == 7 : sentinel[1] == 7) ? SMX_OUT_OK
+									      : SMX_OUT_WRONG;
+	}
+	double *x = smx_alloc(s->n, sizeof *x);
+	memcpy(x, s->x, s->n * sizeof *x);
+	struct smx_case c;
+	smx_case_adopt(&c, im->op, im->dtype, x, 1, s->n);
+	size_t es = smx_dtype_size(im->dtype);
+	void *in = smx_alloc(s->n, es), *out = smx_alloc(s->n, es);
+	double *y = smx_alloc(s->n, sizeof *y);
+	smx_to_dtype(im->dtype, c.x, in, s->n);
+	smx_impl_run(im, in, out, 1, s->n);
+	smx_from_dtype(im->dtype, out, y, s->n);
+	int nan = 0, inf = 0, zero = 1;
+	for (size_t i = 0; i < s->n; i++) {
+		nan |= isnan(y[i]);
+		inf |= isinf(y[i]) && !(c.status[0] == SMX_REF_OK && y[i] == c.ref[i].cr);
+		zero &= y[i] == 0;
+	}
+	enum smx_outcome o;
+	if (nan)
+		o = SMX_OUT_NAN;
+	else if (inf)
+		o = SMX_OUT_INF;
+	else if (c.status[0] != SMX_REF_OK)
+		o = zero && im->op == SMX_OP_SOFTMAX ? SMX_OUT_ZERO : SMX_OUT_WRONG;
+	else {
+		double worst = 0, worst_ratio = 0, dmax = 0, xm = -INFINITY;
+		for (size_t i = 0; i < s->n; i++)
+			if (c.x[i] > xm)
+				xm = c.x[i];
+		for (size_t i = 0; i < s->n; i++)
+			if (isfinite(c.x[i]) && xm - c.x[i] > dmax)
+				dmax = xm - c.x[i];
+		for (size_t i = 0; i < s->n; i++) {
+			double e = smx_ulp_error(&c.ref[i], y[i]);
+			worst = e > worst ? e : worst;
+			double lim = SMX_PEER_OK_ULP, m = e;
+			if (isfinite(im->bound.c0)) {
+				double d = isfinite(c.x[i]) ? xm - c.x[i] : 0;
+				lim = smx_bound_at(&im->bound, s->n, d, dmax);
+				m = smx_bound_measure(&im->bound, im->dtype, &c.ref[i], y[i]);
+			}
+			worst_ratio = m / lim > worst_ratio ? m / lim : worst_ratio;
+		}
+		*max_ulp = worst;
+		o = worst_ratio <= 1		       ? SMX_OUT_OK
+		    : zero && im->op == SMX_OP_SOFTMAX ? SMX_OUT_ZERO
+						       : SMX_OUT_WRONG;
+	}
+	free(in);
+	free(out);
+	free(y);
+	smx_case_free(&c);
+	return o;
+}
+
+enum smx_outcome smx_scenario_expect(const struct smx_impl *im, const struct smx_scenario *s,
+				     int *any)
+{
+	*any = 0;
+	switch (s->kind) {
+	case SMX_SCEN_NAN:
+		return SMX_OUT_NAN;
+	case SMX_SCEN_ALL_NEGINF:
+		return im->policy.all_neginf == SMX_EDGE_ZERO ? SMX_OUT_ZERO : SMX_OUT_NAN;
+	case SMX_SCEN_POS_INF:
+		return im->policy.pos_inf == SMX_EDGE_LIMIT ? SMX_OUT_OK : SMX_OUT_NAN;
+	case SMX_SCEN_EMPTY:
+		return SMX_OUT_OK;
+	case SMX_SCEN_FINITE:
+		break;
+	}
+	if (im->bound.domain > 0)
+		for (size_t i = 0; i < s->n; i++)
+			if (isfinite(s->x[i]) && fabs(s->x[i]) > im->bound.domain)
+				*any = 1;
+	return SMX_OUT_OK;
+}
+
+/* The first t = log2 of the scale at which the row fill(t) leaves ok: a
+ * scan in steps of one binade (eight in f64), as outcomes need not be
+ * monotone, then bisection inside the step. */
+static double bisect(const struct smx_impl *im, void (*fill)(smx_dtype, double, double *),
+		     enum smx_outcome *becomes)
+{
+	struct smx_scenario s = {.kind = SMX_SCEN_FINITE, .n = 64};
+	const double top = im->dtype == SMX_F32 ? 128 : 1024, step = im->dtype == SMX_F32 ? 1 : 8;
+	double u, lo = -1, hi = -1;
+	for (double t = 0; t <= top; t += step) {
+		fill(im->dtype, t, s.x);
+		enum smx_outcome o = smx_scenario_run(im, &s, &u);
+		if (o != SMX_OUT_OK) {
+			*becomes = o;
+			lo = t - step;
+			hi = t;
+			break;
+		}
+	}
+	if (hi < 0) {
+		*becomes = SMX_OUT_OK;
+		return 0;
+	}
+	for (int it = 0; it < 24; it++) {
+		double mid = (lo + hi) / 2;
+		fill(im->dtype, mid, s.x);
+		enum smx_outcome o = smx_scenario_run(im, &s, &u);
+		if (o == SMX_OUT_OK) {
+			lo = mid;
+		} else {
+			hi = mid;
+			*becomes = o;
+		}
+	}
+	return exp2(hi);
+}
+
+static void fill_scale(smx_dtype dt, double l2, double *x)
+{
+	unit_row(dt, x, 64, 7);
+	double big = dt == SMX_F32 ? FLT_MAX : DBL_MAX, sc = fmin(exp2(l2), big);
+	for (size_t i = 0; i < 64; i++)
+		x[i] = to_dt(dt, x[i] * sc);
+}
+
+static void fill_range(smx_dtype dt, double l2, double *x)
+{
+	double big = dt == SMX_F32 ? FLT_MAX : DBL_MAX, r = fmin(exp2(l2), big);
+	for (size_t i = 0; i < 64; i++)
+		x[i] = to_dt(dt, -r * (double)(i % 4) / 3);
+}
+
+double smx_threshold_scale(const struct smx_impl *im, enum smx_outcome *becomes)
+{
+	return bisect(im, fill_scale, becomes);
+}
+
+double smx_threshold_range(const struct smx_impl *im, enum smx_outcome *becomes)
+{
+	return bisect(im, fill_range, becomes);
+}

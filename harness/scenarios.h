@@ -1,0 +1,54 @@
+/* The overflow and edge-row catalogue: named rows with what each entry's
+ * declared policy says it must do on them (DESIGN.md, "Operations and
+ * their contracts"). */
+#ifndef SMX_SCENARIOS_H
+#define SMX_SCENARIOS_H
+
+#include <stddef.h>
+
+#include "measure.h"
+#include "smx.h"
+
+enum smx_scen_kind {
+	SMX_SCEN_FINITE,     /* finite entries (maybe -inf masks): the reference answers */
+	SMX_SCEN_NAN,	     /* a NaN entry: NaN must reach the row */
+	SMX_SCEN_ALL_NEGINF, /* every entry -inf: per policy, NaN or zeros */
+	SMX_SCEN_POS_INF,    /* +inf entries: per policy, NaN or the limit */
+	SMX_SCEN_EMPTY,	     /* n = 0: nothing to do, nothing touched */
+};
+
+struct smx_scenario {
+	char name[48];
+	enum smx_scen_kind kind;
+	size_t n;
+	double x[1024]; /* the row (values of the dtype) */
+};
+
+/* The catalogue for a dtype; returns the count, fills up to max. */
+size_t smx_scenarios(smx_dtype dt, struct smx_scenario *out, size_t max);
+
+/* Outcome classes of one row. */
+enum smx_outcome { SMX_OUT_OK, SMX_OUT_NAN, SMX_OUT_INF, SMX_OUT_ZERO, SMX_OUT_WRONG };
+const char *smx_outcome_name(enum smx_outcome o);
+
+/* Run im on the scenario's row and classify it against the reference:
+ * ok means within the entry's declared bound (for an entry that claims
+ * none, within SMX_PEER_OK_ULP ulps). *max_ulp gets the largest error
+ * (NaN when the reference is undefined). */
+#define SMX_PEER_OK_ULP 64.0
+enum smx_outcome smx_scenario_run(const struct smx_impl *im, const struct smx_scenario *s,
+				  double *max_ulp);
+
+/* What the entry's policy declares for the scenario; any = 1 when the
+ * policy allows every outcome (a row beyond a no-shift entry's domain). */
+enum smx_outcome smx_scenario_expect(const struct smx_impl *im, const struct smx_scenario *s,
+				     int *any);
+
+/* Thresholds (a scan by binades, then bisection): the smallest scale S
+ * at which rows uniform in (-S, S) leave "ok", and the smallest gap R at
+ * which the row (0, -R/3, -2R/3, -R, ...) leaves it. 0 when the entry stays ok up
+ * to the format's largest value. */
+double smx_threshold_scale(const struct smx_impl *im, enum smx_outcome *becomes);
+double smx_threshold_range(const struct smx_impl *im, enum smx_outcome *becomes);
+
+#endif
