@@ -60,6 +60,7 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP) | deps
 
 $(BUILD)/impls/%_avx2.o: ALL_CFLAGS += $(AVX2_FLAGS)
 $(BUILD)/impls/%_avx512.o: ALL_CFLAGS += $(AVX512_FLAGS)
+$(BUILD)/harness/cmd_report.o: ALL_CFLAGS += -DSMX_SOURCE_DIR='"$(abspath .)"'
 $(BUILD)/tests/%.o: ALL_CFLAGS += -DSMX_BIN='"$(abspath $(BUILD))/smx"' \
 	-DSMX_TESTDATA='"$(abspath tests/data)"'
 
@@ -87,7 +88,7 @@ exp-exhaustive: $(BUILD)/smx
 	$(BUILD)/smx exp --exhaustive --dtype f32
 
 report: $(BUILD)/smx
-	$(BUILD)/smx accuracy
+	$(BUILD)/smx report
 
 FORMAT_SRC = $(wildcard impls/*.[ch] reference/*.[ch] harness/*.[ch] tests/*.[ch])
 format:

@@ -57,5 +57,6 @@ int smx_cmd_exp(int argc, char **argv);
 int smx_cmd_perf(int argc, char **argv);
 int smx_cmd_check(int argc, char **argv);
 int smx_cmd_overflow(int argc, char **argv);
+int smx_cmd_report(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct command {
     {"overflow", smx_cmd_overflow,
      "edge rows and overflow: each entry against its declared policy"},
     {"perf", smx_cmd_perf, "throughput next to memcpy and a streaming read of the same bytes"},
+    {"report", smx_cmd_report, "the default sweep as a report: HTML, Markdown, figures, CSV"},
     {"check", smx_cmd_check, "the CI gate: measure a baseline again, exit 1 on regression"},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)

@@ -141,8 +141,10 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 			double rel = err / fabs(s);
 			if (!(rel <= m->max_rel))
 				m->max_rel = rel;
-			if (op == SMX_OP_SOFTMAX && finite_row &&
-			    fabs(s) >= ldexp(1.0, dt == SMX_F32 ? -126 : -1022)) {
+			int normal = fabs(s) >= ldexp(1.0, dt == SMX_F32 ? -126 : -1022);
+			if (normal && !(rel <= m->max_rel_normal))
+				m->max_rel_normal = rel;
+			if (op == SMX_OP_SOFTMAX && finite_row && normal) {
 				double br = rel / (bhh * u);
 				if (isnan(m->bound_ratio) || !(br <= m->bound_ratio))
 					m->bound_ratio = br;

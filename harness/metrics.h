@@ -15,13 +15,14 @@ struct smx_metrics {
 	size_t wrong_rows;		      /* some component beyond the declared bound */
 	size_t comps;			      /* components with a finite error */
 	double sum_ulp;
-	double max_ulp;	    /* +inf when a component is NaN or inf wrongly */
-	double max_rel;	    /* |y - s| / |s| over components with s != 0 */
-	double norm_rel;    /* max over rows of |y - s|_inf / |s|_inf */
-	double kl;	    /* max over rows of the generalised KL(s || y) */
-	double sum_err;	    /* max over rows of |sum(y) - 1| in ulps of 1 */
-	double bound_ratio; /* max rel error / BHH bound (softmax), NaN if none */
-	double decl_ratio;  /* max error / the entry's declared bound */
+	double max_ulp;	       /* +inf when a component is NaN or inf wrongly */
+	double max_rel;	       /* |y - s| / |s| over components with s != 0 */
+	double max_rel_normal; /* the same, over components with |s| normal */
+	double norm_rel;       /* max over rows of |y - s|_inf / |s|_inf */
+	double kl;	       /* max over rows of the generalised KL(s || y) */
+	double sum_err;	       /* max over rows of |sum(y) - 1| in ulps of 1 */
+	double bound_ratio;    /* max rel error / BHH bound (softmax), NaN if none */
+	double decl_ratio;     /* max error / the entry's declared bound */
 };
 
 void smx_metrics_init(struct smx_metrics *m);

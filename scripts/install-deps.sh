@@ -1,33 +1,38 @@
 #!/bin/sh
 # Install what smx needs on Debian or Ubuntu (apt-get; sudo when not root).
-#   scripts/install-deps.sh            core: MPFR, GMP, Criterion, gnuplot
-#   scripts/install-deps.sh --peers    also XNNPACK and oneDNN (comparison rows)
-#   scripts/install-deps.sh --check    exit 0 when the core is present, 1 if not
+#   scripts/install-deps.sh             core: compiler, MPFR, GMP, Criterion, gnuplot
+#   scripts/install-deps.sh --peers     also XNNPACK and oneDNN (comparison rows)
+#   scripts/install-deps.sh --browser   also Chromium (the report's browser test)
+#   scripts/install-deps.sh --check     exit 0 when the core is present, 1 if not
 # Elsewhere it names the packages to install and exits 1.
 set -eu
 
 CORE="build-essential pkg-config libmpfr-dev libgmp-dev libcriterion-dev gnuplot-nox"
 PEERS="libxnnpack-dev libpthreadpool-dev libdnnl-dev"
+BROWSER="chromium"
 
 have_core() {
 	pkg-config --exists mpfr criterion 2>/dev/null && command -v gnuplot >/dev/null 2>&1
 }
 
 pkgs=$CORE
-case "${1:-}" in
---check)
-	have_core && exit 0
-	exit 1
-	;;
---peers) pkgs="$CORE $PEERS" ;;
-"") ;;
-*)
-	echo "install-deps.sh: unknown option '$1' (--peers, --check)" >&2
-	exit 2
-	;;
-esac
+extra=0
+for arg in "$@"; do
+	case "$arg" in
+	--check)
+		have_core && exit 0
+		exit 1
+		;;
+	--peers) pkgs="$pkgs $PEERS" extra=1 ;;
+	--browser) pkgs="$pkgs $BROWSER" extra=1 ;;
+	*)
+		echo "install-deps.sh: unknown option '$arg' (--peers, --browser, --check)" >&2
+		exit 2
+		;;
+	esac
+done
 
-if [ "${1:-}" != --peers ] && have_core; then
+if [ "$extra" -eq 0 ] && have_core; then
 	exit 0
 fi
 

@@ -1,0 +1,210 @@
+/* One document, two renderings (report.h). The HTML is self-contained but
+ * for its figure files; a short script marks on <body> whether every
+ * figure loaded, which the browser test reads. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+static void esc(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+}
+
+/* Markdown table cells: pipes escaped. */
+static void md_cell(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+int smx_doc_open(struct smx_doc *d, const char *dir, const char *title)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/index.html", dir);
+	d->html = fopen(path, "w");
+	snprintf(path, sizeof path, "%s/report.md", dir);
+	d->md = fopen(path, "w");
+	if (!d->html || !d->md)
+		return -1;
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>",
+	      d->html);
+	esc(d->html, title);
+	fputs("</title>\n<style>\n"
+	      "body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em "
+	      "auto;padding:0 1em;"
+	      "color:#222;line-height:1.45}\n"
+	      "table{border-collapse:collapse;margin:1em 0;font-size:0.85em}\n"
+	      "td,th{border:1px solid #ccc;padding:0.25em 0.5em;text-align:right}\n"
+	      "td:first-child,th:first-child{text-align:left}\nth{background:#f0f0f0}\n"
+	      "figure{margin:1.5em 0}\nfigure img{max-width:100%;border:1px solid #ddd}\n"
+	      "figcaption{font-size:0.9em;color:#555}\ncode{background:#f4f4f4;padding:0 0.2em}\n"
+	      "</style></head>\n<body>\n<h1>",
+	      d->html);
+	esc(d->html, title);
+	fputs("</h1>\n", d->html);
+	fprintf(d->md, "# %s\n\n", title);
+	return 0;
+}
+
+void smx_doc_close(struct smx_doc *d)
+{
+	/* Mark whether every figure loaded (read by tests/report_browser.sh). */
+	fputs("<script>\nwindow.addEventListener('load', function () {\n"
+	      "  var bad = 0, imgs = document.images;\n"
+	      "  for (var i = 0; i < imgs.length; i++)\n"
+	      "    if (!imgs[i].complete || imgs[i].naturalWidth === 0) bad++;\n"
+	      "  document.body.setAttribute('data-figures', bad ? 'broken:' + bad : 'ok:' + "
+	      "imgs.length);\n"
+	      "});\n</script>\n</body></html>\n",
+	      d->html);
+	fclose(d->html);
+	fclose(d->md);
+}
+
+void smx_doc_h2(struct smx_doc *d, const char *id, const char *title)
+{
+	fprintf(d->html, "<h2 id=\"%s\">", id);
+	esc(d->html, title);
+	fputs("</h2>\n", d->html);
+	fprintf(d->md, "\n## %s\n\n", title);
+}
+
+void smx_doc_p(struct smx_doc *d, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	fputs("<p>", d->html);
+	esc(d->html, buf);
+	fputs("</p>\n", d->html);
+	fprintf(d->md, "%s\n\n", buf);
+}
+
+static int in_list;
+
+void smx_doc_li(struct smx_doc *d, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (!in_list)
+		fputs("<ul>\n", d->html);
+	in_list = 1;
+	fputs("<li>", d->html);
+	esc(d->html, buf);
+	fputs("</li>\n", d->html);
+	fprintf(d->md, "- %s\n", buf);
+}
+
+void smx_doc_list_end(struct smx_doc *d)
+{
+	if (in_list)
+		fputs("</ul>\n", d->html);
+	in_list = 0;
+	fputc('\n', d->md);
+}
+
+void smx_doc_fig(struct smx_doc *d, const char *name, const char *caption)
+{
+	fprintf(d->html, "<figure><a href=\"%s.png\"><img src=\"%s.svg\" alt=\"", name, name);
+	esc(d->html, caption);
+	fputs("\"></a><figcaption>", d->html);
+	esc(d->html, caption);
+	fputs("</figcaption></figure>\n", d->html);
+	fprintf(d->md, "![%s](%s.png)\n\n*%s*\n\n", caption, name, caption);
+}
+
+static void cell_text(char *buf, size_t len, const struct smx_column *c, const struct smx_cell *v)
+{
+	switch (c->type) {
+	case SMX_STR:
+		snprintf(buf, len, "%s", v->s);
+		break;
+	case SMX_INT:
+		snprintf(buf, len, "%lld", v->i);
+		break;
+	case SMX_NUM:
+		if (isnan(v->d))
+			snprintf(buf, len, "-");
+		else if (isinf(v->d))
+			snprintf(buf, len, v->d > 0 ? "inf" : "-inf");
+		else if (v->d != 0 && (fabs(v->d) < 1e-3 || fabs(v->d) >= 1e6))
+			snprintf(buf, len, "%.3e", v->d);
+		else
+			snprintf(buf, len, "%.4g", v->d);
+		break;
+	}
+}
+
+void smx_doc_table(struct smx_doc *d, const struct smx_table *t)
+{
+	char buf[1024];
+	fputs("<table>\n<tr>", d->html);
+	fputc('|', d->md);
+	for (size_t c = 0; c < t->ncols; c++) {
+		if (!t->cols[c].in_text)
+			continue;
+		fputs("<th>", d->html);
+		esc(d->html, t->cols[c].name);
+		fputs("</th>", d->html);
+		fputc(' ', d->md);
+		md_cell(d->md, t->cols[c].name);
+		fputs(" |", d->md);
+	}
+	fputs("</tr>\n", d->html);
+	fputs("\n|", d->md);
+	for (size_t c = 0; c < t->ncols; c++)
+		if (t->cols[c].in_text)
+			fputs(t->cols[c].type == SMX_STR ? " --- |" : " ---: |", d->md);
+	fputc('\n', d->md);
+	for (size_t r = 0; r < t->nrows; r++) {
+		fputs("<tr>", d->html);
+		fputc('|', d->md);
+		for (size_t c = 0; c < t->ncols; c++) {
+			if (!t->cols[c].in_text)
+				continue;
+			cell_text(buf, sizeof buf, &t->cols[c], &t->cells[r * t->ncols + c]);
+			fputs("<td>", d->html);
+			esc(d->html, buf);
+			fputs("</td>", d->html);
+			fputc(' ', d->md);
+			md_cell(d->md, buf);
+			fputs(" |", d->md);
+		}
+		fputs("</tr>\n", d->html);
+		fputc('\n', d->md);
+	}
+	fputs("</table>\n", d->html);
+	fputc('\n', d->md);
+}
+
+void smx_doc_link(struct smx_doc *d, const char *file, const char *what)
+{
+	fprintf(d->html, "<a href=\"%s\">", file);
+	esc(d->html, what);
+	fputs("</a> ", d->html);
+	fprintf(d->md, "[%s](%s) ", what, file);
+}
