@@ -36,6 +36,12 @@ static inline void vf32_store_tail(float *p, vf32 v, size_t k)
 {
 	_mm512_mask_storeu_ps(p, (__mmask16)((1u << k) - 1), v);
 }
+/* A non-temporal store (p aligned to the vector): the line goes to memory
+ * without being read first. */
+static inline void vf32_stream(float *p, vf32 v)
+{
+	_mm512_stream_ps(p, v);
+}
 static inline vf32 vf32_add(vf32 a, vf32 b)
 {
 	return _mm512_add_ps(a, b);
@@ -125,6 +131,10 @@ static inline vf64 vf64_load_tail(const double *p, size_t k, double fill)
 static inline void vf64_store_tail(double *p, vf64 v, size_t k)
 {
 	_mm512_mask_storeu_pd(p, (__mmask8)((1u << k) - 1), v);
+}
+static inline void vf64_stream(double *p, vf64 v)
+{
+	_mm512_stream_pd(p, v);
 }
 static inline vf64 vf64_add(vf64 a, vf64 b)
 {
