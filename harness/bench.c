@@ -54,30 +54,43 @@ static uint64_t read_cycles(int fd)
 	return v;
 }
 
-void smx_bench_init(struct smx_bench *b, smx_dtype dt, const double *vals, size_t rows, size_t n,
-		    enum smx_cache cache, double min_ms, size_t reps)
+void smx_bench_init(struct smx_bench *b, smx_op op, smx_dtype dt, const double *vals,
+		    const double *g, size_t rows, size_t n, enum smx_cache cache, double min_ms,
+		    size_t reps)
 {
 	memset(b, 0, sizeof *b);
+	b->op = op;
 	b->dt = dt;
 	b->rows = rows;
 	b->n = n;
 	b->cache = cache;
 	b->min_ms = min_ms;
 	b->reps = reps;
-	if (smx_mul_overflows(rows * n, smx_dtype_size(dt), &b->bytes))
+	size_t es = smx_dtype_size(dt), cells;
+	if (smx_mul_overflows(rows * n, es, &b->bytes) ||
+	    smx_mul_overflows(rows, smx_op_out_len(op, n), &cells) ||
+	    smx_mul_overflows(cells, es, &b->out_bytes))
 		smx_die("perf: rows x n overflows");
+	b->moved = b->bytes * (size_t)smx_op_arity(op) + b->out_bytes;
 	b->nbuf = 1;
 	if (cache == SMX_CACHE_COLD) {
 		size_t llc = smx_env_cache(3) ? smx_env_cache(3) : (size_t)64 << 20;
-		b->nbuf = (2 * llc) / (2 * b->bytes) + 1;
+		b->nbuf = (2 * llc) / b->moved + 1;
 	}
-	b->x = smx_alloc(b->nbuf, sizeof *b->x);
-	b->y = smx_alloc(b->nbuf, sizeof *b->y);
+	b->x = smx_calloc(b->nbuf, sizeof *b->x);
+	b->g = smx_calloc(b->nbuf, sizeof *b->g);
+	b->y = smx_calloc(b->nbuf, sizeof *b->y);
 	for (size_t i = 0; i < b->nbuf; i++) {
 		b->x[i] = smx_alloc(1, b->bytes + 64);
-		b->y[i] = smx_alloc(1, b->bytes + 64);
 		smx_to_dtype(dt, vals, b->x[i], rows * n);
-		memset(b->y[i], 0, b->bytes);
+		if (g) {
+			b->g[i] = smx_alloc(1, b->bytes + 64);
+			smx_to_dtype(dt, g, b->g[i], rows * n);
+		}
+		/* The output also takes memcpy's copy of the input. */
+		size_t ob = b->out_bytes > b->bytes ? b->out_bytes : b->bytes;
+		b->y[i] = smx_alloc(1, ob + 64);
+		memset(b->y[i], 0, ob);
 	}
 	b->cycles_fd = open_cycles();
 }
@@ -86,9 +99,11 @@ void smx_bench_free(struct smx_bench *b)
 {
 	for (size_t i = 0; i < b->nbuf; i++) {
 		free(b->x[i]);
+		free(b->g[i]);
 		free(b->y[i]);
 	}
 	free(b->x);
+	free(b->g);
 	free(b->y);
 	if (b->cycles_fd >= 0)
 		close(b->cycles_fd);
@@ -118,7 +133,10 @@ static void call(struct smx_bench *b, enum smx_subject s, const struct smx_impl 
 	void *x = b->x[k % b->nbuf], *y = b->y[k % b->nbuf];
 	switch (s) {
 	case SMX_SUBJ_IMPL:
-		smx_impl_run(im, x, y, b->rows, b->n);
+		smx_impl_run(im, x, b->g[k % b->nbuf], y, b->rows, b->n);
+		break;
+	case SMX_SUBJ_MEMSET:
+		memset(y, 0, b->out_bytes);
 		break;
 	case SMX_SUBJ_MEMCPY:
 		memcpy(y, x, b->bytes);

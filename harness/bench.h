@@ -10,7 +10,7 @@
 enum smx_cache { SMX_CACHE_HOT, SMX_CACHE_COLD };
 
 /* What is timed: an implementation, or a ceiling over the same bytes. */
-enum smx_subject { SMX_SUBJ_IMPL, SMX_SUBJ_MEMCPY, SMX_SUBJ_READ };
+enum smx_subject { SMX_SUBJ_IMPL, SMX_SUBJ_MEMCPY, SMX_SUBJ_READ, SMX_SUBJ_MEMSET };
 
 struct smx_stats {
 	size_t iters, reps;			  /* calls per sample, samples */
@@ -19,20 +19,25 @@ struct smx_stats {
 };
 
 struct smx_bench {
+	smx_op op;
 	smx_dtype dt;
-	size_t rows, n, bytes; /* bytes of one input (rows x n elements) */
+	size_t rows, n;
+	size_t bytes;	  /* bytes of one input (rows x n elements): memcpy, read */
+	size_t out_bytes; /* bytes of the output (rows x out_len): memset */
+	size_t moved;	  /* bytes an op must read and write at the least */
 	enum smx_cache cache;
-	size_t nbuf; /* buffer pairs rotated (1 when hot) */
-	void **x, **y;
+	size_t nbuf; /* buffer sets rotated (1 when hot) */
+	void **x, **g, **y;
 	double min_ms;
 	size_t reps;
 	int cycles_fd; /* perf counter, -1 when unavailable */
 };
 
-/* Allocate the buffers (cold: enough pairs to exceed twice the LLC) filled
- * with the given rows x n values. */
-void smx_bench_init(struct smx_bench *b, smx_dtype dt, const double *vals, size_t rows, size_t n,
-		    enum smx_cache cache, double min_ms, size_t reps);
+/* Allocate the buffers (cold: enough sets to exceed twice the LLC) filled
+ * with the given rows x n values (g: the second input of two-input ops). */
+void smx_bench_init(struct smx_bench *b, smx_op op, smx_dtype dt, const double *vals,
+		    const double *g, size_t rows, size_t n, enum smx_cache cache, double min_ms,
+		    size_t reps);
 void smx_bench_free(struct smx_bench *b);
 
 /* Measure several subjects side by side: calibrate each, then take one

@@ -30,8 +30,9 @@ int smx_getopt(int argc, char **argv, const struct option *opts, const char *cmd
 void smx_sel_init(struct smx_sel *s)
 {
 	memset(s, 0, sizeof *s);
-	for (int i = 0; i < SMX_OP_COUNT; i++)
-		s->ops[s->nops++] = (smx_op)i;
+	/* The forward ops unless asked otherwise ('--op all' adds the rest). */
+	s->ops[s->nops++] = SMX_OP_SOFTMAX;
+	s->ops[s->nops++] = SMX_OP_LOGSOFTMAX;
 	for (int i = 0; i < SMX_DTYPE_COUNT; i++)
 		s->dts[s->ndts++] = (smx_dtype)i;
 }
@@ -49,7 +50,8 @@ void smx_sel_ops(struct smx_sel *s, char *arg)
 	s->nops = 0;
 	for (size_t i = 0; i < k && s->nops < SMX_OP_COUNT; i++)
 		if (smx_op_parse(items[i], &s->ops[s->nops++]))
-			smx_die("--op: unknown operation '%s' (softmax, logsoftmax, all)",
+			smx_die("--op: unknown operation '%s' (softmax, logsoftmax, jacobian, vjp, "
+				"jvp, logsoftmax_vjp, all)",
 				items[i]);
 }
 

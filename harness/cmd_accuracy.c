@@ -13,9 +13,15 @@
 static const char help[] =
     "usage: smx accuracy [--op LIST] [--dtype LIST] [--impl LIST|all|best]\n"
     "                    [--dist SPEC[;SPEC...]] [--n LIST] [--rows R] [--seed S]\n"
-    "                    [--input FILE] [--format table|csv|json] [--output FILE]\n"
-    "defaults: all ops, f32 and f64, every runnable implementation, the six\n"
-    "generator families, n = 16,1000, 32 rows, seed 1.\n";
+    "                    [--input FILE] [--ref-from s|x] [--gdist SPEC]\n"
+    "                    [--format table|csv|json] [--output FILE]\n"
+    "defaults: softmax and logsoftmax ('--op all' adds jacobian, vjp, jvp,\n"
+    "logsoftmax_vjp), f32 and f64, every runnable implementation, the six\n"
+    "generator families, n = 16,1000, 32 rows, seed 1. Backward ops take s (y)\n"
+    "= the correctly rounded forward output of the rows and g from --gdist\n"
+    "(normal:1); --ref-from s (default) measures the backward formula alone,\n"
+    "--ref-from x end to end against the exact softmax of x. The Jacobian uses\n"
+    "at most 2^22 / n^2 rows and refuses n > 8192.\n";
 
 static const struct smx_column cols[] = {
     {"impl", SMX_STR, 1},	 {"op", SMX_STR, 1},
@@ -28,6 +34,7 @@ static const struct smx_column cols[] = {
     {"decl_ratio", SMX_NUM, 1},	 {"nan_rows", SMX_INT, 1},
     {"inf_rows", SMX_INT, 1},	 {"zero_rows", SMX_INT, 0},
     {"wrong_rows", SMX_INT, 1},	 {"undefined_rows", SMX_INT, 0},
+    {"cond_err", SMX_NUM, 1},	 {"invariant", SMX_NUM, 1},
 };
 
 static void add_result(struct smx_table *t, const struct smx_impl *im, const char *dist, size_t n,
@@ -38,7 +45,17 @@ static void add_result(struct smx_table *t, const struct smx_impl *im, const cha
 		      smx_metrics_mean_ulp(m), m->max_rel, m->norm_rel, m->kl, m->sum_err,
 		      m->bound_ratio, isfinite(im->bound.c0) ? m->decl_ratio : NAN,
 		      (long long)m->nan_rows, (long long)m->inf_rows, (long long)m->zero_rows,
-		      (long long)m->wrong_rows, (long long)m->undefined_rows);
+		      (long long)m->wrong_rows, (long long)m->undefined_rows, m->cond_err,
+		      m->invariant);
+}
+
+/* The Jacobian's rows are capped so that rows x n^2 <= 2^22. */
+static size_t op_rows(smx_op op, size_t rows, size_t n)
+{
+	if (op != SMX_OP_JACOBIAN)
+		return rows;
+	size_t cap = ((size_t)1 << 22) / (n * n);
+	return cap == 0 ? 1 : cap < rows ? cap : rows;
 }
 
 static void run_case(struct smx_table *t, const struct smx_sel *sel, const struct smx_case *c,
@@ -57,14 +74,17 @@ static void run_case(struct smx_table *t, const struct smx_sel *sel, const struc
 int smx_cmd_accuracy(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"op", required_argument, 0, 'p'},	   {"dtype", required_argument, 0, 'd'},
-	    {"impl", required_argument, 0, 'i'},   {"dist", required_argument, 0, 'D'},
-	    {"n", required_argument, 0, 'n'},	   {"rows", required_argument, 0, 'r'},
-	    {"seed", required_argument, 0, 's'},   {"input", required_argument, 0, 'I'},
-	    {"format", required_argument, 0, 'f'}, {"output", required_argument, 0, 'o'},
-	    {"help", no_argument, 0, 'h'},	   {0, 0, 0, 0},
+	    {"op", required_argument, 0, 'p'},	     {"dtype", required_argument, 0, 'd'},
+	    {"impl", required_argument, 0, 'i'},     {"dist", required_argument, 0, 'D'},
+	    {"n", required_argument, 0, 'n'},	     {"rows", required_argument, 0, 'r'},
+	    {"seed", required_argument, 0, 's'},     {"input", required_argument, 0, 'I'},
+	    {"format", required_argument, 0, 'f'},   {"output", required_argument, 0, 'o'},
+	    {"ref-from", required_argument, 0, 'R'}, {"gdist", required_argument, 0, 'G'},
+	    {"help", no_argument, 0, 'h'},	     {0, 0, 0, 0},
 	};
 	const char *cmd = "accuracy";
+	struct smx_dist gdist;
+	struct smx_case_opts copts = {.gdist = NULL, .from_x = 0};
 	struct smx_sel sel;
 	smx_sel_init(&sel);
 	struct smx_dist dists[SMX_MAX_LIST];
@@ -103,6 +123,16 @@ int smx_cmd_accuracy(int argc, char **argv)
 		case 'f':
 			fmt = smx_arg_format(cmd, optarg);
 			break;
+		case 'R':
+			if (!strcmp(optarg, "x") || !strcmp(optarg, "s"))
+				copts.from_x = !strcmp(optarg, "x");
+			else
+				smx_die("%s: --ref-from: '%s' is not s or x", cmd, optarg);
+			break;
+		case 'G':
+			smx_arg_dists(cmd, optarg, &gdist, 1);
+			copts.gdist = &gdist;
+			break;
 		case 'o':
 			output = optarg;
 			break;
@@ -118,10 +148,21 @@ int smx_cmd_accuracy(int argc, char **argv)
 		for (size_t i = 0; i < smx_dist_ndefaults; i++)
 			smx_dist_parse(smx_dist_defaults[i], &dists[ndists++]);
 	size_t cells;
-	for (size_t i = 0; i < nn; i++)
+	int jac = 0;
+	for (size_t o = 0; o < sel.nops; o++)
+		jac |= sel.ops[o] == SMX_OP_JACOBIAN;
+	for (size_t i = 0; i < nn; i++) {
 		if (smx_mul_overflows(ns[i], rows, &cells) || cells > (size_t)1 << 28)
 			smx_die("%s: --rows x --n = %zu x %zu is more than 2^28 values", cmd, rows,
 				ns[i]);
+		/* Refused before anything is allocated: n^2 outputs and their
+		 * references would not fit. */
+		if (jac && ns[i] > 8192)
+			smx_die(
+			    "%s: jacobian at n = %zu: the n x n matrix and its reference (%.3g GB) "
+			    "would not fit; n <= 8192",
+			    cmd, ns[i], (double)ns[i] * (double)ns[i] * 32 / 1e9);
+	}
 
 	/* Read the input file once per dtype, before any work or output. */
 	struct smx_rows in[SMX_DTYPE_COUNT];
@@ -148,7 +189,8 @@ int smx_cmd_accuracy(int argc, char **argv)
 				double *x = smx_alloc(total, sizeof *x);
 				for (size_t i = 0; i < total; i++)
 					x[i] = in[d].x[i];
-				smx_case_adopt(&cs, sel.ops[o], sel.dts[d], x, in[d].count, n);
+				smx_case_adopt_opts(&cs, sel.ops[o], sel.dts[d], x, in[d].count, n,
+						    seed, &copts);
 				run_case(&t, &sel, &cs, label, seed);
 				smx_case_free(&cs);
 				smx_progress(cmd, ++step, steps);
@@ -156,8 +198,9 @@ int smx_cmd_accuracy(int argc, char **argv)
 			}
 			for (size_t di = 0; di < ndists; di++)
 				for (size_t ni = 0; ni < nn; ni++) {
-					smx_case_generate(&cs, sel.ops[o], sel.dts[d], &dists[di],
-							  seed, rows, ns[ni]);
+					smx_case_generate_opts(
+					    &cs, sel.ops[o], sel.dts[d], &dists[di], seed,
+					    op_rows(sel.ops[o], rows, ns[ni]), ns[ni], &copts);
 					run_case(&t, &sel, &cs, dists[di].spec, seed);
 					smx_case_free(&cs);
 					smx_progress(cmd, ++step, steps);

@@ -164,7 +164,7 @@ static void measure_perf(struct line *l, double tol, int fail)
 	double *vals = smx_alloc(l->rows * l->n, sizeof *vals);
 	smx_dist_fill(&d, l->dt, 1, l->rows, l->n, vals);
 	struct smx_bench b;
-	smx_bench_init(&b, l->dt, vals, l->rows, l->n, SMX_CACHE_HOT, 5, 9);
+	smx_bench_init(&b, l->op, l->dt, vals, NULL, l->rows, l->n, SMX_CACHE_HOT, 5, 9);
 	free(vals);
 	const enum smx_subject subj[2] = {SMX_SUBJ_MEMCPY, SMX_SUBJ_IMPL};
 	const struct smx_impl *ims[2] = {NULL, im};

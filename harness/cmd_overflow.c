@@ -88,7 +88,10 @@ int smx_cmd_overflow(int argc, char **argv)
 		for (size_t d = 0; d < sel.ndts; d++) {
 			size_t ns = smx_scenarios(sel.dts[d], scen, 64);
 			const struct smx_impl *ims[256];
-			size_t k = smx_sel_entries(&sel, sel.ops[o], sel.dts[d], ims, 256);
+			/* The catalogue is made of logit rows: forward ops only. */
+			size_t k = smx_op_forward(sel.ops[o])
+				       ? smx_sel_entries(&sel, sel.ops[o], sel.dts[d], ims, 256)
+				       : 0;
 			for (size_t i = 0; i < k; i++) {
 				const struct smx_impl *im = ims[i];
 				size_t nok = 0, nmis = 0;

@@ -1,5 +1,6 @@
-/* smx perf: throughput of implementations side by side with the memcpy
- * and streaming-read ceilings of the same bytes. */
+/* smx perf: throughput of implementations side by side with the memory
+ * ceilings of the same bytes: memcpy and a streaming read of the input,
+ * and (Jacobian) a memset of the n x n output. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +16,14 @@
 static const char help[] =
     "usage: smx perf [--op LIST] [--dtype LIST] [--impl LIST|all|best] [--n LIST]\n"
     "                [--rows R] [--cache hot|cold] [--min-time MS] [--repetitions K]\n"
-    "                [--pin CPU] [--dist SPEC] [--seed S] [--format table|csv|json]\n"
+    "                [--pin CPU|none] [--dist SPEC] [--seed S] [--format table|csv|json]\n"
     "                [--output FILE]\n"
     "defaults: softmax, f32, every runnable entry, n = 16,1024,4096,65536, rows so\n"
     "that a call touches >= 64 KiB (1 for longer rows), hot cache, 5 ms samples,\n"
-    "9 repetitions, pinned to CPU 0. Times are medians; q1/q3 give the spread.\n";
+    "9 repetitions, pinned to CPU 0. Times are medians; q1/q3 give the spread.\n"
+    "vs_memcpy: time / memcpy of the input's bytes; vs_stream: time / the time to\n"
+    "stream the bytes the op must move (memcpy's rate), e.g. s, g in and dx out\n"
+    "for vjp; vs_memset (Jacobian): time / memset of the n x n output.\n";
 
 static const struct smx_column cols[] = {
     {"impl", SMX_STR, 1},
@@ -37,18 +41,14 @@ static const struct smx_column cols[] = {
     {"ns_per_elem", SMX_NUM, 1},
     {"gb_per_s", SMX_NUM, 1},
     {"vs_memcpy", SMX_NUM, 1},
+    {"vs_stream", SMX_NUM, 1},
+    {"vs_memset", SMX_NUM, 0},
     {"vs_read", SMX_NUM, 0},
+    {"matrix_bytes", SMX_INT, 0},
     {"cycles_per_elem", SMX_NUM, 1},
     {"items_per_second", SMX_NUM, 0},
     {"bytes_per_second", SMX_NUM, 0},
 };
-
-/* Bytes a call moves: the input read and the output written (a ceiling
- * row moves what its own operation moves: memcpy the same two, read one). */
-static double moved(const struct smx_bench *b, enum smx_subject s)
-{
-	return (double)b->bytes * (s == SMX_SUBJ_READ ? 1 : 2);
-}
 
 struct perf_row {
 	char name[80];
@@ -57,8 +57,25 @@ struct perf_row {
 	size_t n, rows;
 	enum smx_cache cache;
 	struct smx_stats st;
-	double bytes, vs_memcpy, vs_read;
+	double bytes; /* moved by this subject */
+	double vs_memcpy, vs_stream, vs_memset, vs_read;
+	long long matrix;
 };
+
+static double subject_bytes(const struct smx_bench *b, enum smx_subject s)
+{
+	switch (s) {
+	case SMX_SUBJ_MEMCPY:
+		return 2.0 * (double)b->bytes;
+	case SMX_SUBJ_READ:
+		return (double)b->bytes;
+	case SMX_SUBJ_MEMSET:
+		return (double)b->out_bytes;
+	case SMX_SUBJ_IMPL:
+		break;
+	}
+	return (double)b->moved;
+}
 
 static void json_out(FILE *f, const struct perf_row *r, size_t k, const char *ctx)
 {
@@ -89,20 +106,48 @@ static void json_out(FILE *f, const struct perf_row *r, size_t k, const char *ct
 			fputs(", \"cpu_time\": ", f);
 			smx_json_num(f, v);
 			fputs(", \"time_unit\": \"ns\"", f);
-			if (a < 3) {
+			if (a == 1) {
 				double items = (double)(r[i].n * r[i].rows);
 				fputs(", \"items_per_second\": ", f);
-				smx_json_num(f, a == 2 ? NAN : items / (v * 1e-9));
+				smx_json_num(f, items / (v * 1e-9));
 				fputs(", \"bytes_per_second\": ", f);
-				smx_json_num(f, a == 2 ? NAN : r[i].bytes / (v * 1e-9));
+				smx_json_num(f, r[i].bytes / (v * 1e-9));
 				fputs(", \"vs_memcpy\": ", f);
-				smx_json_num(f, a == 1 ? r[i].vs_memcpy : NAN);
+				smx_json_num(f, r[i].vs_memcpy);
+				fputs(", \"vs_stream\": ", f);
+				smx_json_num(f, r[i].vs_stream);
 				fputs(", \"cycles_per_item\": ", f);
-				smx_json_num(f, a == 1 ? s->cycles / items : NAN);
+				smx_json_num(f, s->cycles / items);
 			}
 			fputc('}', f);
 		}
 	fputs("\n  ]\n}\n", f);
+}
+
+/* Inputs for an op: logits for the forward ops; for the backward ops the
+ * forward output in double precision (speed does not need the reference)
+ * and an upstream gradient. */
+static void make_inputs(smx_op op, smx_dtype dt, const struct smx_dist *d, uint64_t seed,
+			size_t rows, size_t n, double *a, double *g)
+{
+	smx_dist_fill(d, dt, seed, rows, n, a);
+	if (smx_op_forward(op))
+		return;
+	for (size_t r = 0; r < rows; r++) {
+		double *x = a + r * n, m = -INFINITY, sum = 0;
+		for (size_t i = 0; i < n; i++)
+			m = fmax(m, x[i]);
+		for (size_t i = 0; i < n; i++)
+			sum += exp(x[i] - m);
+		for (size_t i = 0; i < n; i++)
+			x[i] =
+			    op == SMX_OP_LOGSOFTMAX_VJP ? x[i] - m - log(sum) : exp(x[i] - m) / sum;
+	}
+	if (g) {
+		struct smx_dist gd;
+		smx_dist_parse("normal:1", &gd);
+		smx_dist_fill(&gd, dt, seed + 1, rows, n, g);
+	}
 }
 
 int smx_cmd_perf(int argc, char **argv)
@@ -203,12 +248,20 @@ int smx_cmd_perf(int argc, char **argv)
 	if (optind < argc)
 		smx_die("%s: unexpected argument '%s'", cmd, argv[optind]);
 	smx_sel_check(&sel);
-	for (size_t i = 0; i < nn; i++) {
-		size_t r = rows ? rows : (ns[i] >= 16384 ? 1 : 16384 / ns[i]), cells;
-		if (smx_mul_overflows(r, ns[i], &cells) || cells > (size_t)1 << 28)
-			smx_die("%s: --rows x --n = %zu x %zu is more than 2^28 values", cmd, r,
-				ns[i]);
-	}
+	/* Refuse sizes before allocating anything. */
+	for (size_t o = 0; o < sel.nops; o++)
+		for (size_t i = 0; i < nn; i++) {
+			size_t r = rows ? rows : (ns[i] >= 16384 ? 1 : 16384 / ns[i]), cells, outs;
+			if (smx_mul_overflows(r, ns[i], &cells) || cells > (size_t)1 << 28)
+				smx_die("%s: --rows x --n = %zu x %zu is more than 2^28 values",
+					cmd, r, ns[i]);
+			if (smx_mul_overflows(r, smx_op_out_len(sel.ops[o], ns[i]), &outs) ||
+			    outs > (size_t)1 << 28)
+				smx_die("%s: %s at n = %zu: the n x n output (%zu rows) would be "
+					"more than 2^28 "
+					"values",
+					cmd, smx_op_name(sel.ops[o]), ns[i], r);
+		}
 	if (pin >= 0 && smx_pin(pin))
 		smx_die("perf: --pin: cannot pin to CPU %d", pin);
 
@@ -217,41 +270,54 @@ int smx_cmd_perf(int argc, char **argv)
 	for (size_t o = 0; o < sel.nops; o++)
 		for (size_t d = 0; d < sel.ndts; d++)
 			for (size_t ni = 0; ni < nn; ni++) {
+				smx_op op = sel.ops[o];
 				size_t n = ns[ni], r = rows ? rows : (n >= 16384 ? 1 : 16384 / n);
 				const struct smx_impl *ims[256];
-				size_t k = smx_sel_entries(&sel, sel.ops[o], sel.dts[d], ims, 254);
+				size_t k = smx_sel_entries(&sel, op, sel.dts[d], ims, 253);
 				if (k == 0)
 					continue;
-				const struct smx_impl *all[256] = {NULL, NULL};
-				enum smx_subject subj[256] = {SMX_SUBJ_MEMCPY, SMX_SUBJ_READ};
+				const struct smx_impl *all[256] = {NULL};
+				enum smx_subject subj[256] = {SMX_SUBJ_MEMCPY, SMX_SUBJ_READ,
+							      SMX_SUBJ_MEMSET};
+				size_t nc = op == SMX_OP_JACOBIAN ? 3 : 2; /* ceilings */
 				for (size_t i = 0; i < k; i++) {
-					all[2 + i] = ims[i];
-					subj[2 + i] = SMX_SUBJ_IMPL;
+					all[nc + i] = ims[i];
+					subj[nc + i] = SMX_SUBJ_IMPL;
 				}
-				double *vals = smx_alloc(r * n, sizeof *vals);
-				smx_dist_fill(&dist, sel.dts[d], seed, r, n, vals);
+				double *a = smx_alloc(r * n, sizeof *a);
+				double *g =
+				    smx_op_arity(op) == 2 ? smx_alloc(r * n, sizeof *g) : NULL;
+				make_inputs(op, sel.dts[d], &dist, seed, r, n, a, g);
 				struct smx_bench b;
-				smx_bench_init(&b, sel.dts[d], vals, r, n, cache, min_ms, reps);
-				free(vals);
+				smx_bench_init(&b, op, sel.dts[d], a, g, r, n, cache, min_ms, reps);
+				free(a);
+				free(g);
 				struct smx_stats st[256];
-				smx_bench_run(&b, k + 2, subj, all, st);
-				res = smx_realloc(res, nres + k + 2, sizeof *res);
-				for (size_t j = 0; j < k + 2; j++) {
+				smx_bench_run(&b, k + nc, subj, all, st);
+				res = smx_realloc(res, nres + k + nc, sizeof *res);
+				/* Streaming the op's bytes at memcpy's rate. */
+				double stream =
+				    st[0].median * (double)b.moved / (2.0 * (double)b.bytes);
+				for (size_t j = 0; j < k + nc; j++) {
+					static const char *const ceil[] = {
+					    "memcpy/ceiling", "read/ceiling", "memset/ceiling"};
 					struct perf_row *pr = &res[nres++];
 					memset(pr, 0, sizeof *pr);
 					snprintf(pr->name, sizeof pr->name, "%s",
-						 j == 0	  ? "memcpy/ceiling"
-						 : j == 1 ? "read/ceiling"
-							  : all[j]->name);
-					pr->op = sel.ops[o];
+						 j < nc ? ceil[j] : all[j]->name);
+					pr->op = op;
 					pr->dt = sel.dts[d];
 					pr->n = n;
 					pr->rows = r;
 					pr->cache = cache;
 					pr->st = st[j];
-					pr->bytes = moved(&b, subj[j]);
+					pr->bytes = subject_bytes(&b, subj[j]);
 					pr->vs_memcpy = st[j].median / st[0].median;
+					pr->vs_stream = st[j].median / stream;
+					pr->vs_memset = nc == 3 ? st[j].median / st[2].median : NAN;
 					pr->vs_read = st[j].median / st[1].median;
+					pr->matrix =
+					    op == SMX_OP_JACOBIAN ? (long long)b.out_bytes : 0;
 				}
 				smx_bench_free(&b);
 				smx_progress(cmd, ++step, steps);
@@ -266,13 +332,14 @@ int smx_cmd_perf(int argc, char **argv)
 		for (size_t i = 0; i < nres; i++) {
 			const struct perf_row *p = &res[i];
 			double items = (double)(p->n * p->rows), sec = p->st.median * 1e-9;
-			smx_table_add(
-			    &t, p->name, smx_op_name(p->op), smx_dtype_name(p->dt), (long long)p->n,
-			    (long long)p->rows, p->cache == SMX_CACHE_HOT ? "hot" : "cold",
-			    (long long)p->st.iters, (long long)p->st.reps, p->st.median, p->st.q1,
-			    p->st.q3, p->st.stddev / p->st.mean, p->st.median / items,
-			    p->bytes / sec * 1e-9, p->vs_memcpy, p->vs_read, p->st.cycles / items,
-			    items / sec, p->bytes / sec);
+			smx_table_add(&t, p->name, smx_op_name(p->op), smx_dtype_name(p->dt),
+				      (long long)p->n, (long long)p->rows,
+				      p->cache == SMX_CACHE_HOT ? "hot" : "cold",
+				      (long long)p->st.iters, (long long)p->st.reps, p->st.median,
+				      p->st.q1, p->st.q3, p->st.stddev / p->st.mean,
+				      p->st.median / items, p->bytes / sec * 1e-9, p->vs_memcpy,
+				      p->vs_stream, p->vs_memset, p->vs_read, p->matrix,
+				      p->st.cycles / items, items / sec, p->bytes / sec);
 		}
 		smx_table_write(&t, f, fmt, ctx);
 		smx_table_free(&t);

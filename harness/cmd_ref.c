@@ -9,12 +9,16 @@
 #include "util.h"
 
 static const char help[] =
-    "usage: smx ref [--dtype f32|f64] [--op softmax|logsoftmax|lse] [--output FILE] "
-    "[FILE|-]\n"
+    "usage: smx ref [--dtype f32|f64] [--op OP] [--from x|s] [--output FILE] [FILE|-]\n"
+    "OP: softmax (default), logsoftmax, lse, jacobian, vjp, jvp, logsoftmax_vjp.\n"
     "Reads rows (one a line; decimal or hex floats, inf, -inf, nan; '#' comments)\n"
     "and prints each row's correctly rounded result as C99 hex floats, or the\n"
     "word 'undefined' (a NaN in the row; an all -inf row for softmax and\n"
-    "log-softmax). Values must be exactly representable in the dtype.\n";
+    "log-softmax). Values must be exactly representable in the dtype.\n"
+    "vjp, jvp, logsoftmax_vjp read rows in pairs: a line x, then a line g (or v).\n"
+    "--from x (default): the backward ops use the exact softmax (log-softmax) of\n"
+    "x; --from s: the first line of a pair is s (y for logsoftmax_vjp) as given.\n"
+    "jacobian prints its n x n matrix a row a line, and an empty line after it.\n";
 
 static void put_value(FILE *f, double v)
 {
@@ -24,17 +28,26 @@ static void put_value(FILE *f, double v)
 		fprintf(f, "%a", v);
 }
 
+static void put_row(FILE *f, const struct smx_refval *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(' ', f);
+		put_value(f, v[i].cr);
+	}
+	fputc('\n', f);
+}
+
 int smx_cmd_ref(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"dtype", required_argument, 0, 'd'},
-	    {"op", required_argument, 0, 'p'},
-	    {"output", required_argument, 0, 'o'},
-	    {"help", no_argument, 0, 'h'},
-	    {0, 0, 0, 0},
+	    {"dtype", required_argument, 0, 'd'}, {"op", required_argument, 0, 'p'},
+	    {"from", required_argument, 0, 'F'},  {"output", required_argument, 0, 'o'},
+	    {"help", no_argument, 0, 'h'},	  {0, 0, 0, 0},
 	};
 	smx_dtype dt = SMX_F64;
-	enum smx_ref_what what = SMX_REF_SOFTMAX;
+	smx_op op = SMX_OP_SOFTMAX;
+	int lse = 0, from_x = 1;
 	const char *output = NULL;
 	int c;
 	while ((c = smx_getopt(argc, argv, opts, "ref")) != -1) {
@@ -44,15 +57,17 @@ int smx_cmd_ref(int argc, char **argv)
 				smx_die("ref: --dtype: '%s' is not f32 or f64", optarg);
 			break;
 		case 'p':
-			if (!strcmp(optarg, "softmax"))
-				what = SMX_REF_SOFTMAX;
-			else if (!strcmp(optarg, "logsoftmax"))
-				what = SMX_REF_LOGSOFTMAX;
-			else if (!strcmp(optarg, "lse"))
-				what = SMX_REF_LSE;
-			else
-				smx_die("ref: --op: '%s' is not softmax, logsoftmax or lse",
+			lse = !strcmp(optarg, "lse");
+			if (!lse && smx_op_parse(optarg, &op))
+				smx_die("ref: --op: '%s' is not softmax, logsoftmax, lse, "
+					"jacobian, vjp, jvp or "
+					"logsoftmax_vjp",
 					optarg);
+			break;
+		case 'F':
+			if (strcmp(optarg, "x") && strcmp(optarg, "s"))
+				smx_die("ref: --from: '%s' is not x or s", optarg);
+			from_x = !strcmp(optarg, "x");
 			break;
 		case 'o':
 			output = optarg;
@@ -64,31 +79,78 @@ int smx_cmd_ref(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		smx_die("ref: more than one input file");
+	const char *path = optind < argc ? argv[optind] : "-";
 	struct smx_rows rows;
-	smx_read_rows("ref", optind < argc ? argv[optind] : "-", dt, &rows);
-	size_t total = rows.off[rows.count];
-	struct smx_refval *out = smx_alloc(what == SMX_REF_LSE ? rows.count : total, sizeof *out);
-	int *status = smx_alloc(rows.count, sizeof *status);
-	smx_ref_rows(what, dt, rows.x, rows.count, 0, rows.off, out, status);
+	smx_read_rows("ref", path, dt, &rows);
+	int pairs = !lse && smx_op_arity(op) == 2;
+	size_t count = pairs ? rows.count / 2 : rows.count, outs = 0;
+	if (pairs) {
+		if (rows.count % 2)
+			smx_die(
+			    "ref: %s: %s reads rows in pairs (x, then g); the last row has no g",
+			    path, smx_op_name(op));
+		for (size_t r = 0; r < count; r++)
+			if (rows.off[2 * r + 1] - rows.off[2 * r] !=
+			    rows.off[2 * r + 2] - rows.off[2 * r + 1])
+				smx_die("ref: %s: pair %zu: g has %zu values, x has %zu", path,
+					r + 1, rows.off[2 * r + 2] - rows.off[2 * r + 1],
+					rows.off[2 * r + 1] - rows.off[2 * r]);
+	}
+	for (size_t r = 0; r < count; r++) {
+		size_t a = rows.off[pairs ? 2 * r : r], n = rows.off[pairs ? 2 * r + 1 : r + 1] - a;
+		if (op == SMX_OP_JACOBIAN && !lse && n > 4096)
+			smx_die("ref: %s: row %zu: the %zu x %zu Jacobian is more than this "
+				"command prints "
+				"(n <= 4096)",
+				path, r + 1, n, n);
+		outs += lse ? 1 : smx_op_out_len(op, n);
+	}
+	struct smx_refval *out = smx_alloc(outs ? outs : 1, sizeof *out);
+	size_t *at = smx_alloc(count + 1, sizeof *at);
+	int *status = smx_alloc(count ? count : 1, sizeof *status);
+	at[0] = 0;
+	for (size_t r = 0; r < count; r++) {
+		size_t a = rows.off[pairs ? 2 * r : r], n = rows.off[pairs ? 2 * r + 1 : r + 1] - a;
+		at[r + 1] = at[r] + (lse ? 1 : smx_op_out_len(op, n));
+	}
+	if (lse || smx_op_forward(op)) {
+		smx_ref_rows(lse		    ? SMX_REF_LSE
+			     : op == SMX_OP_SOFTMAX ? SMX_REF_SOFTMAX
+						    : SMX_REF_LOGSOFTMAX,
+			     dt, rows.x, rows.count, 0, rows.off, out, status);
+		if (!lse) /* forward outputs share the input's indexing */
+			for (size_t r = 0; r < count; r++)
+				at[r] = rows.off[r];
+	} else {
+		long nr = (long)count;
+#pragma omp parallel for schedule(dynamic, 1)
+		for (long r = 0; r < nr; r++) {
+			size_t a = rows.off[pairs ? 2 * r : r],
+			       n = rows.off[pairs ? 2 * r + 1 : r + 1] - a;
+			status[r] = smx_ref_backward(op, dt, from_x, rows.x + a,
+						     pairs ? rows.x + a + n : NULL, n, out + at[r]);
+		}
+	}
 	FILE *f = smx_out_open(output);
-	for (size_t r = 0; r < rows.count; r++) {
+	for (size_t r = 0; r < count; r++) {
+		size_t a = rows.off[pairs ? 2 * r : r], n = rows.off[pairs ? 2 * r + 1 : r + 1] - a;
 		if (status[r] != SMX_REF_OK) {
-			fputs("undefined\n", f);
+			fputs(op == SMX_OP_JACOBIAN && !lse ? "undefined\n\n" : "undefined\n", f);
 			continue;
 		}
-		if (what == SMX_REF_LSE) {
-			put_value(f, out[r].cr);
+		if (lse) {
+			put_row(f, &out[r], 1);
+		} else if (op == SMX_OP_JACOBIAN) {
+			for (size_t i = 0; i < n; i++)
+				put_row(f, out + at[r] + i * n, n);
+			fputc('\n', f);
 		} else {
-			for (size_t i = rows.off[r]; i < rows.off[r + 1]; i++) {
-				if (i > rows.off[r])
-					fputc(' ', f);
-				put_value(f, out[i].cr);
-			}
+			put_row(f, out + at[r], n);
 		}
-		fputc('\n', f);
 	}
 	smx_out_commit(f);
 	free(out);
+	free(at);
 	free(status);
 	smx_rows_free(&rows);
 	return 0;

@@ -361,8 +361,8 @@ static size_t throughput(struct rep *r, FILE *csv, struct fast *best)
 		double *vals = smx_alloc(rows * n, sizeof *vals);
 		smx_dist_fill(&d, SMX_F32, r->seed, rows, n, vals);
 		struct smx_bench b;
-		smx_bench_init(&b, SMX_F32, vals, rows, n, SMX_CACHE_HOT, r->mode == QUICK ? 1 : 5,
-			       r->mode == QUICK ? 5 : 9);
+		smx_bench_init(&b, SMX_OP_SOFTMAX, SMX_F32, vals, NULL, rows, n, SMX_CACHE_HOT,
+			       r->mode == QUICK ? 1 : 5, r->mode == QUICK ? 5 : 9);
 		free(vals);
 		enum smx_subject subj[257] = {SMX_SUBJ_MEMCPY};
 		const struct smx_impl *who[257] = {NULL};
@@ -471,7 +471,7 @@ static void next_token(struct rep *r, struct smx_doc *doc)
 		float in[NTOK], out[NTOK];
 		for (size_t j = 0; j < NTOK; j++)
 			in[j] = tokens[j].logit;
-		smx_impl_run(ims[i], in, out, 1, NTOK);
+		smx_impl_run(ims[i], in, NULL, out, 1, NTOK);
 		double worst = 0;
 		for (size_t j = 0; j < NTOK; j++) {
 			y[j] = out[j];

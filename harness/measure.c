@@ -5,34 +5,70 @@
 #include "measure.h"
 #include "util.h"
 
+void smx_case_adopt_opts(struct smx_case *c, smx_op op, smx_dtype dt, double *x, size_t rows,
+			 size_t n, uint64_t seed, const struct smx_case_opts *o)
+{
+	size_t total, olen = smx_op_out_len(op, n), outs;
+	if (smx_mul_overflows(rows, n, &total) || smx_mul_overflows(rows, olen, &outs))
+		smx_die("rows x n overflows");
+	*c = (struct smx_case){
+	    .op = op, .dt = dt, .rows = rows, .n = n, .x = x, .in = x, .from_x = o && o->from_x};
+	c->ref = smx_alloc(outs, sizeof *c->ref);
+	c->status = smx_alloc(rows, sizeof *c->status);
+	if (smx_op_forward(op)) {
+		smx_ref_rows(op == SMX_OP_SOFTMAX ? SMX_REF_SOFTMAX : SMX_REF_LOGSOFTMAX, dt, x,
+			     rows, n, NULL, c->ref, c->status);
+		return;
+	}
+	/* The backward input: the forward output, correctly rounded. */
+	smx_op fwd = op == SMX_OP_LOGSOFTMAX_VJP ? SMX_OP_LOGSOFTMAX : SMX_OP_SOFTMAX;
+	struct smx_refval *f = smx_alloc(total, sizeof *f);
+	smx_ref_rows(fwd == SMX_OP_SOFTMAX ? SMX_REF_SOFTMAX : SMX_REF_LOGSOFTMAX, dt, x, rows, n,
+		     NULL, f, c->status);
+	c->in = smx_alloc(total, sizeof *c->in);
+	for (size_t r = 0; r < rows; r++)
+		for (size_t i = 0; i < n; i++)
+			c->in[r * n + i] = c->status[r] == SMX_REF_OK ? f[r * n + i].cr : NAN;
+	free(f);
+	if (smx_op_arity(op) == 2) {
+		struct smx_dist dflt;
+		smx_dist_parse("normal:1", &dflt);
+		c->g = smx_alloc(total, sizeof *c->g);
+		smx_dist_fill(o && o->gdist ? o->gdist : &dflt, dt, seed ^ 0x5bd1e995u, rows, n,
+			      c->g);
+	}
+	smx_ref_backward_rows(op, dt, c->from_x, c->from_x ? x : c->in, c->g, rows, n, c->ref,
+			      c->status);
+}
+
 void smx_case_adopt(struct smx_case *c, smx_op op, smx_dtype dt, double *x, size_t rows, size_t n)
 {
-	size_t total;
-	if (smx_mul_overflows(rows, n, &total))
-		smx_die("rows x n overflows");
-	*c = (struct smx_case){.op = op, .dt = dt, .rows = rows, .n = n, .x = x};
-	c->ref = smx_alloc(total, sizeof *c->ref);
-	c->status = smx_alloc(rows, sizeof *c->status);
-	smx_ref_rows(op == SMX_OP_SOFTMAX ? SMX_REF_SOFTMAX : SMX_REF_LOGSOFTMAX, dt, x, rows, n,
-		     NULL, c->ref, c->status);
+	smx_case_adopt_opts(c, op, dt, x, rows, n, 1, NULL);
+}
+
+void smx_case_generate_opts(struct smx_case *c, smx_op op, smx_dtype dt, const struct smx_dist *d,
+			    uint64_t seed, size_t rows, size_t n, const struct smx_case_opts *o)
+{
+	double *x = smx_alloc(rows, n * sizeof *x);
+	smx_dist_fill(d, dt, seed, rows, n, x);
+	smx_case_adopt_opts(c, op, dt, x, rows, n, seed, o);
 }
 
 void smx_case_generate(struct smx_case *c, smx_op op, smx_dtype dt, const struct smx_dist *d,
 		       uint64_t seed, size_t rows, size_t n)
 {
-	double *x = smx_alloc(rows, n * sizeof *x);
-	smx_dist_fill(d, dt, seed, rows, n, x);
-	smx_case_adopt(c, op, dt, x, rows, n);
+	smx_case_generate_opts(c, op, dt, d, seed, rows, n, NULL);
 }
 
 void smx_case_free(struct smx_case *c)
 {
+	if (c->in != c->x)
+		free(c->in);
 	free(c->x);
+	free(c->g);
 	free(c->ref);
 	free(c->status);
-	c->x = NULL;
-	c->ref = NULL;
-	c->status = NULL;
+	*c = (struct smx_case){0};
 }
 
 void smx_to_dtype(smx_dtype dt, const double *x, void *out, size_t count)
@@ -59,17 +95,30 @@ void smx_measure(const struct smx_impl *im, const struct smx_case *c, struct smx
 		 double *errs)
 {
 	size_t total = c->rows * c->n, es = smx_dtype_size(c->dt);
-	void *in = smx_alloc(total ? total : 1, es), *out = smx_alloc(total ? total : 1, es);
-	double *y = smx_alloc(total ? total : 1, sizeof *y);
-	smx_to_dtype(c->dt, c->x, in, total);
-	smx_impl_run(im, in, out, c->rows, c->n);
-	smx_from_dtype(c->dt, out, y, total);
-	const struct smx_bound *b = isfinite(im->bound.c0) ? &im->bound : NULL;
-	for (size_t r = 0; r < c->rows; r++)
-		smx_metrics_row(m, c->op, c->dt, b, c->x + r * c->n, y + r * c->n,
-				c->ref + r * c->n, c->status[r], c->n,
-				errs ? errs + r * c->n : NULL);
-	free(in);
+	size_t olen = smx_op_out_len(c->op, c->n), outs = c->rows * olen;
+	void *a = smx_alloc(total ? total : 1, es), *b = NULL,
+	     *out = smx_alloc(outs ? outs : 1, es);
+	double *y = smx_alloc(outs ? outs : 1, sizeof *y);
+	smx_to_dtype(c->dt, c->in, a, total);
+	if (c->g) {
+		b = smx_alloc(total ? total : 1, es);
+		smx_to_dtype(c->dt, c->g, b, total);
+	}
+	smx_impl_run(im, a, b, out, c->rows, c->n);
+	smx_from_dtype(c->dt, out, y, outs);
+	const struct smx_bound *bd = isfinite(im->bound.c0) ? &im->bound : NULL;
+	for (size_t r = 0; r < c->rows; r++) {
+		const double *in = c->in + r * c->n, *g = c->g ? c->g + r * c->n : NULL;
+		double *e = errs ? errs + r * olen : NULL;
+		if (smx_op_forward(c->op))
+			smx_metrics_row(m, c->op, c->dt, bd, in, y + r * olen, c->ref + r * olen,
+					c->status[r], c->n, e);
+		else
+			smx_metrics_backward_row(m, c->op, c->dt, bd, in, g, y + r * olen,
+						 c->ref + r * olen, c->status[r], c->n, e);
+	}
+	free(a);
+	free(b);
 	free(out);
 	free(y);
 }

@@ -7,7 +7,8 @@
 
 void smx_metrics_init(struct smx_metrics *m)
 {
-	*m = (struct smx_metrics){.bound_ratio = NAN, .decl_ratio = NAN};
+	*m = (struct smx_metrics){
+	    .bound_ratio = NAN, .decl_ratio = NAN, .cond_err = NAN, .invariant = NAN};
 }
 
 double smx_metrics_mean_ulp(const struct smx_metrics *m)
@@ -206,4 +207,103 @@ double smx_exp_ulp_error(double y, double x, smx_dtype dt)
 	}
 	mpfr_clear(t);
 	return err;
+}
+
+double smx_cond_scale(smx_op op, const double *in, const double *g, size_t n, size_t k,
+		      double sum_abs)
+{
+	if (op == SMX_OP_JACOBIAN) {
+		size_t i = k / n, j = k % n;
+		return i == j ? in[i] + in[i] * in[i] : in[i] * in[j];
+	}
+	if (op == SMX_OP_LOGSOFTMAX_VJP)
+		return fabs(g[k]) + exp(in[k]) * sum_abs;
+	return fabs(in[k]) * (fabs(g[k]) + sum_abs);
+}
+
+static void fold_max(double *m, double v)
+{
+	if (isnan(*m) || !(v <= *m))
+		*m = v;
+}
+
+void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
+			      const struct smx_bound *bound, const double *in, const double *g,
+			      const double *y, const struct smx_refval *ref, int status, size_t n,
+			      double *errs)
+{
+	m->kl = m->sum_err = NAN; /* forward-only measures */
+	if (status != SMX_REF_OK) {
+		m->undefined_rows++;
+		return;
+	}
+	m->rows++;
+	const double u = ldexp(1.0, -smx_dtype_prec(dt));
+	size_t outs = smx_op_out_len(op, n);
+	double sum_abs = 0;
+	for (size_t j = 0; j < n && op != SMX_OP_JACOBIAN; j++)
+		sum_abs += op == SMX_OP_LOGSOFTMAX_VJP ? fabs(g[j]) : fabs(in[j] * g[j]);
+	int has_nan = 0, has_inf = 0, wrong = 0;
+	double num = 0, den = 0, scale_total = 0;
+	struct dd total = {0, 0};
+	for (size_t k = 0; k < outs; k++) {
+		double e = smx_ulp_error(&ref[k], y[k]), v = smx_ref_value(&ref[k]);
+		if (errs)
+			errs[k] = e;
+		has_nan |= isnan(y[k]);
+		has_inf |= isinf(y[k]) && y[k] != ref[k].cr;
+		double scale = smx_cond_scale(op, in, g, n, k, sum_abs);
+		double err = isfinite(e) ? ldexp(e, ref[k].e) : INFINITY;
+		double cond = err == 0 ? 0 : scale > 0 ? err / (u * scale) : INFINITY;
+		fold_max(&m->cond_err, cond);
+		if (fabs(v) >= 0x1p-10 * scale) {
+			if (isfinite(e)) {
+				m->comps++;
+				m->sum_ulp += e;
+			}
+			if (e > m->max_ulp)
+				m->max_ulp = e;
+			if (v != 0 && !(err / fabs(v) <= m->max_rel))
+				m->max_rel = err / fabs(v);
+		}
+		if (bound) {
+			double lim = smx_bound_at(bound, n, 0, 0);
+			double r = (bound->kind == SMX_BOUND_COND ? cond : e) / lim;
+			if (!(r <= 1))
+				wrong = 1;
+			fold_max(&m->decl_ratio, r);
+		}
+		num = err > num || isnan(err) ? err : num;
+		den = fabs(v) > den ? fabs(v) : den;
+		if (op != SMX_OP_JACOBIAN) {
+			dd_add(&total, y[k]);
+			scale_total += scale;
+		}
+	}
+	/* The invariants: every row of J sums to 0 (residual in u s_i), and
+	 * sum(dx) = 0 (residual in u times the summed condition scales). */
+	double inv = 0;
+	if (op == SMX_OP_JACOBIAN) {
+		for (size_t i = 0; i < n; i++) {
+			struct dd row = {0, 0};
+			for (size_t j = 0; j < n; j++)
+				dd_add(&row, y[i * n + j]);
+			double r = fabs(row.hi + row.lo);
+			double w = in[i] > 0 ? r / (u * in[i]) : r == 0 ? 0 : INFINITY;
+			inv = w > inv || isnan(w) ? w : inv;
+		}
+	} else {
+		double r = fabs(total.hi + total.lo);
+		inv = r == 0 ? 0 : scale_total > 0 ? r / (u * scale_total) : INFINITY;
+	}
+	fold_max(&m->invariant, inv);
+	if (has_nan)
+		m->nan_rows++;
+	else if (has_inf)
+		m->inf_rows++;
+	if (wrong)
+		m->wrong_rows++;
+	double nr = den > 0 ? num / den : num > 0 ? INFINITY : 0;
+	if (!(nr <= m->norm_rel))
+		m->norm_rel = nr;
 }

@@ -23,6 +23,8 @@ struct smx_metrics {
 	double sum_err;	       /* max over rows of |sum(y) - 1| in ulps of 1 */
 	double bound_ratio;    /* max rel error / BHH bound (softmax), NaN if none */
 	double decl_ratio;     /* max error / the entry's declared bound */
+	double cond_err;       /* backward: max |y - s| / (u * condition scale) */
+	double invariant;      /* backward: J 1 = 0 or sum(dx) = 0, residual (see README) */
 };
 
 void smx_metrics_init(struct smx_metrics *m);
@@ -42,6 +44,22 @@ double smx_ref_value(const struct smx_refval *ref);
 void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct smx_bound *bound,
 		     const double *x, const double *y, const struct smx_refval *ref, int status,
 		     size_t n, double *errs);
+
+/* The same for the Jacobian and backward ops: in is the given s (or y), g
+ * the upstream gradient (NULL for the Jacobian), y the output (n*n values
+ * for the Jacobian). ulp errors count components that do not cancel (|s| >=
+ * 2^-10 of the condition scale); cond_err counts all. */
+void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
+			      const struct smx_bound *bound, const double *in, const double *g,
+			      const double *y, const struct smx_refval *ref, int status, size_t n,
+			      double *errs);
+
+/* Condition scale of component k of a backward op's row: s_i s_j (s_i +
+ * s_i^2 on the diagonal) for the Jacobian, |s_i| (|g_i| + sum_j |s_j g_j|)
+ * for vjp and jvp, |g_i| + exp(y_i) sum_j |g_j| for logsoftmax_vjp.
+ * sum_abs is sum_j |s_j g_j| (or sum_j |g_j|). */
+double smx_cond_scale(smx_op op, const double *in, const double *g, size_t n, size_t k,
+		      double sum_abs);
 
 /* Declared-bound measure of component i (ulps, or u * max(1, |s|) units
  * for SMX_BOUND_ABS) and the bound itself at that component. */

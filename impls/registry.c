@@ -1,5 +1,6 @@
 /* The registry: built-ins from impls.inc, then the peers compiled in, then
  * plug-ins. Everything that lists implementations reads it from here. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,7 @@
 	 .isa = #isa_,                                                                             \
 	 .op = SMX_OP_##op_##_,                                                                    \
 	 .dtype = SMX_##dt_##_,                                                                    \
-	 .fn.dt_ = smx_##op_##_##dt_##_##algo_##__##isa_,                                          \
+	 .SMX_FIELD(op_).dt_ = smx_##op_##_##dt_##_##algo_##__##isa_,                              \
 	 .cpu = (cpu_),                                                                            \
 	 .policy = {.all_neginf = SMX_EDGE_##neg_,                                                 \
 		    .pos_inf = SMX_EDGE_##pos_,                                                    \
@@ -29,6 +30,18 @@
 	 .note = (note_)},
 #define SMX_OP_softmax_ SMX_OP_SOFTMAX
 #define SMX_OP_logsoftmax_ SMX_OP_LOGSOFTMAX
+#define SMX_OP_jacobian_ SMX_OP_JACOBIAN
+#define SMX_OP_vjp_ SMX_OP_VJP
+#define SMX_OP_jvp_ SMX_OP_JVP
+#define SMX_OP_logsoftmax_vjp_ SMX_OP_LOGSOFTMAX_VJP
+/* The function pointer's union member follows the op's arity. */
+#define SMX_FIELD(op) SMX_FIELD_##op
+#define SMX_FIELD_softmax fn
+#define SMX_FIELD_logsoftmax fn
+#define SMX_FIELD_jacobian fn
+#define SMX_FIELD_vjp fn2
+#define SMX_FIELD_jvp fn2
+#define SMX_FIELD_logsoftmax_vjp fn2
 #define SMX_f32_ SMX_F32
 #define SMX_f64_ SMX_F64
 static const struct smx_impl builtins[] = {
@@ -88,15 +101,15 @@ const struct smx_impl *smx_registry_find(smx_op op, smx_dtype dt, const char *na
 
 const struct smx_impl *smx_registry_best(smx_op op, smx_dtype dt)
 {
-	/* Preference: accurate, then shifted; wider ISA first within each. */
-	static const char *const algos[] = {"accurate", "shifted"};
+	/* Preference: the most accurate algorithm an op has, then the plain
+	 * fast one; the widest ISA first within each. */
+	static const char *const algos[] = {"accurate",	 "shifted", "streamed",
+					    "symmetric", "fused",   "naive"};
 	static const char *const isas[] = {"avx512", "avx2", "scalar"};
 	for (size_t a = 0; a < sizeof algos / sizeof *algos; a++)
 		for (size_t s = 0; s < sizeof isas / sizeof *isas; s++) {
 			char name[64];
-			strcpy(name, algos[a]);
-			strcat(name, "/");
-			strcat(name, isas[s]);
+			snprintf(name, sizeof name, "%s/%s", algos[a], isas[s]);
 			const struct smx_impl *im = smx_registry_find(op, dt, name);
 			if (im && smx_impl_runnable(im))
 				return im;
@@ -128,15 +141,40 @@ double smx_bound_at(const struct smx_bound *b, size_t n, double d, double dmax)
 	return b->c0 + b->cn * (double)n + b->cd * d + b->cm * dmax;
 }
 
-void smx_impl_run(const struct smx_impl *im, const void *x, void *y, size_t rows, size_t n)
+int smx_op_arity(smx_op op)
 {
-	if (im->dtype == SMX_F32)
-		im->fn.f32(x, y, rows, n);
-	else
-		im->fn.f64(x, y, rows, n);
+	return op == SMX_OP_VJP || op == SMX_OP_JVP || op == SMX_OP_LOGSOFTMAX_VJP ? 2 : 1;
 }
 
-static const char *const op_names[SMX_OP_COUNT] = {"softmax", "logsoftmax"};
+size_t smx_op_out_len(smx_op op, size_t n)
+{
+	return op == SMX_OP_JACOBIAN ? n * n : n;
+}
+
+int smx_op_forward(smx_op op)
+{
+	return op == SMX_OP_SOFTMAX || op == SMX_OP_LOGSOFTMAX;
+}
+
+void smx_impl_run(const struct smx_impl *im, const void *a, const void *b, void *out, size_t rows,
+		  size_t n)
+{
+	int two = smx_op_arity(im->op) == 2;
+	if (im->dtype == SMX_F32) {
+		if (two)
+			im->fn2.f32(a, b, out, rows, n);
+		else
+			im->fn.f32(a, out, rows, n);
+	} else {
+		if (two)
+			im->fn2.f64(a, b, out, rows, n);
+		else
+			im->fn.f64(a, out, rows, n);
+	}
+}
+
+static const char *const op_names[SMX_OP_COUNT] = {"softmax", "logsoftmax", "jacobian",
+						   "vjp",     "jvp",	    "logsoftmax_vjp"};
 static const char *const dtype_names[SMX_DTYPE_COUNT] = {"f32", "f64"};
 
 const char *smx_op_name(smx_op op)

@@ -9,12 +9,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { SMX_OP_SOFTMAX, SMX_OP_LOGSOFTMAX, SMX_OP_COUNT } smx_op;
+/* Forward: softmax, log-softmax (x -> y, n -> n). Jacobian: s -> the n x n
+ * matrix diag(s) - s s^T, row-major. Backward: vjp dx = J^T g = s (g -
+ * <g, s>) and jvp J v (the same product, J being symmetric) from (s, g);
+ * logsoftmax_vjp dx = g - exp(y) sum(g) from (y, g). */
+typedef enum {
+	SMX_OP_SOFTMAX,
+	SMX_OP_LOGSOFTMAX,
+	SMX_OP_JACOBIAN,
+	SMX_OP_VJP,
+	SMX_OP_JVP,
+	SMX_OP_LOGSOFTMAX_VJP,
+	SMX_OP_COUNT
+} smx_op;
 typedef enum { SMX_F32, SMX_F64, SMX_DTYPE_COUNT } smx_dtype;
 
-/* Row-wise kernels: rows of n contiguous elements; y == x is allowed. */
+/* Row-wise kernels: rows of n contiguous elements. One input (forward ops
+ * and the Jacobian; y == x allowed for the forward ops) or two (backward
+ * ops; out may be either input). */
 typedef void (*smx_fn_f32)(const float *x, float *y, size_t rows, size_t n);
 typedef void (*smx_fn_f64)(const double *x, double *y, size_t rows, size_t n);
+typedef void (*smx_fn2_f32)(const float *a, const float *b, float *out, size_t rows, size_t n);
+typedef void (*smx_fn2_f64)(const double *a, const double *b, double *out, size_t rows, size_t n);
 
 /* CPU features an entry needs (bit mask). */
 enum {
@@ -38,10 +54,12 @@ struct smx_policy {
 /* Claimed error bound of component i of a row:
  *   c0 + cn * n + cd * |x_i - max| + cm * max_j |x_j - max|
  * in ulps of the exact value (kind ULP; ulp floored at the least
- * subnormal), or in units of u * max(1, |y_i|) (kind ABS, for log-softmax
- * formulas that cancel). It holds for rows whose entries all lie in
- * [-domain, domain] (domain 0: every finite row). */
-typedef enum { SMX_BOUND_ULP, SMX_BOUND_ABS } smx_bound_kind;
+ * subnormal), in units of u * max(1, |y_i|) (kind ABS, for log-softmax
+ * formulas that cancel), or in units of u times the component's condition
+ * scale (kind COND, for the backward ops, where cancellation makes ulps
+ * meaningless; see smx_cond_scale in harness/metrics.h). It holds for rows whose entries all lie
+ * in [-domain, domain] (domain 0: every finite row). */
+typedef enum { SMX_BOUND_ULP, SMX_BOUND_ABS, SMX_BOUND_COND } smx_bound_kind;
 struct smx_bound {
 	smx_bound_kind kind;
 	double c0, cn, cd, cm;
@@ -59,7 +77,11 @@ struct smx_impl {
 	union {
 		smx_fn_f32 f32;
 		smx_fn_f64 f64;
-	} fn;
+	} fn; /* one-input ops */
+	union {
+		smx_fn2_f32 f32;
+		smx_fn2_f64 f64;
+	} fn2;	      /* two-input ops */
 	unsigned cpu; /* SMX_CPU_* bits needed */
 	struct smx_policy policy;
 	struct smx_bound bound;
@@ -72,9 +94,9 @@ struct smx_impl {
 size_t smx_registry_count(void);
 const struct smx_impl *smx_registry_get(size_t i);
 const struct smx_impl *smx_registry_find(smx_op op, smx_dtype dt, const char *name);
-/* The preferred entry for (op, dtype) on this CPU: the registry's most
- * capable built-in whose features the CPU has and whose algorithm is
- * "accurate" when there is one, else "shifted". */
+/* The preferred entry for (op, dtype) on this CPU: the most accurate
+ * algorithm the op has ("accurate", else "shifted", "streamed",
+ * "symmetric", "fused", "naive"), on the widest ISA the CPU runs. */
 const struct smx_impl *smx_registry_best(smx_op op, smx_dtype dt);
 
 unsigned smx_cpu_features(void);
@@ -91,7 +113,14 @@ int smx_op_parse(const char *s, smx_op *op);
 int smx_dtype_parse(const char *s, smx_dtype *dt);
 size_t smx_dtype_size(smx_dtype dt);
 
-/* Run entry im on rows x rows of n (element type per im->dtype). */
-void smx_impl_run(const struct smx_impl *im, const void *x, void *y, size_t rows, size_t n);
+/* Inputs an op takes (1 or 2) and output elements per row (n or n^2). */
+int smx_op_arity(smx_op op);
+size_t smx_op_out_len(smx_op op, size_t n);
+int smx_op_forward(smx_op op);
+
+/* Run entry im on rows of n (element type per im->dtype); b is the second
+ * input of two-input ops (ignored otherwise). */
+void smx_impl_run(const struct smx_impl *im, const void *a, const void *b, void *out, size_t rows,
+		  size_t n);
 
 #endif

@@ -6,9 +6,15 @@
 
 #define SMX_T_f32 float
 #define SMX_T_f64 double
+/* Signatures by op: one input, or two. */
+#define SMX_SIG_softmax(T) (const T *x, T *y, size_t rows, size_t n)
+#define SMX_SIG_logsoftmax(T) (const T *x, T *y, size_t rows, size_t n)
+#define SMX_SIG_jacobian(T) (const T *s, T *jac, size_t rows, size_t n)
+#define SMX_SIG_vjp(T) (const T *s, const T *g, T *dx, size_t rows, size_t n)
+#define SMX_SIG_jvp(T) (const T *s, const T *v, T *out, size_t rows, size_t n)
+#define SMX_SIG_logsoftmax_vjp(T) (const T *y, const T *g, T *dx, size_t rows, size_t n)
 #define SMX_IMPL(op, dt, algo, isa, ...)                                                           \
-	void smx_##op##_##dt##_##algo##__##isa(const SMX_T_##dt *x, SMX_T_##dt *y, size_t rows,    \
-					       size_t n);
+	void smx_##op##_##dt##_##algo##__##isa SMX_SIG_##op(SMX_T_##dt);
 #include "impls.inc"
 #undef SMX_IMPL
 

@@ -12,6 +12,7 @@
 #include <mpfr.h>
 
 #include "ref.h"
+#include "ref_internal.h"
 
 int smx_dtype_prec(smx_dtype dt)
 {
@@ -39,6 +40,8 @@ static int ulp_exp(smx_dtype dt, const mpfr_t v)
 	long e = mpfr_get_exp(v) - smx_dtype_prec(dt);
 	return e < emin ? emin : (int)e;
 }
+
+static mpfr_prec_t start_prec(smx_dtype dt, size_t n);
 
 /* Working storage for one row at precision p. */
 struct work {
@@ -78,24 +81,26 @@ static void exp_interval(struct work *w)
 	w->ehi_s = (mpfr_exp(w->ehi, w->dhi, MPFR_RNDU) != 0) | w->dhi_s;
 }
 
-/* Accept [a, b] (w->a, w->b) if both ends round alike; fill *out. One more
- * case is decided: an end that is exactly the midpoint between the two
- * roundings, but known to be strictly away from the exact value (say
- * y = d - L with d a midpoint and 0 < L below MPFR's exponent range): the
- * exact value is then on the other end's side. */
-static int settle(smx_dtype dt, struct work *w, struct smx_refval *out)
+/* Accept [lo, hi] if both ends round alike; fill *out. Two more cases are
+ * decided. An end that is exactly the midpoint between the two roundings,
+ * but known to be strictly away from the exact value (say y = d - L with d
+ * a midpoint and 0 < L below MPFR's exponent range): the exact value is
+ * then on the other end's side. And an interval around 0 whose ends both
+ * round to zero: the answer is 0 (+0; the sign of a zero that may be exact
+ * is not resolved). tmp is scratch at the working precision. */
+int smx_ref_settle(smx_dtype dt, mpfr_srcptr lo, int lo_s, mpfr_srcptr hi, int hi_s, mpfr_ptr tmp,
+		   struct smx_refval *out)
 {
-	mpfr_ptr lo = w->a, hi = w->b;
 	double c = round_to(dt, lo), c_hi = round_to(dt, hi);
 	if (c_hi != c) {
 		if (!isfinite(c) || !isfinite(c_hi))
 			return 0;
-		mpfr_set_d(w->mid, c, MPFR_RNDN);
-		mpfr_add_d(w->mid, w->mid, c_hi, MPFR_RNDN); /* exact: p >= 64 */
-		mpfr_div_2ui(w->mid, w->mid, 1, MPFR_RNDN);
-		if (w->b_s && mpfr_equal_p(hi, w->mid))
+		mpfr_set_d(tmp, c, MPFR_RNDN);
+		mpfr_add_d(tmp, tmp, c_hi, MPFR_RNDN); /* exact: p >= 64 */
+		mpfr_div_2ui(tmp, tmp, 1, MPFR_RNDN);
+		if (hi_s && mpfr_equal_p(hi, tmp))
 			; /* exact value in [lo, mid): rounds as lo */
-		else if (w->a_s && mpfr_equal_p(lo, w->mid))
+		else if (lo_s && mpfr_equal_p(lo, tmp))
 			c = c_hi; /* in (mid, hi]: rounds as hi */
 		else
 			return 0;
@@ -105,16 +110,27 @@ static int settle(smx_dtype dt, struct work *w, struct smx_refval *out)
 	 * then ulp is taken in the binade of smaller magnitude. */
 	int elo = ulp_exp(dt, lo), ehi = ulp_exp(dt, hi);
 	int e = elo < ehi ? elo : ehi;
-	if (mpfr_zero_p(lo) && mpfr_zero_p(hi))
-		c = 0.0; /* an exact zero is +0, whatever the rounding direction */
-	mpfr_add(w->mid, lo, hi, MPFR_RNDN);
-	mpfr_div_2ui(w->mid, w->mid, 1, MPFR_RNDN);
-	mpfr_sub_d(w->mid, w->mid, c, MPFR_RNDN);
-	mpfr_mul_2si(w->mid, w->mid, -e, MPFR_RNDN);
+	if (c == 0) {
+		/* A zero's sign: that of the exact value when the interval tells
+		 * it (ends strictly away from the exact value count), else +0
+		 * (the exact value may be 0). */
+		int neg = mpfr_sgn(hi) < 0 || (mpfr_zero_p(hi) && hi_s);
+		int pos = mpfr_sgn(lo) > 0 || (mpfr_zero_p(lo) && lo_s);
+		c = neg && !pos ? -0.0 : 0.0;
+	}
+	mpfr_add(tmp, lo, hi, MPFR_RNDN);
+	mpfr_div_2ui(tmp, tmp, 1, MPFR_RNDN);
+	mpfr_sub_d(tmp, tmp, c, MPFR_RNDN);
+	mpfr_mul_2si(tmp, tmp, -e, MPFR_RNDN);
 	out->cr = c;
-	out->r = mpfr_get_d(w->mid, MPFR_RNDN);
+	out->r = mpfr_get_d(tmp, MPFR_RNDN);
 	out->e = e;
 	return 1;
+}
+
+static int settle(smx_dtype dt, struct work *w, struct smx_refval *out)
+{
+	return smx_ref_settle(dt, w->a, w->a_s, w->b, w->b_s, w->mid, out);
 }
 
 /* The row as seen by the formulas: entries that take part have d = x - m;
@@ -212,6 +228,38 @@ static int eval_row(smx_op op, smx_dtype dt, const struct row *rw, mpfr_prec_t p
 	return ok;
 }
 
+int smx_ref_softmax_bounds(const double *x, size_t n, mpfr_prec_t p, mpfr_t *lo, mpfr_t *hi,
+			   int *lo_s, int *hi_s)
+{
+	struct row rw;
+	if (row_setup(&rw, x, n) != 0)
+		return -1;
+	struct work w;
+	work_init(&w, p);
+	sum_rest(&w, &rw);
+	w.slo_s = (mpfr_add_ui(w.slo, w.tlo, 1, MPFR_RNDD) != 0) | w.tlo_s;
+	w.shi_s = (mpfr_add_ui(w.shi, w.thi, 1, MPFR_RNDU) != 0) | w.thi_s;
+	for (size_t i = 0; i < n; i++) {
+		if (!in_row(&rw, i)) {
+			mpfr_set_zero(lo[i], 1);
+			mpfr_set_zero(hi[i], 1);
+			lo_s[i] = hi_s[i] = 0;
+			continue;
+		}
+		shift(&w, x_at(&rw, i), rw.m);
+		exp_interval(&w);
+		lo_s[i] = (mpfr_div(lo[i], w.elo, w.shi, MPFR_RNDD) != 0) | w.elo_s | w.shi_s;
+		hi_s[i] = (mpfr_div(hi[i], w.ehi, w.slo, MPFR_RNDU) != 0) | w.ehi_s | w.slo_s;
+	}
+	work_clear(&w);
+	return 0;
+}
+
+mpfr_prec_t smx_ref_start_prec(smx_dtype dt, size_t n)
+{
+	return start_prec(dt, n);
+}
+
 static mpfr_prec_t start_prec(smx_dtype dt, size_t n)
 {
 	mpfr_prec_t p = smx_dtype_prec(dt) + 32;
@@ -219,10 +267,6 @@ static mpfr_prec_t start_prec(smx_dtype dt, size_t n)
 		p++;
 	return p < 64 ? 64 : p;
 }
-
-/* Far beyond any row's need (the loop ends at the first p that separates
- * the exact value from the nearest rounding boundary). */
-#define SMX_REF_MAX_PREC (1L << 20)
 
 int smx_ref_row(smx_op op, smx_dtype dt, const double *x, size_t n, struct smx_refval *out)
 {

@@ -47,6 +47,18 @@ enum smx_ref_what { SMX_REF_SOFTMAX, SMX_REF_LOGSOFTMAX, SMX_REF_LSE };
 void smx_ref_rows(enum smx_ref_what what, smx_dtype dt, const double *x, size_t rows, size_t n,
 		  const size_t *off, struct smx_refval *out, int *status);
 
+/* The Jacobian and the backward ops (op JACOBIAN, VJP, JVP,
+ * LOGSOFTMAX_VJP). from_x: a holds logits x and the exact softmax of x is
+ * used (end to end); otherwise a holds the given s (y for logsoftmax_vjp),
+ * which isolates the backward formula's own error. g is the upstream
+ * gradient (v for jvp; NULL for the Jacobian). out has n*n values for the
+ * Jacobian (row-major), n otherwise. NaN anywhere, an infinite g, or (from
+ * x) an all -inf row: SMX_REF_UNDEFINED. */
+int smx_ref_backward(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,
+		     size_t n, struct smx_refval *out);
+void smx_ref_backward_rows(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,
+			   size_t rows, size_t n, struct smx_refval *out, int *status);
+
 /* ulp(v) exponent and precision of a dtype. */
 int smx_dtype_prec(smx_dtype dt);
 int smx_dtype_emin_sub(smx_dtype dt); /* log2 of the least subnormal */

@@ -220,3 +220,32 @@ Test(cli, check_skips_what_cannot_run)
 	cr_expect(strstr(r.out, "skipped") && strstr(r.out, "1 passed, 0 failed, 1 skipped"), "%s",
 		  r.out);
 }
+
+Test(cli, backward_bad_input)
+{
+	char args[512];
+	file("odd", "0 1 2\n1 1 1\n3 4 5\n");
+	snprintf(args, sizeof args, "ref --op vjp %s", fpath("odd"));
+	bad(args, "pairs");
+	file("mism", "0 1 2\n1 1\n");
+	snprintf(args, sizeof args, "ref --op vjp %s", fpath("mism"));
+	bad(args, "g has 2 values, x has 3");
+	bad("ref --op jacobian --from y", "--from");
+	bad("ref --op hessian", "hessian");
+	bad("accuracy --op jacobian --n 10000", "would not fit");
+	bad("perf --op jacobian --n 20000", "2^28");
+}
+
+Test(cli, backward_ref_prints_exact_values)
+{
+	file("pair", "0 0\n1 2\n");
+	char args[512];
+	snprintf(args, sizeof args, "ref --op vjp --dtype f32 %s", fpath("pair"));
+	struct run r = smx(args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "-0x1p-2 0x1p-2\n"); /* s = 1/2: dx = s (g - 3/2) */
+	file("jac", "0 0\n");
+	snprintf(args, sizeof args, "ref --op jacobian --dtype f64 %s", fpath("jac"));
+	r = smx(args);
+	cr_expect_str_eq(r.out, "0x1p-2 -0x1p-2\n-0x1p-2 0x1p-2\n\n");
+}
