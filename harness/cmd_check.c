@@ -19,6 +19,7 @@ static const char help[] =
     "                 [--perf] [--perf-tolerance F] [--perf-fail]\n"
     "Accuracy lines:  OP DTYPE IMPL DIST N ROWS SEED max_ulp=V mean_ulp=V sum_err_ulp=V "
     "bad_rows=K\n"
+    "                 (the backward ops: cond_err=V in place of sum_err_ulp)\n"
     "Perf lines:      perf OP DTYPE IMPL N ROWS vs_memcpy=V\n"
     "'#' starts a comment. Exit 0: every line holds; 1: a line regressed (or, with\n"
     "--perf-fail, ran slower than its budget by more than the tolerance); 2: bad input.\n"
@@ -42,7 +43,14 @@ struct line {
 	char why[256];
 };
 
-static const char *const acc_keys[] = {"max_ulp", "mean_ulp", "sum_err_ulp", "bad_rows"};
+/* The measured keys of an accuracy line: the third is |sum(y) - 1| for the
+ * forward ops and the condition-scaled error for the backward ones. */
+static const char *key_of(smx_op op, int i)
+{
+	static const char *const fwd[] = {"max_ulp", "mean_ulp", "sum_err_ulp", "bad_rows"};
+	static const char *const bwd[] = {"max_ulp", "mean_ulp", "cond_err", "bad_rows"};
+	return smx_op_forward(op) ? fwd[i] : bwd[i];
+}
 
 /* Round up to 4 significant digits, so a value re-measured bit for bit is
  * within its own budget. */
@@ -112,9 +120,9 @@ static void parse_line(struct line *l, const char *path, size_t no)
 	if (smx_parse_u64(tok[f++], &l->seed))
 		smx_die("check: %s:%zu: bad seed '%s'", path, no, tok[f - 1]);
 	for (int i = 0; i < 4; i++, f++)
-		if (parse_kv(tok[f], acc_keys[i], &l->budget[i]))
-			smx_die("check: %s:%zu: expected %s=V, found '%s'", path, no, acc_keys[i],
-				tok[f]);
+		if (parse_kv(tok[f], key_of(l->op, i), &l->budget[i]))
+			smx_die("check: %s:%zu: expected %s=V, found '%s'", path, no,
+				key_of(l->op, i), tok[f]);
 }
 
 static void measure_accuracy(struct line *l)
@@ -134,7 +142,7 @@ static void measure_accuracy(struct line *l)
 	smx_case_free(&c);
 	l->got[0] = m.max_ulp;
 	l->got[1] = smx_metrics_mean_ulp(&m);
-	l->got[2] = m.sum_err;
+	l->got[2] = smx_op_forward(l->op) ? m.sum_err : m.cond_err;
 	l->got[3] = (double)(m.nan_rows + m.inf_rows + m.zero_rows);
 	if (isnan(l->got[1]))
 		l->got[1] = 0;
@@ -144,7 +152,8 @@ static void measure_accuracy(struct line *l)
 		if (!(l->got[i] <= l->budget[i])) {
 			l->st = ST_FAIL;
 			k += (size_t)snprintf(l->why + k, sizeof l->why - k, "%s%s %g > %g",
-					      k ? ", " : "", acc_keys[i], l->got[i], l->budget[i]);
+					      k ? ", " : "", key_of(l->op, i), l->got[i],
+					      l->budget[i]);
 			if (k >= sizeof l->why)
 				break;
 		}
@@ -199,9 +208,9 @@ static void write_baseline(FILE *f, const struct line *ls, size_t k)
 		for (int j = 0; j < 4; j++) {
 			double v = budget_of(l->got[j]);
 			if (isinf(v))
-				fprintf(f, " %s=inf", acc_keys[j]);
+				fprintf(f, " %s=inf", key_of(l->op, j));
 			else
-				fprintf(f, " %s=%.4g", acc_keys[j], v);
+				fprintf(f, " %s=%.4g", key_of(l->op, j), v);
 		}
 		fputc('\n', f);
 	}

@@ -409,6 +409,95 @@ static size_t throughput(struct rep *r, FILE *csv, struct fast *best)
 	return nn;
 }
 
+/* ---- the Jacobian against the VJP (figure 6) ---- */
+
+static void jacobian_cost(struct rep *r, FILE *csv, struct smx_table *tab)
+{
+	static const size_t quick[] = {16, 64, 256, 1024};
+	static const size_t normal[] = {16, 64, 256, 1024, 4096};
+	static const size_t full[] = {16, 64, 256, 1024, 4096, 16384};
+	const size_t *ns = r->mode == QUICK ? quick : r->mode == FULL ? full : normal;
+	size_t nn = r->mode == QUICK ? 4 : r->mode == FULL ? 6 : 5;
+	/* The ways to get J^T g, and J itself. */
+	const struct {
+		smx_op op;
+		const char *algo, *label;
+	} ways[] = {
+	    {SMX_OP_VJP, "fused", "vjp without J, O(n)"},
+	    {SMX_OP_VJP, "naive", "vjp through J, O(n^2)"},
+	    {SMX_OP_JACOBIAN, "streamed", "J alone"},
+	};
+	const size_t nw = sizeof ways / sizeof *ways;
+	const struct smx_impl *ims[8];
+	for (size_t w = 0; w < nw; w++) {
+		ims[w] = NULL;
+		const char *isas[] = {smx_cpu_features() & SMX_CPU_AVX512 ? "avx512" : "avx2",
+				      "scalar"};
+		for (int k = 0; k < 2 && !ims[w]; k++) {
+			char name[64];
+			snprintf(name, sizeof name, "%s/%s", ways[w].algo, isas[k]);
+			ims[w] = smx_registry_find(ways[w].op, SMX_F32, name);
+			if (ims[w] && !smx_impl_runnable(ims[w]))
+				ims[w] = NULL;
+		}
+	}
+	double *t = smx_calloc(nw * nn, sizeof *t);
+	struct smx_dist d;
+	smx_dist_parse("normal:3", &d);
+	for (size_t j = 0; j < nn; j++) {
+		size_t n = ns[j];
+		double *x = smx_alloc(n, sizeof *x), *g = smx_alloc(n, sizeof *g);
+		smx_dist_fill(&d, SMX_F32, r->seed, 1, n, x);
+		double m = -INFINITY, sum = 0;
+		for (size_t i = 0; i < n; i++)
+			m = fmax(m, x[i]);
+		for (size_t i = 0; i < n; i++)
+			sum += exp(x[i] - m);
+		for (size_t i = 0; i < n; i++) {
+			x[i] = exp(x[i] - m) / sum;
+			g[i] = sin((double)i);
+		}
+		for (size_t w = 0; w < nw; w++) {
+			if (!ims[w])
+				continue;
+			struct smx_bench b;
+			smx_bench_init(&b, ways[w].op, SMX_F32, x, g, 1, n, SMX_CACHE_HOT,
+				       r->mode == QUICK ? 1 : 3, r->mode == QUICK ? 3 : 5);
+			enum smx_subject subj[1] = {SMX_SUBJ_IMPL};
+			const struct smx_impl *who[1] = {ims[w]};
+			struct smx_stats st;
+			smx_bench_run(&b, 1, subj, who, &st);
+			smx_bench_free(&b);
+			t[w * nn + j] = st.median;
+			fprintf(csv, "%s,%s,f32,%zu,%.6g,%.6g,%.6g,%zu\n", ims[w]->name,
+				smx_op_name(ways[w].op), n, st.median, st.q1, st.q3,
+				n * n * sizeof(float));
+		}
+		free(x);
+		free(g);
+	}
+	FILE *f = open_in(r, "fig6_jacobian_vs_vjp.dat");
+	for (size_t w = 0; w < nw; w++) {
+		if (!ims[w])
+			continue;
+		fprintf(f, "\"%s (%s)\"\n", ways[w].label, ims[w]->name);
+		for (size_t j = 0; j < nn; j++)
+			fprintf(f, "%zu %g %zu\n", ns[j], t[w * nn + j],
+				ns[j] * ns[j] * sizeof(float));
+		fputs("\n\n", f);
+	}
+	close_in(f, "fig6_jacobian_vs_vjp.dat");
+	for (size_t j = 0; j < nn; j++)
+		smx_table_add(tab, (long long)ns[j], t[0 * nn + j], t[1 * nn + j], t[2 * nn + j],
+			      t[0 * nn + j] > 0 ? t[1 * nn + j] / t[0 * nn + j] : NAN,
+			      (double)(ns[j] * ns[j] * sizeof(float)) / (1 << 20));
+	gnuplot(r, "jacobian_cost",
+		"data='fig6_jacobian_vs_vjp.dat'; out='fig6_jacobian_vs_vjp'; title_text='f32, one "
+		"row, hot "
+		"cache: J^T g without J, through J, and J alone'");
+	free(t);
+}
+
 /* ---- the next-token example (figure 7) ---- */
 
 /* Candidate next tokens after "the cat sat on a", with illustrative logits
@@ -614,6 +703,22 @@ int smx_cmd_report(int argc, char **argv)
 	size_t nfast = throughput(&r, pf, best);
 	close_in(pf, "perf.csv");
 
+	fprintf(stderr, "smx report: the Jacobian against the VJP\n");
+	FILE *jc = open_in(&r, "jacobian.csv");
+	fputs("impl,op,dtype,n,median_ns,q1_ns,q3_ns,matrix_bytes\n", jc);
+	static const struct smx_column jtab[] = {
+	    {"n", SMX_INT, 1},
+	    {"vjp fused (ns)", SMX_NUM, 1},
+	    {"vjp via J (ns)", SMX_NUM, 1},
+	    {"form J (ns)", SMX_NUM, 1},
+	    {"via J / fused", SMX_NUM, 1},
+	    {"J size (MiB)", SMX_NUM, 1},
+	};
+	struct smx_table jt;
+	smx_table_init(&jt, jtab, sizeof jtab / sizeof *jtab);
+	jacobian_cost(&r, jc, &jt);
+	close_in(jc, "jacobian.csv");
+
 	struct smx_doc doc;
 	if (smx_doc_open(&doc, r.dir, "smx report: softmax examined"))
 		smx_die("report: %s: cannot write the pages", r.dir);
@@ -684,10 +789,12 @@ int smx_cmd_report(int argc, char **argv)
 	smx_doc_link(&doc, "scale.csv", "scale.csv");
 	smx_doc_link(&doc, "overflow.csv", "overflow.csv");
 	smx_doc_link(&doc, "perf.csv", "perf.csv");
+	smx_doc_link(&doc, "jacobian.csv", "jacobian.csv");
 	smx_doc_link(&doc, "env.json", "env.json");
 	smx_doc_close(&doc);
 	smx_table_free(&at);
 	smx_table_free(&bt);
+	smx_table_free(&jt);
 	free(env);
 
 	char final[4400], link[4400], tmp_link[4400];
