@@ -14,7 +14,7 @@ BASE_CFLAGS := -std=c11 $(OPT) -g $(WARN) -ffp-contract=off -fopenmp -MMD -MP \
 	-Iimpls -Ireference -Iharness
 AVX2_FLAGS := -mavx2 -mfma
 AVX512_FLAGS := -mavx512f -mavx512dq -mavx512vl -mavx512bw
-LDLIBS := -lmpfr -lgmp -lm -fopenmp
+LDLIBS := -lmpfr -lgmp -lm -ldl -fopenmp
 
 # Peers: compiled in when their headers and libraries are present.
 probe = $(shell $(CC) scripts/probes/$(1).c $(2) -o /dev/null 2>/dev/null && echo 1)
@@ -62,7 +62,7 @@ $(BUILD)/impls/%_avx2.o: ALL_CFLAGS += $(AVX2_FLAGS)
 $(BUILD)/impls/%_avx512.o: ALL_CFLAGS += $(AVX512_FLAGS)
 $(BUILD)/harness/cmd_report.o: ALL_CFLAGS += -DSMX_SOURCE_DIR='"$(abspath .)"'
 $(BUILD)/tests/%.o: ALL_CFLAGS += -DSMX_BIN='"$(abspath $(BUILD))/smx"' \
-	-DSMX_TESTDATA='"$(abspath tests/data)"'
+	-DSMX_TESTDATA='"$(abspath tests/data)"' -DSMX_PLUGINS='"$(abspath $(BUILD))/plugins"' -DSMX_EXAMPLES='"$(abspath examples/plugin)"'
 
 $(BUILD)/libsmx.a: $(LIB_OBJ)
 	@rm -f $@
@@ -74,7 +74,18 @@ $(BUILD)/smx: $(BUILD)/harness/main.o $(BUILD)/libsmx.a
 $(BUILD)/smx-tests: $(TEST_OBJ) $(BUILD)/libsmx.a
 	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -lcriterion -o $@
 
-test: $(BUILD)/smx $(BUILD)/smx-tests
+# Plug-ins: the worked example and the ones the tests refuse or catch
+# crashing. Plain flags: a plug-in is the user's code, not smx's.
+PLUGIN_SRC := examples/plugin/mysoftmax.c $(wildcard tests/plugins/*.c)
+PLUGINS := $(patsubst %.c,$(BUILD)/plugins/%.so,$(notdir $(PLUGIN_SRC)))
+$(BUILD)/plugins/%.so: examples/plugin/%.c impls/smx_plugin.h impls/smx.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -Iimpls $< -o $@ -lm
+$(BUILD)/plugins/%.so: tests/plugins/%.c impls/smx_plugin.h impls/smx.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -Iimpls $< -o $@ -lm
+
+test: $(BUILD)/smx $(BUILD)/smx-tests $(PLUGINS)
 	$(BUILD)/smx-tests --jobs 2
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.

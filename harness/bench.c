@@ -13,6 +13,7 @@
 #include "bench.h"
 #include "env.h"
 #include "measure.h"
+#include "plugin.h"
 #include "util.h"
 
 int smx_pin(int cpu)
@@ -180,6 +181,11 @@ void smx_bench_run(struct smx_bench *b, size_t count, const enum smx_subject *su
 		   const struct smx_impl *const *impls, struct smx_stats *out)
 {
 	double cyc;
+	/* A plug-in first runs once in a child process, so that a crash is
+	 * reported with its name rather than ending the run unexplained. */
+	for (size_t j = 0; j < count; j++)
+		if (subj[j] == SMX_SUBJ_IMPL && impls[j]->origin == SMX_ORIGIN_PLUGIN)
+			smx_run_guarded(impls[j], b->x[0], b->g[0], b->y[0], b->rows, b->n);
 	/* Calibrate: double the calls until a sample lasts min_ms. */
 	for (size_t j = 0; j < count; j++) {
 		size_t iters = 1;

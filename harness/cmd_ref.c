@@ -123,7 +123,7 @@ int smx_cmd_ref(int argc, char **argv)
 				at[r] = rows.off[r];
 	} else {
 		long nr = (long)count;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (nr > 1)
 		for (long r = 0; r < nr; r++) {
 			size_t a = rows.off[pairs ? 2 * r : r],
 			       n = rows.off[pairs ? 2 * r + 1 : r + 1] - a;

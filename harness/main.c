@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "env.h"
+#include "plugin.h"
 #include "util.h"
 
 static const struct command {
@@ -34,6 +35,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	smx_env_set_argv(argc, argv);
+	argc = smx_plugins_from_argv(argc, argv);
 	if (argc < 2)
 		smx_die("no command given (try 'smx --help')");
 	const char *cmd = argv[1];

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "measure.h"
+#include "plugin.h"
 #include "util.h"
 
 void smx_case_adopt_opts(struct smx_case *c, smx_op op, smx_dtype dt, double *x, size_t rows,
@@ -104,7 +105,7 @@ void smx_measure(const struct smx_impl *im, const struct smx_case *c, struct smx
 		b = smx_alloc(total ? total : 1, es);
 		smx_to_dtype(c->dt, c->g, b, total);
 	}
-	smx_impl_run(im, a, b, out, c->rows, c->n);
+	smx_run_guarded(im, a, b, out, c->rows, c->n);
 	smx_from_dtype(c->dt, out, y, outs);
 	const struct smx_bound *bd = isfinite(im->bound.c0) ? &im->bound : NULL;
 	for (size_t r = 0; r < c->rows; r++) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rows.h"
+#include "plugin.h"
 #include "scenarios.h"
 #include "util.h"
 
@@ -142,9 +143,9 @@ enum smx_outcome smx_scenario_run(const struct smx_impl *im, const struct smx_sc
 		/* Nothing may be written: a sentinel just past an empty row. */
 		double sentinel[2] = {7, 7};
 		float sf[2] = {7, 7};
-		smx_impl_run(im, im->dtype == SMX_F32 ? (void *)sf : (void *)sentinel, NULL,
-			     im->dtype == SMX_F32 ? (void *)(sf + 1) : (void *)(sentinel + 1), 1,
-			     0);
+		smx_run_guarded(im, im->dtype == SMX_F32 ? (void *)sf : (void *)sentinel, NULL,
+				im->dtype == SMX_F32 ? (void *)(sf + 1) : (void *)(sentinel + 1), 1,
+				0);
 		return (im->dtype == SMX_F32 ? sf[1] == 7 : sentinel[1] == 7) ? SMX_OUT_OK
 									      : SMX_OUT_WRONG;
 	}
@@ -156,7 +157,7 @@ enum smx_outcome smx_scenario_run(const struct smx_impl *im, const struct smx_sc
 	void *in = smx_alloc(s->n, es), *out = smx_alloc(s->n, es);
 	double *y = smx_alloc(s->n, sizeof *y);
 	smx_to_dtype(im->dtype, c.x, in, s->n);
-	smx_impl_run(im, in, NULL, out, 1, s->n);
+	smx_run_guarded(im, in, NULL, out, 1, s->n);
 	smx_from_dtype(im->dtype, out, y, s->n);
 	int nan = 0, inf = 0, zero = 1;
 	for (size_t i = 0; i < s->n; i++) {

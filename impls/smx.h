@@ -94,6 +94,11 @@ struct smx_impl {
 size_t smx_registry_count(void);
 const struct smx_impl *smx_registry_get(size_t i);
 const struct smx_impl *smx_registry_find(smx_op op, smx_dtype dt, const char *name);
+/* Add an entry (plug-ins, at start-up: pointers from smx_registry_get and
+ * smx_registry_find taken before an add may move). 0, or -1 without
+ * memory. */
+int smx_registry_add(const struct smx_impl *im);
+
 /* The preferred entry for (op, dtype) on this CPU: the most accurate
  * algorithm the op has ("accurate", else "shifted", "streamed",
  * "symmetric", "fused", "naive"), on the widest ISA the CPU runs. */

@@ -309,7 +309,7 @@ void smx_ref_rows(enum smx_ref_what what, smx_dtype dt, const double *x, size_t 
 		  const size_t *off, struct smx_refval *out, int *status)
 {
 	long nr = (long)rows;
-#pragma omp parallel
+#pragma omp parallel if (nr > 1)
 	{
 #pragma omp for schedule(dynamic, 1)
 		for (long r = 0; r < nr; r++) {

@@ -233,7 +233,7 @@ void smx_ref_backward_rows(smx_op op, smx_dtype dt, int from_x, const double *a,
 {
 	long nr = (long)rows;
 	size_t olen = smx_op_out_len(op, n);
-#pragma omp parallel
+#pragma omp parallel if (nr > 1)
 	{
 #pragma omp for schedule(dynamic, 1)
 		for (long r = 0; r < nr; r++)
