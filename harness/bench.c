@@ -24,6 +24,15 @@ int smx_pin(int cpu)
 	return sched_setaffinity(0, sizeof set, &set);
 }
 
+int smx_pin_range(int first, int count)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	for (int c = first; c < first + count; c++)
+		CPU_SET(c, &set);
+	return sched_setaffinity(0, sizeof set, &set);
+}
+
 /* A cycle counter for this thread, or -1 (no PMU in a VM, paranoid
  * settings): then cycles are omitted, never guessed. */
 static int open_cycles(void)
@@ -94,6 +103,7 @@ void smx_bench_init(struct smx_bench *b, smx_op op, smx_dtype dt, const double *
 		memset(b->y[i], 0, ob);
 	}
 	b->cycles_fd = open_cycles();
+	b->threads = 1;
 }
 
 void smx_bench_free(struct smx_bench *b)
@@ -134,7 +144,22 @@ static void call(struct smx_bench *b, enum smx_subject s, const struct smx_impl 
 	void *x = b->x[k % b->nbuf], *y = b->y[k % b->nbuf];
 	switch (s) {
 	case SMX_SUBJ_IMPL:
-		smx_impl_run(im, x, b->g[k % b->nbuf], y, b->rows, b->n);
+		if (b->threads > 1) {
+			/* Rows split into equal runs, one a thread. */
+			size_t es = smx_dtype_size(b->dt), olen = smx_op_out_len(b->op, b->n);
+			const char *g = b->g[k % b->nbuf];
+			int T = b->threads;
+#pragma omp parallel for num_threads(T) schedule(static, 1)
+			for (int t = 0; t < T; t++) {
+				size_t r0 = b->rows * (size_t)t / (size_t)T,
+				       r1 = b->rows * (size_t)(t + 1) / (size_t)T;
+				smx_impl_run(im, (const char *)x + r0 * b->n * es,
+					     g ? g + r0 * b->n * es : NULL,
+					     (char *)y + r0 * olen * es, r1 - r0, b->n);
+			}
+		} else {
+			smx_impl_run(im, x, b->g[k % b->nbuf], y, b->rows, b->n);
+		}
 		break;
 	case SMX_SUBJ_MEMSET:
 		memset(y, 0, b->out_bytes);

@@ -31,6 +31,7 @@ struct smx_bench {
 	double min_ms;
 	size_t reps;
 	int cycles_fd; /* perf counter, -1 when unavailable */
+	int threads;   /* implementations run on rows split across threads */
 };
 
 /* Allocate the buffers (cold: enough sets to exceed twice the LLC) filled
@@ -45,7 +46,9 @@ void smx_bench_free(struct smx_bench *b);
 void smx_bench_run(struct smx_bench *b, size_t count, const enum smx_subject *subj,
 		   const struct smx_impl *const *impls, struct smx_stats *out);
 
-/* Pin the calling thread to a CPU; -1 on failure. */
+/* Pin the calling thread to a CPU, or to count CPUs from first (threads
+ * started afterwards inherit the set); -1 on failure. */
 int smx_pin(int cpu);
+int smx_pin_range(int first, int count);
 
 #endif

@@ -209,23 +209,61 @@ enum smx_format smx_arg_format(const char *cmd, const char *v)
 	return f;
 }
 
-void smx_read_rows(const char *cmd, const char *path, smx_dtype dt, struct smx_rows *rows)
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+void smx_read_rows(const char *cmd, const char *path, smx_dtype dt, const char *shape,
+		   struct smx_rows *rows)
 {
 	FILE *f = stdin;
 	const char *name = "<stdin>";
+	int npy = ends_with(path, ".npy"), raw32 = ends_with(path, ".f32"),
+	    raw64 = ends_with(path, ".f64");
+	size_t sr = 0, sn = 0;
+	if ((raw32 || raw64) && !shape)
+		smx_die("%s: %s: raw binary rows need --shape RxN", cmd, path);
+	if (shape && smx_parse_shape(shape, &sr, &sn))
+		smx_die("%s: --shape: '%s' is not RxN (rows x n, both >= 1)", cmd, shape);
+	if (shape && !(raw32 || raw64))
+		smx_die("%s: --shape applies to raw .f32 / .f64 files only", cmd);
 	if (strcmp(path, "-")) {
 		struct stat st;
 		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 			smx_die("%s: %s: is a directory", cmd, path);
-		f = fopen(path, "r");
+		f = fopen(path, "rb");
 		if (!f)
 			smx_die("%s: %s: %s", cmd, path, strerror(errno));
 		name = path;
 	}
 	char err[512];
-	int rc = smx_rows_parse(f, name, dt, rows, err, sizeof err);
+	int rc = npy ? smx_rows_read_npy(f, name, dt, rows, err, sizeof err)
+		 : raw32 || raw64
+		     ? smx_rows_read_raw(f, name, raw64, sr, sn, dt, rows, err, sizeof err)
+		     : smx_rows_parse(f, name, dt, rows, err, sizeof err);
 	if (f != stdin)
 		fclose(f);
 	if (rc)
 		smx_die("%s: %s", cmd, err);
+}
+
+void smx_arg_shard(const char *cmd, const char *v, struct smx_shard *s)
+{
+	char buf[64];
+	const char *slash = strchr(v, '/');
+	if (!slash || (size_t)(slash - v) >= sizeof buf)
+		smx_die("%s: --shard: '%s' is not K/N", cmd, v);
+	memcpy(buf, v, (size_t)(slash - v));
+	buf[slash - v] = 0;
+	if (smx_parse_size(slash + 1, 1, 100000, &s->count) ||
+	    smx_parse_size(buf, 1, s->count, &s->index))
+		smx_die("%s: --shard: '%s' is not K/N with 1 <= K <= N <= 100000", cmd, v);
+}
+
+void smx_shard_range(const struct smx_shard *s, size_t total, size_t *lo, size_t *hi)
+{
+	*lo = total * (s->index - 1) / s->count;
+	*hi = total * s->index / s->count;
 }

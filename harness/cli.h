@@ -47,8 +47,20 @@ size_t smx_arg_dists(const char *cmd, char *v, struct smx_dist *out, size_t max)
 uint64_t smx_arg_seed(const char *cmd, const char *v);
 enum smx_format smx_arg_format(const char *cmd, const char *v);
 
-/* Read rows from a text file ("-": standard input), dying on errors. */
-void smx_read_rows(const char *cmd, const char *path, smx_dtype dt, struct smx_rows *rows);
+/* --shard K/N: the K-th (1-based) of N deterministic slices of a sweep's
+ * cells; count 0 when not sharding. */
+struct smx_shard {
+	size_t index, count;
+};
+void smx_arg_shard(const char *cmd, const char *v, struct smx_shard *s);
+/* Cells [lo, hi) of total that shard s takes: contiguous, so the shards'
+ * outputs in order are the unsharded output. */
+void smx_shard_range(const struct smx_shard *s, size_t total, size_t *lo, size_t *hi);
+
+/* Read rows from a file ("-": standard input, text), dying on errors: text
+ * rows, .npy, or raw .f32 / .f64 with shape "RxN" (else NULL). */
+void smx_read_rows(const char *cmd, const char *path, smx_dtype dt, const char *shape,
+		   struct smx_rows *rows);
 
 int smx_cmd_list(int argc, char **argv);
 int smx_cmd_ref(int argc, char **argv);
@@ -58,5 +70,6 @@ int smx_cmd_perf(int argc, char **argv);
 int smx_cmd_check(int argc, char **argv);
 int smx_cmd_overflow(int argc, char **argv);
 int smx_cmd_report(int argc, char **argv);
+int smx_cmd_merge(int argc, char **argv);
 
 #endif

@@ -13,8 +13,8 @@
 static const char help[] =
     "usage: smx accuracy [--op LIST] [--dtype LIST] [--impl LIST|all|best]\n"
     "                    [--dist SPEC[;SPEC...]] [--n LIST] [--rows R] [--seed S]\n"
-    "                    [--input FILE] [--ref-from s|x] [--gdist SPEC]\n"
-    "                    [--format table|csv|json] [--output FILE]\n"
+    "                    [--input FILE [--shape RxN]] [--ref-from s|x] [--gdist SPEC]\n"
+    "                    [--shard K/N] [--format table|csv|json] [--output FILE]\n"
     "defaults: softmax and logsoftmax ('--op all' adds jacobian, vjp, jvp,\n"
     "logsoftmax_vjp), f32 and f64, every runnable implementation, the six\n"
     "generator families, n = 16,1000, 32 rows, seed 1. Backward ops take s (y)\n"
@@ -80,6 +80,7 @@ int smx_cmd_accuracy(int argc, char **argv)
 	    {"seed", required_argument, 0, 's'},     {"input", required_argument, 0, 'I'},
 	    {"format", required_argument, 0, 'f'},   {"output", required_argument, 0, 'o'},
 	    {"ref-from", required_argument, 0, 'R'}, {"gdist", required_argument, 0, 'G'},
+	    {"shape", required_argument, 0, 'S'},    {"shard", required_argument, 0, 'K'},
 	    {"help", no_argument, 0, 'h'},	     {0, 0, 0, 0},
 	};
 	const char *cmd = "accuracy";
@@ -91,7 +92,8 @@ int smx_cmd_accuracy(int argc, char **argv)
 	size_t ndists = 0, ns[SMX_MAX_LIST] = {16, 1000}, nn = 2, rows = 32;
 	uint64_t seed = 1;
 	enum smx_format fmt = SMX_FMT_TABLE;
-	const char *output = NULL, *input = NULL;
+	const char *output = NULL, *input = NULL, *shape = NULL;
+	struct smx_shard shard = {0, 0};
 	int c;
 	while ((c = smx_getopt(argc, argv, opts, cmd)) != -1) {
 		switch (c) {
@@ -128,6 +130,12 @@ int smx_cmd_accuracy(int argc, char **argv)
 				copts.from_x = !strcmp(optarg, "x");
 			else
 				smx_die("%s: --ref-from: '%s' is not s or x", cmd, optarg);
+			break;
+		case 'S':
+			shape = optarg;
+			break;
+		case 'K':
+			smx_arg_shard(cmd, optarg, &shard);
 			break;
 		case 'G':
 			smx_arg_dists(cmd, optarg, &gdist, 1);
@@ -169,7 +177,7 @@ int smx_cmd_accuracy(int argc, char **argv)
 	char label[300] = "";
 	if (input) {
 		for (size_t d = 0; d < sel.ndts; d++) {
-			smx_read_rows(cmd, input, sel.dts[d], &in[d]);
+			smx_read_rows(cmd, input, sel.dts[d], shape, &in[d]);
 			if (smx_rows_width(&in[d]) == (size_t)-1)
 				smx_die("%s: %s: rows of different lengths (accuracy needs one n)",
 					cmd, input);
@@ -180,11 +188,17 @@ int smx_cmd_accuracy(int argc, char **argv)
 
 	struct smx_table t;
 	smx_table_init(&t, cols, sizeof cols / sizeof *cols);
-	size_t steps = sel.nops * sel.ndts * (input ? 1 : ndists * nn), step = 0;
+	size_t steps = sel.nops * sel.ndts * (input ? 1 : ndists * nn), step = 0, cell = 0;
+	size_t lo = 0, hi = steps;
+	if (shard.count)
+		smx_shard_range(&shard, steps, &lo, &hi);
 	for (size_t o = 0; o < sel.nops; o++)
 		for (size_t d = 0; d < sel.ndts; d++) {
 			struct smx_case cs;
 			if (input) {
+				size_t mine = cell++;
+				if (mine < lo || mine >= hi)
+					continue; /* another shard's cell */
 				size_t n = smx_rows_width(&in[d]), total = in[d].count * n;
 				double *x = smx_alloc(total, sizeof *x);
 				for (size_t i = 0; i < total; i++)
@@ -198,6 +212,9 @@ int smx_cmd_accuracy(int argc, char **argv)
 			}
 			for (size_t di = 0; di < ndists; di++)
 				for (size_t ni = 0; ni < nn; ni++) {
+					size_t mine = cell++;
+					if (mine < lo || mine >= hi)
+						continue; /* another shard's cell */
 					smx_case_generate_opts(
 					    &cs, sel.ops[o], sel.dts[d], &dists[di], seed,
 					    op_rows(sel.ops[o], rows, ns[ni]), ns[ni], &copts);
@@ -210,7 +227,11 @@ int smx_cmd_accuracy(int argc, char **argv)
 		for (size_t d = 0; d < sel.ndts; d++)
 			smx_rows_free(&in[d]);
 	char *ctx = smx_env_json(seed);
+	if (shard.count && fmt != SMX_FMT_CSV)
+		smx_die("%s: --shard writes CSV (add --format csv)", cmd);
 	FILE *f = smx_out_open(output);
+	if (shard.count)
+		fprintf(f, "# smx-shard %zu/%zu\n", shard.index, shard.count);
 	smx_table_write(&t, f, fmt, ctx);
 	smx_out_commit(f);
 	free(ctx);

@@ -13,6 +13,7 @@
 
 static const char help[] =
     "usage: smx overflow [--op LIST] [--dtype LIST] [--impl LIST|all|best] [--no-thresholds]\n"
+    "                    [--shard K/N]\n"
     "                    [--format table|csv|json] [--output FILE]\n"
     "Runs the scenario catalogue (scale sweeps, equal rows, +-inf, masks, NaN,\n"
     "subnormals, exp thresholds, n = 0 and 1, ascending rows) and classifies each\n"
@@ -39,15 +40,21 @@ static const struct smx_column summary[] = {
 int smx_cmd_overflow(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"op", required_argument, 0, 'p'},	   {"dtype", required_argument, 0, 'd'},
-	    {"impl", required_argument, 0, 'i'},   {"no-thresholds", no_argument, 0, 'T'},
-	    {"format", required_argument, 0, 'f'}, {"output", required_argument, 0, 'o'},
-	    {"help", no_argument, 0, 'h'},	   {0, 0, 0, 0},
+	    {"op", required_argument, 0, 'p'},
+	    {"dtype", required_argument, 0, 'd'},
+	    {"impl", required_argument, 0, 'i'},
+	    {"no-thresholds", no_argument, 0, 'T'},
+	    {"shard", required_argument, 0, 'K'},
+	    {"format", required_argument, 0, 'f'},
+	    {"output", required_argument, 0, 'o'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
 	};
 	const char *cmd = "overflow";
 	struct smx_sel sel;
 	smx_sel_init(&sel);
 	int thresholds = 1;
+	struct smx_shard shard = {0, 0};
 	enum smx_format fmt = SMX_FMT_TABLE;
 	const char *output = NULL;
 	int c;
@@ -64,6 +71,9 @@ int smx_cmd_overflow(int argc, char **argv)
 			break;
 		case 'T':
 			thresholds = 0;
+			break;
+		case 'K':
+			smx_arg_shard(cmd, optarg, &shard);
 			break;
 		case 'f':
 			fmt = smx_arg_format(cmd, optarg);
@@ -83,7 +93,16 @@ int smx_cmd_overflow(int argc, char **argv)
 	smx_table_init(&t, tidy, sizeof tidy / sizeof *tidy);
 	smx_table_init(&sum, summary, sizeof summary / sizeof *summary);
 	static struct smx_scenario scen[64];
-	size_t steps = sel.nops * sel.ndts, step = 0;
+	size_t steps = sel.nops * sel.ndts, step = 0, cells = 0, cell = 0, lo = 0, hi = 0;
+	/* Cells are (op, dtype, implementation); a shard takes a contiguous run. */
+	for (size_t o = 0; o < sel.nops; o++)
+		for (size_t d = 0; d < sel.ndts && smx_op_forward(sel.ops[o]); d++) {
+			const struct smx_impl *ims[256];
+			cells += smx_sel_entries(&sel, sel.ops[o], sel.dts[d], ims, 256);
+		}
+	hi = cells;
+	if (shard.count)
+		smx_shard_range(&shard, cells, &lo, &hi);
 	for (size_t o = 0; o < sel.nops; o++)
 		for (size_t d = 0; d < sel.ndts; d++) {
 			size_t ns = smx_scenarios(sel.dts[d], scen, 64);
@@ -93,6 +112,9 @@ int smx_cmd_overflow(int argc, char **argv)
 				       ? smx_sel_entries(&sel, sel.ops[o], sel.dts[d], ims, 256)
 				       : 0;
 			for (size_t i = 0; i < k; i++) {
+				size_t mine = cell++;
+				if (mine < lo || mine >= hi)
+					continue; /* another shard's cell */
 				const struct smx_impl *im = ims[i];
 				size_t nok = 0, nmis = 0;
 				char bad[2048] = "", mis[512] = "";
@@ -149,7 +171,11 @@ int smx_cmd_overflow(int argc, char **argv)
 			smx_progress(cmd, ++step, steps);
 		}
 	char *ctx = smx_env_json(0);
+	if (shard.count && fmt != SMX_FMT_CSV)
+		smx_die("%s: --shard writes CSV (add --format csv)", cmd);
 	FILE *f = smx_out_open(output);
+	if (shard.count)
+		fprintf(f, "# smx-shard %zu/%zu\n", shard.index, shard.count);
 	smx_table_write(fmt == SMX_FMT_TABLE ? &sum : &t, f, fmt, ctx);
 	smx_out_commit(f);
 	free(ctx);

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "env.h"
 #include "peers.h"
+#include "plugin.h"
 #include "rows.h"
 #include "util.h"
 
@@ -23,7 +24,9 @@ static const char help[] =
     "9 repetitions, pinned to CPU 0. Times are medians; q1/q3 give the spread.\n"
     "vs_memcpy: time / memcpy of the input's bytes; vs_stream: time / the time to\n"
     "stream the bytes the op must move (memcpy's rate), e.g. s, g in and dx out\n"
-    "for vjp; vs_memset (Jacobian): time / memset of the n x n output.\n";
+    "for vjp; vs_memset (Jacobian): time / memset of the n x n output.\n"
+    "With the global --threads T, each implementation is measured again on rows\n"
+    "split across T threads ('impl xT'); scaling = t1 / (T tT).\n";
 
 static const struct smx_column cols[] = {
     {"impl", SMX_STR, 1},
@@ -45,6 +48,8 @@ static const struct smx_column cols[] = {
     {"vs_memset", SMX_NUM, 0},
     {"vs_read", SMX_NUM, 0},
     {"matrix_bytes", SMX_INT, 0},
+    {"threads", SMX_INT, 1},
+    {"scaling", SMX_NUM, 1},
     {"cycles_per_elem", SMX_NUM, 1},
     {"items_per_second", SMX_NUM, 0},
     {"bytes_per_second", SMX_NUM, 0},
@@ -60,6 +65,8 @@ struct perf_row {
 	double bytes; /* moved by this subject */
 	double vs_memcpy, vs_stream, vs_memset, vs_read;
 	long long matrix;
+	int threads;
+	double scaling; /* t(1 thread) / (T t(T threads)) */
 };
 
 static double subject_bytes(const struct smx_bench *b, enum smx_subject s)
@@ -318,6 +325,40 @@ int smx_cmd_perf(int argc, char **argv)
 					pr->vs_read = st[j].median / st[1].median;
 					pr->matrix =
 					    op == SMX_OP_JACOBIAN ? (long long)b.out_bytes : 0;
+					pr->threads = 1;
+					pr->scaling = NAN;
+				}
+				/* With --threads T: each implementation again on rows
+				 * split across T threads, next to its one-thread time. */
+				int T = smx_threads();
+				if (T > 1 && r >= (size_t)T) {
+					b.threads = T;
+					struct smx_stats mt[256];
+					/* T CPUs for T threads (pinned to one, they would take
+					 * turns). */
+					if (pin >= 0 && smx_pin_range(pin, T))
+						smx_die("perf: --pin: cannot use CPUs %d to %d",
+							pin, pin + T - 1);
+					smx_bench_run(&b, k, subj + nc, all + nc, mt);
+					if (pin >= 0)
+						smx_pin(pin);
+					size_t base = nres - k; /* the one-thread rows */
+					res = smx_realloc(res, nres + k, sizeof *res);
+					for (size_t j = 0; j < k; j++) {
+						struct perf_row *pr = &res[nres++];
+						*pr = res[base + j];
+						pr->st = mt[j];
+						snprintf(pr->name, sizeof pr->name, "%s x%d",
+							 all[nc + j]->name, T);
+						pr->threads = T;
+						pr->vs_memcpy = mt[j].median / st[0].median;
+						pr->vs_stream = mt[j].median / stream;
+						pr->vs_read = mt[j].median / st[1].median;
+						pr->vs_memset =
+						    nc == 3 ? mt[j].median / st[2].median : NAN;
+						pr->scaling =
+						    st[nc + j].median / ((double)T * mt[j].median);
+					}
 				}
 				smx_bench_free(&b);
 				smx_progress(cmd, ++step, steps);
@@ -332,14 +373,14 @@ int smx_cmd_perf(int argc, char **argv)
 		for (size_t i = 0; i < nres; i++) {
 			const struct perf_row *p = &res[i];
 			double items = (double)(p->n * p->rows), sec = p->st.median * 1e-9;
-			smx_table_add(&t, p->name, smx_op_name(p->op), smx_dtype_name(p->dt),
-				      (long long)p->n, (long long)p->rows,
-				      p->cache == SMX_CACHE_HOT ? "hot" : "cold",
-				      (long long)p->st.iters, (long long)p->st.reps, p->st.median,
-				      p->st.q1, p->st.q3, p->st.stddev / p->st.mean,
-				      p->st.median / items, p->bytes / sec * 1e-9, p->vs_memcpy,
-				      p->vs_stream, p->vs_memset, p->vs_read, p->matrix,
-				      p->st.cycles / items, items / sec, p->bytes / sec);
+			smx_table_add(
+			    &t, p->name, smx_op_name(p->op), smx_dtype_name(p->dt), (long long)p->n,
+			    (long long)p->rows, p->cache == SMX_CACHE_HOT ? "hot" : "cold",
+			    (long long)p->st.iters, (long long)p->st.reps, p->st.median, p->st.q1,
+			    p->st.q3, p->st.stddev / p->st.mean, p->st.median / items,
+			    p->bytes / sec * 1e-9, p->vs_memcpy, p->vs_stream, p->vs_memset,
+			    p->vs_read, p->matrix, (long long)p->threads, p->scaling,
+			    p->st.cycles / items, items / sec, p->bytes / sec);
 		}
 		smx_table_write(&t, f, fmt, ctx);
 		smx_table_free(&t);

@@ -9,7 +9,11 @@
 #include "util.h"
 
 static const char help[] =
-    "usage: smx ref [--dtype f32|f64] [--op OP] [--from x|s] [--output FILE] [FILE|-]\n"
+    "usage: smx ref [--dtype f32|f64] [--op OP] [--from x|s] [--output FILE] [--shape RxN]\n"
+    "               [FILE|-]\n"
+    "FILE: text rows, a .npy (2-D float32/float64), or raw little-endian .f32/.f64\n"
+    "with --shape. --output FILE.npy writes the results as .npy (rows x n, rows x\n"
+    "n x n for the Jacobian, rows for lse; undefined rows as NaN).\n"
     "OP: softmax (default), logsoftmax, lse, jacobian, vjp, jvp, logsoftmax_vjp.\n"
     "Reads rows (one a line; decimal or hex floats, inf, -inf, nan; '#' comments)\n"
     "and prints each row's correctly rounded result as C99 hex floats, or the\n"
@@ -41,14 +45,18 @@ static void put_row(FILE *f, const struct smx_refval *v, size_t n)
 int smx_cmd_ref(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"dtype", required_argument, 0, 'd'}, {"op", required_argument, 0, 'p'},
-	    {"from", required_argument, 0, 'F'},  {"output", required_argument, 0, 'o'},
-	    {"help", no_argument, 0, 'h'},	  {0, 0, 0, 0},
+	    {"dtype", required_argument, 0, 'd'},
+	    {"op", required_argument, 0, 'p'},
+	    {"from", required_argument, 0, 'F'},
+	    {"output", required_argument, 0, 'o'},
+	    {"shape", required_argument, 0, 'S'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
 	};
 	smx_dtype dt = SMX_F64;
 	smx_op op = SMX_OP_SOFTMAX;
 	int lse = 0, from_x = 1;
-	const char *output = NULL;
+	const char *output = NULL, *shape = NULL;
 	int c;
 	while ((c = smx_getopt(argc, argv, opts, "ref")) != -1) {
 		switch (c) {
@@ -72,6 +80,9 @@ int smx_cmd_ref(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
+		case 'S':
+			shape = optarg;
+			break;
 		case 'h':
 			fputs(help, stdout);
 			return 0;
@@ -81,7 +92,7 @@ int smx_cmd_ref(int argc, char **argv)
 		smx_die("ref: more than one input file");
 	const char *path = optind < argc ? argv[optind] : "-";
 	struct smx_rows rows;
-	smx_read_rows("ref", path, dt, &rows);
+	smx_read_rows("ref", path, dt, shape, &rows);
 	int pairs = !lse && smx_op_arity(op) == 2;
 	size_t count = pairs ? rows.count / 2 : rows.count, outs = 0;
 	if (pairs) {
@@ -132,6 +143,27 @@ int smx_cmd_ref(int argc, char **argv)
 		}
 	}
 	FILE *f = smx_out_open(output);
+	if (output && strlen(output) > 4 && !strcmp(output + strlen(output) - 4, ".npy")) {
+		size_t n0 = rows.off[pairs ? 1 : 1] - rows.off[0];
+		for (size_t r = 0; r < count; r++)
+			if (rows.off[pairs ? 2 * r + 1 : r + 1] - rows.off[pairs ? 2 * r : r] != n0)
+				smx_die("ref: --output %s: rows of different lengths do not make "
+					"an array",
+					output);
+		double *v = smx_alloc(outs ? outs : 1, sizeof *v);
+		for (size_t r = 0; r < count; r++)
+			for (size_t k = at[r]; k < at[r] + (lse ? 1 : smx_op_out_len(op, n0)); k++)
+				v[k - at[r] + r * (lse ? 1 : smx_op_out_len(op, n0))] =
+				    status[r] == SMX_REF_OK ? out[k].cr : NAN;
+		smx_write_npy(f, dt, v, count, n0, lse ? 1 : op == SMX_OP_JACOBIAN ? 3 : 2);
+		free(v);
+		smx_out_commit(f);
+		free(out);
+		free(at);
+		free(status);
+		smx_rows_free(&rows);
+		return 0;
+	}
 	for (size_t r = 0; r < count; r++) {
 		size_t a = rows.off[pairs ? 2 * r : r], n = rows.off[pairs ? 2 * r + 1 : r + 1] - a;
 		if (status[r] != SMX_REF_OK) {

@@ -20,6 +20,7 @@ static const struct command {
      "edge rows and overflow: each entry against its declared policy"},
     {"perf", smx_cmd_perf, "throughput next to memcpy and a streaming read of the same bytes"},
     {"report", smx_cmd_report, "the default sweep as a report: HTML, Markdown, figures, CSV"},
+    {"merge", smx_cmd_merge, "combine --shard outputs into the unsharded result"},
     {"check", smx_cmd_check, "the CI gate: measure a baseline again, exit 1 on regression"},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
@@ -36,6 +37,7 @@ int main(int argc, char **argv)
 {
 	smx_env_set_argv(argc, argv);
 	argc = smx_plugins_from_argv(argc, argv);
+	argc = smx_threads_from_argv(argc, argv);
 	if (argc < 2)
 		smx_die("no command given (try 'smx --help')");
 	const char *cmd = argv[1];

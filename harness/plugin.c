@@ -1,6 +1,7 @@
 /* Plug-ins: dlopen, validate, register; guarded runs. See plugin.h. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <omp.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -129,6 +130,39 @@ int smx_plugins_from_argv(int argc, char **argv)
 			load(path);
 		else
 			argv[k++] = argv[i];
+	}
+	argv[k] = NULL;
+	return k;
+}
+
+static int threads = 1;
+
+int smx_threads(void)
+{
+	return threads;
+}
+
+int smx_threads_from_argv(int argc, char **argv)
+{
+	int k = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		if (!strcmp(argv[i], "--threads")) {
+			if (i + 1 >= argc)
+				smx_die("--threads needs a number");
+			v = argv[++i];
+		} else if (!strncmp(argv[i], "--threads=", 10)) {
+			v = argv[i] + 10;
+		}
+		if (!v) {
+			argv[k++] = argv[i];
+			continue;
+		}
+		size_t t;
+		if (smx_parse_size(v, 1, 1024, &t))
+			smx_die("--threads: '%s' is not a whole number from 1 to 1024", v);
+		threads = (int)t;
+		omp_set_num_threads(threads);
 	}
 	argv[k] = NULL;
 	return k;

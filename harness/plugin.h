@@ -17,4 +17,11 @@ int smx_plugins_from_argv(int argc, char **argv);
 void smx_run_guarded(const struct smx_impl *im, const void *a, const void *b, void *out,
 		     size_t rows, size_t n);
 
+/* Take --threads T (or --threads=T) out of argv: the reference and the
+ * accuracy sweeps use T threads (results do not depend on T), and perf adds
+ * a T-thread measurement of each implementation. Returns the new argc. */
+int smx_threads_from_argv(int argc, char **argv);
+/* T, or 1 when not given. */
+int smx_threads(void);
+
 #endif

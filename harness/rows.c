@@ -313,3 +313,267 @@ void smx_dist_fill(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t
 	for (size_t r = 0; r < rows; r++)
 		fill_row(d, dt, row_state(d, seed, n, r), n, x + r * n);
 }
+
+/* ---- binary formats ---- */
+
+int smx_parse_shape(const char *s, size_t *rows, size_t *n)
+{
+	char buf[64];
+	if (!s || strlen(s) >= sizeof buf)
+		return -1;
+	strcpy(buf, s);
+	char *x = strchr(buf, 'x');
+	if (!x)
+		return -1;
+	*x = 0;
+	if (smx_parse_size(buf, 1, (size_t)1 << 28, rows) ||
+	    smx_parse_size(x + 1, 1, (size_t)1 << 28, n))
+		return -1;
+	return (double)*rows * (double)*n > (double)((size_t)1 << 30) ? -1 : 0;
+}
+
+/* Fill out from little-endian values of 4 or 8 bytes, checking that each
+ * is a value of dt. */
+static int from_le(const unsigned char *p, size_t count, int is_f64, smx_dtype dt, const char *name,
+		   double *x, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < count; i++) {
+		double v;
+		if (is_f64) {
+			uint64_t b = 0;
+			for (int k = 7; k >= 0; k--)
+				b = b << 8 | p[8 * i + (size_t)k];
+			memcpy(&v, &b, sizeof v);
+		} else {
+			uint32_t b = 0;
+			for (int k = 3; k >= 0; k--)
+				b = b << 8 | p[4 * i + (size_t)k];
+			float f;
+			memcpy(&f, &b, sizeof f);
+			v = f;
+		}
+		if (dt == SMX_F32 && !isnan(v) && (double)(float)v != v) {
+			snprintf(err, errlen,
+				 "%s: value %zu (%a) is not exactly representable as f32", name, i,
+				 v);
+			return -1;
+		}
+		x[i] = v;
+	}
+	return 0;
+}
+
+static int fill_rows(struct smx_rows *out, const unsigned char *data, size_t rows, size_t n,
+		     int is_f64, smx_dtype dt, const char *name, char *err, size_t errlen)
+{
+	struct smx_rows rs = {.count = rows};
+	rs.off = smx_alloc(rows + 1, sizeof *rs.off);
+	rs.x = smx_alloc(rows * n > 0 ? rows * n : 1, sizeof *rs.x);
+	for (size_t r = 0; r <= rows; r++)
+		rs.off[r] = r * n;
+	if (from_le(data, rows * n, is_f64, dt, name, rs.x, err, errlen)) {
+		smx_rows_free(&rs);
+		return -1;
+	}
+	*out = rs;
+	return 0;
+}
+
+/* The whole stream, up to limit bytes. */
+static unsigned char *slurp(FILE *f, size_t limit, size_t *len)
+{
+	size_t cap = 1 << 16, k = 0;
+	unsigned char *buf = smx_alloc(cap, 1);
+	for (;;) {
+		if (k == cap) {
+			if (cap >= limit)
+				break;
+			cap *= 2;
+			buf = smx_realloc(buf, cap, 1);
+		}
+		size_t got = fread(buf + k, 1, cap - k, f);
+		k += got;
+		if (got == 0)
+			break;
+	}
+	*len = k;
+	return buf;
+}
+
+#define SMX_MAX_FILE ((size_t)8 << 30)
+
+int smx_rows_read_raw(FILE *f, const char *name, int is_f64, size_t rows, size_t n, smx_dtype dt,
+		      struct smx_rows *out, char *err, size_t errlen)
+{
+	size_t len, want = rows * n * (is_f64 ? 8 : 4);
+	unsigned char *buf = slurp(f, SMX_MAX_FILE, &len);
+	int rc = -1;
+	if (ferror(f))
+		snprintf(err, errlen, "%s: read error", name);
+	else if (len != want)
+		snprintf(err, errlen, "%s: %zu bytes, but shape %zux%zu of %s needs %zu", name, len,
+			 rows, n, is_f64 ? "f64" : "f32", want);
+	else
+		rc = fill_rows(out, buf, rows, n, is_f64, dt, name, err, errlen);
+	free(buf);
+	return rc;
+}
+
+/* The value of key in the header dict ("'key': value"), or NULL. */
+static const char *npy_field(const char *h, const char *key)
+{
+	char pat[32];
+	snprintf(pat, sizeof pat, "'%s':", key);
+	const char *p = strstr(h, pat);
+	if (!p)
+		return NULL;
+	p += strlen(pat);
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
+int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out, char *err,
+		      size_t errlen)
+{
+	size_t len;
+	unsigned char *buf = slurp(f, SMX_MAX_FILE, &len);
+	int rc = -1;
+	char header[4096];
+	size_t hlen = 0, start = 0;
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", name);
+		goto done;
+	}
+	if (len < 10 || memcmp(buf, "\x93NUMPY", 6)) {
+		snprintf(err, errlen, "%s: not a .npy file (no \\x93NUMPY magic)", name);
+		goto done;
+	}
+	if (buf[6] == 1) {
+		hlen = (size_t)buf[8] | (size_t)buf[9] << 8;
+		start = 10;
+	} else if ((buf[6] == 2 || buf[6] == 3) && len >= 12) {
+		hlen = (size_t)buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 |
+		       (size_t)buf[11] << 24;
+		start = 12;
+	} else {
+		snprintf(err, errlen, "%s: .npy version %d is not supported", name, buf[6]);
+		goto done;
+	}
+	if (hlen >= sizeof header || start + hlen > len) {
+		snprintf(err, errlen, "%s: truncated or oversized .npy header", name);
+		goto done;
+	}
+	memcpy(header, buf + start, hlen);
+	header[hlen] = 0;
+	const char *descr = npy_field(header, "descr"), *order = npy_field(header, "fortran_order"),
+		   *shape = npy_field(header, "shape");
+	if (!descr || !order || !shape) {
+		snprintf(err, errlen, "%s: .npy header lacks descr, fortran_order or shape", name);
+		goto done;
+	}
+	int is_f64;
+	if (!strncmp(descr, "'<f4'", 5))
+		is_f64 = 0;
+	else if (!strncmp(descr, "'<f8'", 5))
+		is_f64 = 1;
+	else {
+		snprintf(err, errlen, "%s: dtype %.8s is not little-endian float32 or float64",
+			 name, descr);
+		goto done;
+	}
+	if (strncmp(order, "False", 5)) {
+		snprintf(err, errlen, "%s: Fortran order is not supported (save C order)", name);
+		goto done;
+	}
+	unsigned long long d[3] = {0, 0, 0};
+	int nd = 0;
+	const char *p = shape;
+	if (*p++ != '(') {
+		snprintf(err, errlen, "%s: bad shape in the .npy header", name);
+		goto done;
+	}
+	while (*p && *p != ')' && nd < 3) {
+		char *end;
+		d[nd++] = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+		p = end;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	if (*p != ')' || nd < 1 || nd > 2) {
+		snprintf(err, errlen, "%s: shape must be 1-D or 2-D", name);
+		goto done;
+	}
+	size_t rows = nd == 2 ? (size_t)d[0] : 1, n = nd == 2 ? (size_t)d[1] : (size_t)d[0];
+	size_t es = is_f64 ? 8 : 4;
+	if (rows == 0 || n == 0 || (double)rows * (double)n > (double)((size_t)1 << 30)) {
+		snprintf(err, errlen, "%s: shape (%zu, %zu) is empty or too large", name, rows, n);
+		goto done;
+	}
+	if (len - start - hlen != rows * n * es) {
+		snprintf(err, errlen, "%s: %zu data bytes, shape (%zu, %zu) needs %zu", name,
+			 len - start - hlen, rows, n, rows * n * es);
+		goto done;
+	}
+	rc = fill_rows(out, buf + start + hlen, rows, n, is_f64, dt, name, err, errlen);
+done:
+	free(buf);
+	return rc;
+}
+
+void smx_write_npy(FILE *f, smx_dtype dt, const double *v, size_t rows, size_t n, int ndim)
+{
+	char dict[256];
+	if (ndim == 1)
+		snprintf(dict, sizeof dict,
+			 "{'descr': '%s', 'fortran_order': False, 'shape': (%zu,), }",
+			 dt == SMX_F32 ? "<f4" : "<f8", rows);
+	else if (ndim == 3)
+		snprintf(dict, sizeof dict,
+			 "{'descr': '%s', 'fortran_order': False, 'shape': (%zu, %zu, %zu), }",
+			 dt == SMX_F32 ? "<f4" : "<f8", rows, n, n);
+	else
+		snprintf(dict, sizeof dict,
+			 "{'descr': '%s', 'fortran_order': False, 'shape': (%zu, %zu), }",
+			 dt == SMX_F32 ? "<f4" : "<f8", rows, n);
+	/* Header padded with spaces so that the data starts at a multiple of
+	 * 64 bytes, ending in a newline (format version 1.0). */
+	size_t hl = strlen(dict) + 1, total = 10 + hl;
+	size_t pad = (64 - total % 64) % 64;
+	hl += pad;
+	unsigned char pre[10] = {0x93,
+				 'N',
+				 'U',
+				 'M',
+				 'P',
+				 'Y',
+				 1,
+				 0,
+				 (unsigned char)(hl & 0xff),
+				 (unsigned char)(hl >> 8)};
+	fwrite(pre, 1, 10, f);
+	fputs(dict, f);
+	for (size_t i = 0; i < pad; i++)
+		fputc(' ', f);
+	fputc('\n', f);
+	size_t count = ndim == 3 ? rows * n * n : ndim == 1 ? rows : rows * n;
+	for (size_t i = 0; i < count; i++) {
+		unsigned char b[8];
+		if (dt == SMX_F32) {
+			float x = (float)v[i];
+			uint32_t u;
+			memcpy(&u, &x, 4);
+			for (int k = 0; k < 4; k++)
+				b[k] = (unsigned char)(u >> (8 * k));
+			fwrite(b, 1, 4, f);
+		} else {
+			uint64_t u;
+			memcpy(&u, &v[i], 8);
+			for (int k = 0; k < 8; k++)
+				b[k] = (unsigned char)(u >> (8 * k));
+			fwrite(b, 1, 8, f);
+		}
+	}
+}

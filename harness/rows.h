@@ -26,6 +26,21 @@ size_t smx_rows_width(const struct smx_rows *rs);
 int smx_rows_parse(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out, char *err,
 		   size_t errlen);
 
+/* Binary rows: NumPy .npy (2-D, or 1-D as one row; little-endian float32
+ * or float64, C order) and raw little-endian .f32 / .f64 of a stated shape
+ * ("RxN"). Values must be exactly representable in dt (an f64 file read as
+ * f32 is checked value by value). On error returns -1 with a reason in
+ * err. */
+int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out, char *err,
+		      size_t errlen);
+int smx_rows_read_raw(FILE *f, const char *name, int is_f64, size_t rows, size_t n, smx_dtype dt,
+		      struct smx_rows *out, char *err, size_t errlen);
+/* Parse "RxN"; -1 when malformed or zero. */
+int smx_parse_shape(const char *s, size_t *rows, size_t *n);
+/* Write rows x n values (double, converted to dt) as a .npy file; ndim 1
+ * writes shape (rows,) with n = 1, ndim 3 shape (rows, n, n). */
+void smx_write_npy(FILE *f, smx_dtype dt, const double *v, size_t rows, size_t n, int ndim);
+
 /* Generators. The same (spec, dtype, seed, n, row) gives the same bits on
  * every machine: splitmix64 random bits, and only +, -, *, /, sqrt
  * (correctly rounded in IEEE 754) on the way to a value. */

@@ -249,3 +249,107 @@ Test(cli, backward_ref_prints_exact_values)
 	r = smx(args);
 	cr_expect_str_eq(r.out, "0x1p-2 -0x1p-2\n-0x1p-2 0x1p-2\n\n");
 }
+
+static void write_bytes(const char *name, const void *b, size_t len)
+{
+	FILE *f = fopen(fpath(name), "wb");
+	cr_assert(f);
+	fwrite(b, 1, len, f);
+	fclose(f);
+}
+
+/* .npy and raw rows give the same answer as the same rows in text; bad
+ * headers, wrong sizes and truncated files are refused. */
+Test(cli, binary_rows)
+{
+	char args[600];
+	/* (2, 3) float32 rows [0 1 2], [3 3 3] */
+	static const char hdr[] = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
+	unsigned char npy[128 + 24];
+	size_t hl = sizeof hdr - 1 + 1, pad = (64 - (10 + hl) % 64) % 64;
+	memcpy(npy, "\x93NUMPY\x01\x00", 8);
+	npy[8] = (unsigned char)(hl + pad);
+	npy[9] = 0;
+	memcpy(npy + 10, hdr, sizeof hdr - 1);
+	memset(npy + 10 + sizeof hdr - 1, ' ', pad);
+	npy[10 + hl + pad - 1] = '\n';
+	float vals[6] = {0, 1, 2, 3, 3, 3};
+	memcpy(npy + 10 + hl + pad, vals, sizeof vals);
+	size_t total = 10 + hl + pad + sizeof vals;
+	write_bytes("rows.npy", npy, total);
+	file("rows.txt", "0 1 2\n3 3 3\n");
+	snprintf(args, sizeof args, "ref --dtype f32 %s", fpath("rows.npy"));
+	struct run a = smx(args);
+	snprintf(args, sizeof args, "ref --dtype f32 %s", fpath("rows.txt"));
+	struct run b = smx(args);
+	cr_expect_eq(a.status, 0, "%s", a.err);
+	cr_expect_str_eq(a.out, b.out);
+	write_bytes("rows.f32", vals, sizeof vals);
+	snprintf(args, sizeof args, "ref --dtype f32 --shape 2x3 %s", fpath("rows.f32"));
+	struct run c = smx(args);
+	cr_expect_str_eq(c.out, b.out);
+	/* ref --output .npy writes a loadable array: read it back. */
+	char outp[300];
+	snprintf(outp, sizeof outp, "%s.out.npy", fpath("rows"));
+	snprintf(args, sizeof args, "ref --dtype f32 %s --output %s", fpath("rows.txt"), outp);
+	cr_expect_eq(smx(args).status, 0);
+	snprintf(args, sizeof args, "ref --op lse --dtype f32 %s", outp);
+	cr_expect_eq(smx(args).status, 0, "written .npy reads back");
+	unlink(outp);
+
+	write_bytes("trunc.npy", npy, total - 5);
+	snprintf(args, sizeof args, "ref --dtype f32 %s", fpath("trunc.npy"));
+	bad(args, "data bytes");
+	write_bytes("hdr.npy", npy, 20);
+	snprintf(args, sizeof args, "ref --dtype f32 %s", fpath("hdr.npy"));
+	bad(args, "header");
+	write_bytes("magic.npy", "NOTNUMPY123456789", 17);
+	snprintf(args, sizeof args, "ref %s", fpath("magic.npy"));
+	bad(args, "magic");
+	snprintf(args, sizeof args, "ref --dtype f32 %s", fpath("rows.f32"));
+	bad(args, "--shape");
+	snprintf(args, sizeof args, "ref --dtype f32 --shape 2x4 %s", fpath("rows.f32"));
+	bad(args, "needs 32");
+	snprintf(args, sizeof args, "ref --dtype f32 --shape 2y3 %s", fpath("rows.f32"));
+	bad(args, "RxN");
+}
+
+/* Shards merge into exactly the unsharded output; threads change nothing. */
+Test(cli, shards_and_threads, .timeout = 60)
+{
+	char args[2048], full[256], merged[256];
+	snprintf(full, sizeof full, "%.200s.full.csv", fpath("acc"));
+	snprintf(
+	    args, sizeof args,
+	    "accuracy --n 17,100 --rows 3 --dist 'lm;wide' --format csv --output %s --threads 1",
+	    full);
+	cr_assert_eq(smx(args).status, 0);
+	char parts[3][256];
+	for (int k = 1; k <= 3; k++) {
+		snprintf(parts[k - 1], sizeof parts[k - 1], "%.200s.%d.csv", fpath("acc"), k);
+		snprintf(args, sizeof args,
+			 "--threads 2 accuracy --n 17,100 --rows 3 --dist 'lm;wide' --format csv "
+			 "--shard %d/3 "
+			 "--output %s",
+			 k, parts[k - 1]);
+		cr_assert_eq(smx(args).status, 0);
+	}
+	snprintf(merged, sizeof merged, "%.200s.merged.csv", fpath("acc"));
+	snprintf(args, sizeof args, "merge %s %s %s --output %s", parts[2], parts[0], parts[1],
+		 merged);
+	struct run r = smx(args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	snprintf(args, sizeof args, "cmp -s %s %s", full, merged);
+	cr_expect_eq(system(args), 0, "merged shards differ from the unsharded run");
+	snprintf(args, sizeof args, "merge %s %s", parts[0], parts[1]);
+	bad(args, "2 of 3 shards");
+	snprintf(args, sizeof args, "merge %s %s", parts[0], parts[0]);
+	bad(args, "given twice");
+	bad("accuracy --shard 4/3", "--shard");
+	bad("accuracy --shard 1/2", "--format csv");
+	bad("--threads 0 list", "--threads");
+	for (int k = 0; k < 3; k++)
+		unlink(parts[k]);
+	unlink(full);
+	unlink(merged);
+}
