@@ -10,14 +10,17 @@ OPT ?= -O2
 # so the baselines are the plain C they look like and cpuid dispatch means
 # something. SIMD files get their ISA flags per object, below.
 WARN := -Wall -Wextra -Werror
-BASE_CFLAGS := -std=c11 $(OPT) -g $(WARN) -ffp-contract=off -fopenmp -MMD -MP \
+OPENMP ?= -fopenmp
+BASE_CFLAGS := -std=c11 $(OPT) -g $(WARN) -ffp-contract=off $(OPENMP) -MMD -MP \
 	-Iimpls -Ireference -Iharness
 AVX2_FLAGS := -mavx2 -mfma
 AVX512_FLAGS := -mavx512f -mavx512dq -mavx512vl -mavx512bw
-LDLIBS := -lmpfr -lgmp -lm -ldl -fopenmp
+LDLIBS := -lmpfr -lgmp -lm -ldl $(OPENMP)
 
-# Peers: compiled in when their headers and libraries are present.
-probe = $(shell $(CC) scripts/probes/$(1).c $(2) -o /dev/null 2>/dev/null && echo 1)
+# Peers: compiled in when their headers and libraries are present (PEERS=0
+# leaves them out).
+PEERS ?= 1
+probe = $(if $(filter 1,$(PEERS)),$(shell $(CC) scripts/probes/$(1).c $(2) -o /dev/null 2>/dev/null && echo 1))
 HAVE_XNNPACK := $(call probe,xnnpack,-lXNNPACK)
 HAVE_DNNL := $(call probe,dnnl,-ldnnl)
 ifeq ($(HAVE_XNNPACK),1)
@@ -41,7 +44,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 # Install missing system packages first (scripts/install-deps.sh).
 DEPS_MISSING := $(shell scripts/install-deps.sh --check >/dev/null 2>&1 || echo 1)
 
-.PHONY: all deps test san format format-check clean report exp-exhaustive
+.PHONY: all deps test san format format-check clean report exp-exhaustive fuzz
 all: $(BUILD)/smx
 
 deps:
@@ -101,6 +104,24 @@ exp-exhaustive: $(BUILD)/smx
 report: $(BUILD)/smx
 	$(BUILD)/smx report
 
+# Fuzzing (libFuzzer, clang): the file parsers, built with clang into
+# build-fuzz and run for FUZZ_SECONDS each on the committed corpus
+# (tests/fuzz/<target>/); new interesting inputs land there too.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
+FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+fuzz: deps
+	$(MAKE) BUILD=build-fuzz CC=clang OPT=-O1 OPENMP= PEERS=0 \
+		CFLAGS='$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -Wno-unknown-pragmas' build-fuzz/libsmx.a
+	@mkdir -p build-fuzz/bin
+	set -e; for t in $(FUZZ_TARGETS); do \
+		clang -std=c11 -g -O1 $(FUZZ_FLAGS) -fsanitize=fuzzer -Iimpls -Ireference -Iharness \
+			tests/fuzz/$$t.c build-fuzz/libsmx.a -lmpfr -lgmp -lm -ldl -o build-fuzz/bin/$$t; \
+		mkdir -p tests/fuzz/$$t; \
+		build-fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+			-print_final_stats=1 tests/fuzz/$$t; \
+	done
+
 FORMAT_SRC = $(wildcard impls/*.[ch] reference/*.[ch] harness/*.[ch] tests/*.[ch])
 format:
 	clang-format -i $(FORMAT_SRC)
@@ -108,6 +129,6 @@ format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/harness/main.d

@@ -152,6 +152,8 @@ int smx_cmd_accuracy(int argc, char **argv)
 	if (optind < argc)
 		smx_die("%s: unexpected argument '%s'", cmd, argv[optind]);
 	smx_sel_check(&sel);
+	if (shard.count && fmt != SMX_FMT_CSV)
+		smx_die("%s: --shard writes CSV (add --format csv)", cmd);
 	if (ndists == 0)
 		for (size_t i = 0; i < smx_dist_ndefaults; i++)
 			smx_dist_parse(smx_dist_defaults[i], &dists[ndists++]);
@@ -186,6 +188,9 @@ int smx_cmd_accuracy(int argc, char **argv)
 		snprintf(label, sizeof label, "file:%s", base ? base + 1 : input);
 	}
 
+	/* The output opens before the work: a bad path fails at once, and an
+	 * interrupted run leaves nothing (util.c removes the temporary). */
+	FILE *f = smx_out_open(output);
 	struct smx_table t;
 	smx_table_init(&t, cols, sizeof cols / sizeof *cols);
 	size_t steps = sel.nops * sel.ndts * (input ? 1 : ndists * nn), step = 0, cell = 0;
@@ -227,9 +232,6 @@ int smx_cmd_accuracy(int argc, char **argv)
 		for (size_t d = 0; d < sel.ndts; d++)
 			smx_rows_free(&in[d]);
 	char *ctx = smx_env_json(seed);
-	if (shard.count && fmt != SMX_FMT_CSV)
-		smx_die("%s: --shard writes CSV (add --format csv)", cmd);
-	FILE *f = smx_out_open(output);
 	if (shard.count)
 		fprintf(f, "# smx-shard %zu/%zu\n", shard.index, shard.count);
 	smx_table_write(&t, f, fmt, ctx);

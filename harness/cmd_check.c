@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "baseline.h"
 #include "cli.h"
 #include "env.h"
 #include "measure.h"
@@ -30,27 +31,11 @@ static const char *const status_name[] = {"pass", "FAIL", "skipped", "slow"};
 
 struct line {
 	char *text; /* the original line (comments and blanks kept as is) */
-	int kind;   /* 0 comment/blank, 1 accuracy, 2 perf */
-	smx_op op;
-	smx_dtype dt;
-	char impl[64];
-	struct smx_dist dist;
-	size_t n, rows;
-	uint64_t seed;
-	double budget[4]; /* max_ulp, mean_ulp, sum_err_ulp, bad_rows (perf: vs_memcpy) */
+	struct smx_bline b;
 	double got[4];
 	enum status st;
 	char why[256];
 };
-
-/* The measured keys of an accuracy line: the third is |sum(y) - 1| for the
- * forward ops and the condition-scaled error for the backward ones. */
-static const char *key_of(smx_op op, int i)
-{
-	static const char *const fwd[] = {"max_ulp", "mean_ulp", "sum_err_ulp", "bad_rows"};
-	static const char *const bwd[] = {"max_ulp", "mean_ulp", "cond_err", "bad_rows"};
-	return smx_op_forward(op) ? fwd[i] : bwd[i];
-}
 
 /* Round up to 4 significant digits, so a value re-measured bit for bit is
  * within its own budget. */
@@ -62,72 +47,9 @@ static double budget_of(double v)
 	return ceil(v * scale - 1e-9) / scale;
 }
 
-static int parse_kv(const char *tok, const char *key, double *v)
-{
-	size_t k = strlen(key);
-	if (strncmp(tok, key, k) || tok[k] != '=')
-		return -1;
-	const char *s = tok + k + 1;
-	if (!strcmp(s, "inf")) {
-		*v = INFINITY;
-		return 0;
-	}
-	char *end;
-	errno = 0;
-	*v = strtod(s, &end);
-	return errno || end == s || *end || *v < 0 ? -1 : 0;
-}
-
-static void parse_line(struct line *l, const char *path, size_t no)
-{
-	char buf[1024];
-	snprintf(buf, sizeof buf, "%s", l->text);
-	char *hash = strchr(buf, '#');
-	if (hash)
-		*hash = 0;
-	char *tok[16];
-	size_t k = 0;
-	for (char *t = strtok(buf, " \t\r\n"); t && k < 16; t = strtok(NULL, " \t\r\n"))
-		tok[k++] = t;
-	if (k == 0)
-		return;
-	int perf = !strcmp(tok[0], "perf");
-	size_t want = perf ? 7 : 11, o = perf ? 1 : 0;
-	if (k != want)
-		smx_die("check: %s:%zu: expected %zu fields, found %zu", path, no, want, k);
-	l->kind = perf ? 2 : 1;
-	if (smx_op_parse(tok[o], &l->op))
-		smx_die("check: %s:%zu: unknown op '%s'", path, no, tok[o]);
-	if (smx_dtype_parse(tok[o + 1], &l->dt))
-		smx_die("check: %s:%zu: unknown dtype '%s'", path, no, tok[o + 1]);
-	if (strlen(tok[o + 2]) >= sizeof l->impl || !strchr(tok[o + 2], '/'))
-		smx_die("check: %s:%zu: bad implementation name '%s'", path, no, tok[o + 2]);
-	strcpy(l->impl, tok[o + 2]);
-	size_t f = o + 3;
-	if (!perf && smx_dist_parse(tok[f++], &l->dist))
-		smx_die("check: %s:%zu: bad distribution '%s'", path, no, tok[f - 1]);
-	if (smx_parse_size(tok[f], 1, (size_t)1 << 28, &l->n) ||
-	    smx_parse_size(tok[f + 1], 1, (size_t)1 << 24, &l->rows) ||
-	    (double)l->n * (double)l->rows > (double)(1 << 28))
-		smx_die("check: %s:%zu: bad n or rows '%s %s'", path, no, tok[f], tok[f + 1]);
-	f += 2;
-	if (perf) {
-		if (parse_kv(tok[f], "vs_memcpy", &l->budget[0]))
-			smx_die("check: %s:%zu: expected vs_memcpy=V, found '%s'", path, no,
-				tok[f]);
-		return;
-	}
-	if (smx_parse_u64(tok[f++], &l->seed))
-		smx_die("check: %s:%zu: bad seed '%s'", path, no, tok[f - 1]);
-	for (int i = 0; i < 4; i++, f++)
-		if (parse_kv(tok[f], key_of(l->op, i), &l->budget[i]))
-			smx_die("check: %s:%zu: expected %s=V, found '%s'", path, no,
-				key_of(l->op, i), tok[f]);
-}
-
 static void measure_accuracy(struct line *l)
 {
-	const struct smx_impl *im = smx_registry_find(l->op, l->dt, l->impl);
+	const struct smx_impl *im = smx_registry_find(l->b.op, l->b.dt, l->b.impl);
 	if (!im || !smx_impl_runnable(im)) {
 		l->st = ST_SKIP;
 		snprintf(l->why, sizeof l->why, "%s",
@@ -135,25 +57,25 @@ static void measure_accuracy(struct line *l)
 		return;
 	}
 	struct smx_case c;
-	smx_case_generate(&c, l->op, l->dt, &l->dist, l->seed, l->rows, l->n);
+	smx_case_generate(&c, l->b.op, l->b.dt, &l->b.dist, l->b.seed, l->b.rows, l->b.n);
 	struct smx_metrics m;
 	smx_metrics_init(&m);
 	smx_measure(im, &c, &m, NULL);
 	smx_case_free(&c);
 	l->got[0] = m.max_ulp;
 	l->got[1] = smx_metrics_mean_ulp(&m);
-	l->got[2] = smx_op_forward(l->op) ? m.sum_err : m.cond_err;
+	l->got[2] = smx_op_forward(l->b.op) ? m.sum_err : m.cond_err;
 	l->got[3] = (double)(m.nan_rows + m.inf_rows + m.zero_rows);
 	if (isnan(l->got[1]))
 		l->got[1] = 0;
 	l->st = ST_PASS;
 	size_t k = 0;
 	for (int i = 0; i < 4; i++)
-		if (!(l->got[i] <= l->budget[i])) {
+		if (!(l->got[i] <= l->b.budget[i])) {
 			l->st = ST_FAIL;
 			k += (size_t)snprintf(l->why + k, sizeof l->why - k, "%s%s %g > %g",
-					      k ? ", " : "", key_of(l->op, i), l->got[i],
-					      l->budget[i]);
+					      k ? ", " : "", smx_bline_key(l->b.op, i), l->got[i],
+					      l->b.budget[i]);
 			if (k >= sizeof l->why)
 				break;
 		}
@@ -161,7 +83,7 @@ static void measure_accuracy(struct line *l)
 
 static void measure_perf(struct line *l, double tol, int fail)
 {
-	const struct smx_impl *im = smx_registry_find(l->op, l->dt, l->impl);
+	const struct smx_impl *im = smx_registry_find(l->b.op, l->b.dt, l->b.impl);
 	if (!im || !smx_impl_runnable(im)) {
 		l->st = ST_SKIP;
 		snprintf(l->why, sizeof l->why, "%s",
@@ -170,10 +92,10 @@ static void measure_perf(struct line *l, double tol, int fail)
 	}
 	struct smx_dist d;
 	smx_dist_parse("uniform:-10,10", &d);
-	double *vals = smx_alloc(l->rows * l->n, sizeof *vals);
-	smx_dist_fill(&d, l->dt, 1, l->rows, l->n, vals);
+	double *vals = smx_alloc(l->b.rows * l->b.n, sizeof *vals);
+	smx_dist_fill(&d, l->b.dt, 1, l->b.rows, l->b.n, vals);
 	struct smx_bench b;
-	smx_bench_init(&b, l->op, l->dt, vals, NULL, l->rows, l->n, SMX_CACHE_HOT, 5, 9);
+	smx_bench_init(&b, l->b.op, l->b.dt, vals, NULL, l->b.rows, l->b.n, SMX_CACHE_HOT, 5, 9);
 	free(vals);
 	const enum smx_subject subj[2] = {SMX_SUBJ_MEMCPY, SMX_SUBJ_IMPL};
 	const struct smx_impl *ims[2] = {NULL, im};
@@ -182,10 +104,10 @@ static void measure_perf(struct line *l, double tol, int fail)
 	smx_bench_free(&b);
 	l->got[0] = st[1].median / st[0].median;
 	l->st = ST_PASS;
-	if (l->got[0] > l->budget[0] * (1 + tol)) {
+	if (l->got[0] > l->b.budget[0] * (1 + tol)) {
 		l->st = fail ? ST_FAIL : ST_SLOW;
 		snprintf(l->why, sizeof l->why, "vs_memcpy %.3g > %.3g + %g%%", l->got[0],
-			 l->budget[0], 100 * tol);
+			 l->b.budget[0], 100 * tol);
 	}
 }
 
@@ -193,24 +115,25 @@ static void write_baseline(FILE *f, const struct line *ls, size_t k)
 {
 	for (size_t i = 0; i < k; i++) {
 		const struct line *l = &ls[i];
-		if (l->kind == 0 || l->st == ST_SKIP) {
+		if (l->b.kind == 0 || l->st == ST_SKIP) {
 			fputs(l->text, f);
 			continue;
 		}
-		if (l->kind == 2) {
-			fprintf(f, "perf %s %s %s %zu %zu vs_memcpy=%.4g\n", smx_op_name(l->op),
-				smx_dtype_name(l->dt), l->impl, l->n, l->rows,
+		if (l->b.kind == 2) {
+			fprintf(f, "perf %s %s %s %zu %zu vs_memcpy=%.4g\n", smx_op_name(l->b.op),
+				smx_dtype_name(l->b.dt), l->b.impl, l->b.n, l->b.rows,
 				budget_of(l->got[0]));
 			continue;
 		}
-		fprintf(f, "%s %s %s %s %zu %zu %llu", smx_op_name(l->op), smx_dtype_name(l->dt),
-			l->impl, l->dist.spec, l->n, l->rows, (unsigned long long)l->seed);
+		fprintf(f, "%s %s %s %s %zu %zu %llu", smx_op_name(l->b.op),
+			smx_dtype_name(l->b.dt), l->b.impl, l->b.dist.spec, l->b.n, l->b.rows,
+			(unsigned long long)l->b.seed);
 		for (int j = 0; j < 4; j++) {
 			double v = budget_of(l->got[j]);
 			if (isinf(v))
-				fprintf(f, " %s=inf", key_of(l->op, j));
+				fprintf(f, " %s=inf", smx_bline_key(l->b.op, j));
 			else
-				fprintf(f, " %s=%.4g", key_of(l->op, j), v);
+				fprintf(f, " %s=%.4g", smx_bline_key(l->b.op, j), v);
 		}
 		fputc('\n', f);
 	}
@@ -239,13 +162,13 @@ static void xml_text(FILE *f, const char *s)
 
 static void case_name(const struct line *l, char *buf, size_t len)
 {
-	if (l->kind == 2)
-		snprintf(buf, len, "perf %s %s %s n=%zu rows=%zu", smx_op_name(l->op),
-			 smx_dtype_name(l->dt), l->impl, l->n, l->rows);
+	if (l->b.kind == 2)
+		snprintf(buf, len, "perf %s %s %s n=%zu rows=%zu", smx_op_name(l->b.op),
+			 smx_dtype_name(l->b.dt), l->b.impl, l->b.n, l->b.rows);
 	else
-		snprintf(buf, len, "%s %s %s %s n=%zu rows=%zu seed=%llu", smx_op_name(l->op),
-			 smx_dtype_name(l->dt), l->impl, l->dist.spec, l->n, l->rows,
-			 (unsigned long long)l->seed);
+		snprintf(buf, len, "%s %s %s %s n=%zu rows=%zu seed=%llu", smx_op_name(l->b.op),
+			 smx_dtype_name(l->b.dt), l->b.impl, l->b.dist.spec, l->b.n, l->b.rows,
+			 (unsigned long long)l->b.seed);
 }
 
 static void write_junit(const char *path, const struct line *ls, size_t k, size_t nfail,
@@ -259,7 +182,7 @@ static void write_junit(const char *path, const struct line *ls, size_t k, size_
 		ntests, nfail, nskip);
 	for (size_t i = 0; i < k; i++) {
 		const struct line *l = &ls[i];
-		if (!l->kind)
+		if (!l->b.kind)
 			continue;
 		char name[256];
 		case_name(l, name, sizeof name);
@@ -360,7 +283,9 @@ int smx_cmd_check(int argc, char **argv)
 		memcpy(ls[k].text, text, (size_t)len + 1);
 		if (len == 0 || text[len - 1] != '\n')
 			strcat(ls[k].text, "\n");
-		parse_line(&ls[k], baseline, k + 1);
+		char err[300];
+		if (smx_bline_parse(ls[k].text, &ls[k].b, err, sizeof err))
+			smx_die("check: %s:%zu: %s", baseline, k + 1, err);
 		k++;
 	}
 	free(text);
@@ -370,16 +295,16 @@ int smx_cmd_check(int argc, char **argv)
 		smx_die("check: %s: read error", baseline);
 	size_t ntests = 0;
 	for (size_t i = 0; i < k; i++)
-		ntests += ls[i].kind != 0;
+		ntests += ls[i].b.kind != 0;
 	if (ntests == 0)
 		smx_die("check: %s: no baseline lines", baseline);
 
 	size_t nfail = 0, nskip = 0, nslow = 0, done = 0;
 	for (size_t i = 0; i < k; i++) {
 		struct line *l = &ls[i];
-		if (l->kind == 1) {
+		if (l->b.kind == 1) {
 			measure_accuracy(l);
-		} else if (l->kind == 2) {
+		} else if (l->b.kind == 2) {
 			if (!perf && !update) {
 				l->st = ST_SKIP;
 				snprintf(l->why, sizeof l->why, "perf lines need --perf");
@@ -411,7 +336,7 @@ int smx_cmd_check(int argc, char **argv)
 		free(ctx);
 		int first = 1;
 		for (size_t i = 0; i < k; i++) {
-			if (!ls[i].kind)
+			if (!ls[i].b.kind)
 				continue;
 			char name[256];
 			case_name(&ls[i], name, sizeof name);
@@ -421,7 +346,7 @@ int smx_cmd_check(int argc, char **argv)
 			printf(", \"status\": \"%s\", \"why\": ", status_name[ls[i].st]);
 			smx_json_str(stdout, ls[i].why);
 			printf(", \"budget\": ");
-			smx_json_num(stdout, ls[i].budget[0]);
+			smx_json_num(stdout, ls[i].b.budget[0]);
 			printf(", \"measured\": ");
 			smx_json_num(stdout, ls[i].st == ST_SKIP ? NAN : ls[i].got[0]);
 			putchar('}');
@@ -429,7 +354,7 @@ int smx_cmd_check(int argc, char **argv)
 		puts("\n  ]\n}");
 	} else {
 		for (size_t i = 0; i < k; i++)
-			if (ls[i].kind && ls[i].st != ST_PASS) {
+			if (ls[i].b.kind && ls[i].st != ST_PASS) {
 				char name[256];
 				case_name(&ls[i], name, sizeof name);
 				printf("%-8s %s: %s\n", status_name[ls[i].st], name, ls[i].why);

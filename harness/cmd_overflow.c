@@ -89,6 +89,11 @@ int smx_cmd_overflow(int argc, char **argv)
 	if (optind < argc)
 		smx_die("%s: unexpected argument '%s'", cmd, argv[optind]);
 	smx_sel_check(&sel);
+	if (shard.count && fmt != SMX_FMT_CSV)
+		smx_die("%s: --shard writes CSV (add --format csv)", cmd);
+	/* The output opens before the work: a bad path fails at once, and an
+	 * interrupted run leaves nothing (util.c removes the temporary). */
+	FILE *f = smx_out_open(output);
 	struct smx_table t, sum;
 	smx_table_init(&t, tidy, sizeof tidy / sizeof *tidy);
 	smx_table_init(&sum, summary, sizeof summary / sizeof *summary);
@@ -171,9 +176,6 @@ int smx_cmd_overflow(int argc, char **argv)
 			smx_progress(cmd, ++step, steps);
 		}
 	char *ctx = smx_env_json(0);
-	if (shard.count && fmt != SMX_FMT_CSV)
-		smx_die("%s: --shard writes CSV (add --format csv)", cmd);
-	FILE *f = smx_out_open(output);
 	if (shard.count)
 		fprintf(f, "# smx-shard %zu/%zu\n", shard.index, shard.count);
 	smx_table_write(fmt == SMX_FMT_TABLE ? &sum : &t, f, fmt, ctx);

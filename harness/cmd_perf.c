@@ -272,6 +272,9 @@ int smx_cmd_perf(int argc, char **argv)
 	if (pin >= 0 && smx_pin(pin))
 		smx_die("perf: --pin: cannot pin to CPU %d", pin);
 
+	/* The output opens before the work: a bad path fails at once, and an
+	 * interrupted run leaves nothing (util.c removes the temporary). */
+	FILE *f = smx_out_open(output);
 	struct perf_row *res = NULL;
 	size_t nres = 0, steps = sel.nops * sel.ndts * nn, step = 0;
 	for (size_t o = 0; o < sel.nops; o++)
@@ -364,7 +367,6 @@ int smx_cmd_perf(int argc, char **argv)
 				smx_progress(cmd, ++step, steps);
 			}
 	char *ctx = smx_env_json(seed);
-	FILE *f = smx_out_open(output);
 	if (fmt == SMX_FMT_JSON) {
 		json_out(f, res, nres, ctx);
 	} else {

@@ -1,7 +1,9 @@
 /* Plug-ins: dlopen, validate, register; guarded runs. See plugin.h. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#ifdef _OPENMP
 #include <omp.h>
+#endif
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -162,7 +164,9 @@ int smx_threads_from_argv(int argc, char **argv)
 		if (smx_parse_size(v, 1, 1024, &t))
 			smx_die("--threads: '%s' is not a whole number from 1 to 1024", v);
 		threads = (int)t;
+#ifdef _OPENMP
 		omp_set_num_threads(threads);
+#endif
 	}
 	argv[k] = NULL;
 	return k;

@@ -3,6 +3,7 @@
 #   scripts/install-deps.sh             core: compiler, MPFR, GMP, Criterion, gnuplot
 #   scripts/install-deps.sh --peers     also XNNPACK and oneDNN (comparison rows)
 #   scripts/install-deps.sh --browser   also Chromium (the report's browser test)
+#   scripts/install-deps.sh --fuzz      also clang and its fuzzer runtime (make fuzz)
 #   scripts/install-deps.sh --check     exit 0 when the core is present, 1 if not
 # Elsewhere it names the packages to install and exits 1.
 set -eu
@@ -10,6 +11,7 @@ set -eu
 CORE="build-essential pkg-config libmpfr-dev libgmp-dev libcriterion-dev gnuplot-nox"
 PEERS="libxnnpack-dev libpthreadpool-dev libdnnl-dev"
 BROWSER="chromium"
+FUZZ="clang libclang-rt-dev"
 
 have_core() {
 	pkg-config --exists mpfr criterion 2>/dev/null && command -v gnuplot >/dev/null 2>&1
@@ -25,8 +27,9 @@ for arg in "$@"; do
 		;;
 	--peers) pkgs="$pkgs $PEERS" extra=1 ;;
 	--browser) pkgs="$pkgs $BROWSER" extra=1 ;;
+	--fuzz) pkgs="$pkgs $FUZZ" extra=1 ;;
 	*)
-		echo "install-deps.sh: unknown option '$arg' (--peers, --browser, --check)" >&2
+		echo "install-deps.sh: unknown option '$arg' (--peers, --browser, --fuzz, --check)" >&2
 		exit 2
 		;;
 	esac

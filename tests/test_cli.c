@@ -353,3 +353,23 @@ Test(cli, shards_and_threads, .timeout = 60)
 	unlink(full);
 	unlink(merged);
 }
+
+/* Interrupted mid-sweep, smx leaves neither the output nor its temporary. */
+Test(cli, interrupt_leaves_nothing, .timeout = 60)
+{
+	char dir[] = "/tmp/smx-int-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+		 "cd %s && (%s accuracy --n 65536 --rows 64 --dtype f64 --output out.csv & pid=$!; "
+		 "sleep 1; "
+		 "kill -INT $pid; wait $pid; echo $? > status)",
+		 dir, SMX_BIN);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s | grep -v '^status$')\"", dir);
+	cr_expect_eq(system(cmd), 0, "files left behind in %s", dir);
+	snprintf(cmd, sizeof cmd, "grep -qx 130 %s/status", dir);
+	cr_expect_eq(system(cmd), 0, "not ended by SIGINT");
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}

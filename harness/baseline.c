@@ -1,0 +1,94 @@
+#define _POSIX_C_SOURCE 200809L
+/* The baseline's line format; see baseline.h. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baseline.h"
+#include "util.h"
+
+const char *smx_bline_key(smx_op op, int i)
+{
+	/* The third is |sum(y) - 1| for the forward ops and the
+	 * condition-scaled error for the backward ones. */
+	static const char *const fwd[] = {"max_ulp", "mean_ulp", "sum_err_ulp", "bad_rows"};
+	static const char *const bwd[] = {"max_ulp", "mean_ulp", "cond_err", "bad_rows"};
+	return smx_op_forward(op) ? fwd[i] : bwd[i];
+}
+
+static int parse_kv(const char *tok, const char *key, double *v)
+{
+	size_t k = strlen(key);
+	if (strncmp(tok, key, k) || tok[k] != '=')
+		return -1;
+	const char *s = tok + k + 1;
+	if (!strcmp(s, "inf")) {
+		*v = INFINITY;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	*v = strtod(s, &end);
+	return errno || end == s || *end || !(*v >= 0) ? -1 : 0;
+}
+
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		snprintf(err, errlen, __VA_ARGS__);                                                \
+		return -1;                                                                         \
+	} while (0)
+
+int smx_bline_parse(const char *text, struct smx_bline *l, char *err, size_t errlen)
+{
+	memset(l, 0, sizeof *l);
+	char buf[1024];
+	if (strlen(text) >= sizeof buf)
+		FAIL("line longer than %zu characters", sizeof buf - 1);
+	strcpy(buf, text);
+	char *hash = strchr(buf, '#');
+	if (hash)
+		*hash = 0;
+	char *tok[16], *save = NULL;
+	size_t k = 0;
+	for (char *t = strtok_r(buf, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+		if (k == 16)
+			FAIL("more than 16 fields");
+		tok[k++] = t;
+	}
+	if (k == 0)
+		return 0;
+	int perf = !strcmp(tok[0], "perf");
+	size_t want = perf ? 7 : 11, o = perf ? 1 : 0;
+	if (k != want)
+		FAIL("expected %zu fields, found %zu", want, k);
+	l->kind = perf ? 2 : 1;
+	if (smx_op_parse(tok[o], &l->op))
+		FAIL("unknown op '%.40s'", tok[o]);
+	if (smx_dtype_parse(tok[o + 1], &l->dt))
+		FAIL("unknown dtype '%.40s'", tok[o + 1]);
+	if (strlen(tok[o + 2]) >= sizeof l->impl || !strchr(tok[o + 2], '/'))
+		FAIL("bad implementation name '%.40s'", tok[o + 2]);
+	strcpy(l->impl, tok[o + 2]);
+	size_t f = o + 3;
+	if (!perf && smx_dist_parse(tok[f++], &l->dist))
+		FAIL("bad distribution '%.40s'", tok[f - 1]);
+	size_t nmax = l->op == SMX_OP_JACOBIAN ? 8192 : (size_t)1 << 28;
+	if (smx_parse_size(tok[f], 1, nmax, &l->n) ||
+	    smx_parse_size(tok[f + 1], 1, (size_t)1 << 24, &l->rows) ||
+	    (double)l->n * (double)l->rows > (double)(1 << 28))
+		FAIL("bad n or rows '%.20s %.20s'", tok[f], tok[f + 1]);
+	f += 2;
+	if (perf) {
+		if (parse_kv(tok[f], "vs_memcpy", &l->budget[0]))
+			FAIL("expected vs_memcpy=V, found '%.40s'", tok[f]);
+		return 0;
+	}
+	if (smx_parse_u64(tok[f++], &l->seed))
+		FAIL("bad seed '%.40s'", tok[f - 1]);
+	for (int i = 0; i < 4; i++, f++)
+		if (parse_kv(tok[f], smx_bline_key(l->op, i), &l->budget[i]))
+			FAIL("expected %s=V, found '%.40s'", smx_bline_key(l->op, i), tok[f]);
+	return 0;
+}

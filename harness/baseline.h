@@ -1,0 +1,31 @@
+/* The accuracy baseline's line format (baselines/accuracy.txt):
+ *   OP DTYPE IMPL DIST N ROWS SEED max_ulp=V mean_ulp=V sum_err_ulp=V bad_rows=K
+ *   perf OP DTYPE IMPL N ROWS vs_memcpy=V
+ * ('#' starts a comment; backward ops carry cond_err=V for sum_err_ulp). */
+#ifndef SMX_BASELINE_H
+#define SMX_BASELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rows.h"
+#include "smx.h"
+
+struct smx_bline {
+	int kind; /* 0 comment or blank, 1 accuracy, 2 perf */
+	smx_op op;
+	smx_dtype dt;
+	char impl[64];
+	struct smx_dist dist;
+	size_t n, rows;
+	uint64_t seed;
+	double
+	    budget[4]; /* max_ulp, mean_ulp, sum_err_ulp or cond_err, bad_rows; perf: vs_memcpy */
+};
+
+/* Parse one line; -1 with the reason in err (no file name or line). */
+int smx_bline_parse(const char *text, struct smx_bline *l, char *err, size_t errlen);
+/* The i-th measured key of an accuracy line for op. */
+const char *smx_bline_key(smx_op op, int i);
+
+#endif
