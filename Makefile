@@ -93,6 +93,7 @@ test: $(BUILD)/smx $(BUILD)/smx-tests $(PLUGINS)
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 san:
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
 	$(MAKE) BUILD=build-san OPT=-O1 \
 		CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' test
 

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <stdlib.h>
+
 #include "cli.h"
 #include "util.h"
 
@@ -266,4 +268,37 @@ void smx_shard_range(const struct smx_shard *s, size_t total, size_t *lo, size_t
 {
 	*lo = total * (s->index - 1) / s->count;
 	*hi = total * s->index / s->count;
+}
+
+int smx_common_opt(int c, const struct smx_common *co)
+{
+	switch (c) {
+	case 'p':
+		smx_sel_ops(co->sel, optarg);
+		return 1;
+	case 'd':
+		smx_sel_dtypes(co->sel, optarg);
+		return 1;
+	case 'i':
+		smx_sel_impls(co->sel, optarg);
+		return 1;
+	case 'f':
+		*co->fmt = smx_arg_format(co->cmd, optarg);
+		return 1;
+	case 'o':
+		*co->output = optarg;
+		return 1;
+	case 'h':
+		fputs(co->help, stdout);
+		exit(0);
+	}
+	return 0;
+}
+
+void smx_common_end(int argc, char **argv, const struct smx_common *co)
+{
+	if (optind < argc)
+		smx_die("%s: unexpected argument '%s'", co->cmd, argv[optind]);
+	if (co->sel)
+		smx_sel_check(co->sel);
 }

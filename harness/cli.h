@@ -39,6 +39,19 @@ void smx_sel_check(const struct smx_sel *s);
 size_t smx_sel_entries(const struct smx_sel *s, smx_op op, smx_dtype dt,
 		       const struct smx_impl **out, size_t max);
 
+/* The options most commands share: -p --op, -d --dtype, -i --impl (when
+ * sel is set), -f --format, -o --output, -h --help (prints help, exits 0).
+ * smx_common_opt handles c if it is one of them (1), else returns 0;
+ * smx_common_end refuses stray arguments and checks the selection. */
+struct smx_common {
+	const char *cmd, *help;
+	struct smx_sel *sel;
+	enum smx_format *fmt;
+	const char **output;
+};
+int smx_common_opt(int c, const struct smx_common *co);
+void smx_common_end(int argc, char **argv, const struct smx_common *co);
+
 /* Value parsers that die with "<cmd>: --flag: <why>". */
 size_t smx_arg_size(const char *cmd, const char *flag, const char *v, size_t lo, size_t hi);
 size_t smx_arg_sizes(const char *cmd, const char *flag, char *v, size_t *out, size_t max, size_t lo,

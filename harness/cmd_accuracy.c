@@ -93,19 +93,11 @@ int smx_cmd_accuracy(int argc, char **argv)
 	uint64_t seed = 1;
 	enum smx_format fmt = SMX_FMT_TABLE;
 	const char *output = NULL, *input = NULL, *shape = NULL;
+	const struct smx_common co = {cmd, help, &sel, &fmt, &output};
 	struct smx_shard shard = {0, 0};
 	int c;
 	while ((c = smx_getopt(argc, argv, opts, cmd)) != -1) {
 		switch (c) {
-		case 'p':
-			smx_sel_ops(&sel, optarg);
-			break;
-		case 'd':
-			smx_sel_dtypes(&sel, optarg);
-			break;
-		case 'i':
-			smx_sel_impls(&sel, optarg);
-			break;
 		case 'D':
 			ndists = smx_arg_dists(cmd, optarg, dists, SMX_MAX_LIST);
 			break;
@@ -121,9 +113,6 @@ int smx_cmd_accuracy(int argc, char **argv)
 			break;
 		case 'I':
 			input = optarg;
-			break;
-		case 'f':
-			fmt = smx_arg_format(cmd, optarg);
 			break;
 		case 'R':
 			if (!strcmp(optarg, "x") || !strcmp(optarg, "s"))
@@ -141,17 +130,11 @@ int smx_cmd_accuracy(int argc, char **argv)
 			smx_arg_dists(cmd, optarg, &gdist, 1);
 			copts.gdist = &gdist;
 			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return 0;
+		default:
+			smx_common_opt(c, &co);
 		}
 	}
-	if (optind < argc)
-		smx_die("%s: unexpected argument '%s'", cmd, argv[optind]);
-	smx_sel_check(&sel);
+	smx_common_end(argc, argv, &co);
 	if (shard.count && fmt != SMX_FMT_CSV)
 		smx_die("%s: --shard writes CSV (add --format csv)", cmd);
 	if (ndists == 0)

@@ -47,15 +47,22 @@ static double budget_of(double v)
 	return ceil(v * scale - 1e-9) / scale;
 }
 
-static void measure_accuracy(struct line *l)
+/* The line's implementation, or NULL with the line marked skipped. */
+static const struct smx_impl *line_impl(struct line *l)
 {
 	const struct smx_impl *im = smx_registry_find(l->b.op, l->b.dt, l->b.impl);
-	if (!im || !smx_impl_runnable(im)) {
-		l->st = ST_SKIP;
-		snprintf(l->why, sizeof l->why, "%s",
-			 im ? "this CPU cannot run it" : "not in this build");
+	if (im && smx_impl_runnable(im))
+		return im;
+	l->st = ST_SKIP;
+	snprintf(l->why, sizeof l->why, "%s", im ? "this CPU cannot run it" : "not in this build");
+	return NULL;
+}
+
+static void measure_accuracy(struct line *l)
+{
+	const struct smx_impl *im = line_impl(l);
+	if (!im)
 		return;
-	}
 	struct smx_case c;
 	smx_case_generate(&c, l->b.op, l->b.dt, &l->b.dist, l->b.seed, l->b.rows, l->b.n);
 	struct smx_metrics m;
@@ -83,13 +90,9 @@ static void measure_accuracy(struct line *l)
 
 static void measure_perf(struct line *l, double tol, int fail)
 {
-	const struct smx_impl *im = smx_registry_find(l->b.op, l->b.dt, l->b.impl);
-	if (!im || !smx_impl_runnable(im)) {
-		l->st = ST_SKIP;
-		snprintf(l->why, sizeof l->why, "%s",
-			 im ? "this CPU cannot run it" : "not in this build");
+	const struct smx_impl *im = line_impl(l);
+	if (!im)
 		return;
-	}
 	struct smx_dist d;
 	smx_dist_parse("uniform:-10,10", &d);
 	double *vals = smx_alloc(l->b.rows * l->b.n, sizeof *vals);
@@ -139,27 +142,6 @@ static void write_baseline(FILE *f, const struct line *ls, size_t k)
 	}
 }
 
-static void xml_text(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		switch (*s) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-}
-
 static void case_name(const struct line *l, char *buf, size_t len)
 {
 	if (l->b.kind == 2)
@@ -187,19 +169,19 @@ static void write_junit(const char *path, const struct line *ls, size_t k, size_
 		char name[256];
 		case_name(l, name, sizeof name);
 		fputs("  <testcase classname=\"smx.check\" name=\"", f);
-		xml_text(f, name);
+		smx_xml_str(f, name);
 		fputs("\">", f);
 		if (l->st == ST_FAIL) {
 			fputs("<failure message=\"", f);
-			xml_text(f, l->why);
+			smx_xml_str(f, l->why);
 			fputs("\"/>", f);
 		} else if (l->st == ST_SKIP) {
 			fputs("<skipped message=\"", f);
-			xml_text(f, l->why);
+			smx_xml_str(f, l->why);
 			fputs("\"/>", f);
 		} else if (l->st == ST_SLOW) {
 			fputs("<system-out>", f);
-			xml_text(f, l->why);
+			smx_xml_str(f, l->why);
 			fputs("</system-out>", f);
 		}
 		fputs("</testcase>\n", f);

@@ -150,12 +150,10 @@ int smx_cmd_exp(int argc, char **argv)
 	uint64_t seed = 1;
 	enum smx_format fmt = SMX_FMT_TABLE;
 	const char *output = NULL;
+	const struct smx_common co = {"exp", help, &sel, &fmt, &output};
 	int c;
 	while ((c = smx_getopt(argc, argv, opts, "exp")) != -1) {
 		switch (c) {
-		case 'd':
-			smx_sel_dtypes(&sel, optarg);
-			break;
 		case 'n':
 			samples = smx_arg_size("exp", "--samples", optarg, 1, (size_t)1 << 34);
 			break;
@@ -165,19 +163,11 @@ int smx_cmd_exp(int argc, char **argv)
 		case 's':
 			seed = smx_arg_seed("exp", optarg);
 			break;
-		case 'f':
-			fmt = smx_arg_format("exp", optarg);
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return 0;
+		default:
+			smx_common_opt(c, &co);
 		}
 	}
-	if (optind < argc)
-		smx_die("exp: unexpected argument '%s'", argv[optind]);
+	smx_common_end(argc, argv, &co);
 	struct smx_table t;
 	smx_table_init(&t, cols, sizeof cols / sizeof *cols);
 	for (size_t i = 0; i < sizeof layers / sizeof *layers; i++) {

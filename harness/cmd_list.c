@@ -9,7 +9,8 @@
 
 static const char help[] = "usage: smx list [--format table|csv|json] [--output FILE]\n";
 
-/* "7 + n + |d| + D ulp": the claimed bound in words (D = max |x_j - max|). */
+/* "7+n+|d|+D ulp": the claimed bound in words (D = max |x_j - max|; u*cond:
+ * units of u times the condition scale, see metrics.h). */
 static void bound_text(const struct smx_bound *b, char *buf, size_t len)
 {
 	if (!isfinite(b->c0)) {
@@ -31,12 +32,10 @@ static void bound_text(const struct smx_bound *b, char *buf, size_t len)
 		if (k >= len)
 			return;
 	}
-	snprintf(buf + k, len - k, "%s%s", b->kind == SMX_BOUND_ULP ? " ulp" : " u*max(1,|y|)",
-		 b->domain > 0 ? "" : "");
-	if (b->domain > 0) {
-		size_t l = strlen(buf);
-		snprintf(buf + l, len - l, " for |x|<=%g", b->domain);
-	}
+	static const char *const unit[] = {" ulp", " u*max(1,|y|)", " u*cond"};
+	k += (size_t)snprintf(buf + k, len - k, "%s", unit[b->kind]);
+	if (b->domain > 0 && k < len)
+		snprintf(buf + k, len - k, " for |x|<=%g", b->domain);
 }
 
 static const struct smx_column cols[] = {
@@ -56,22 +55,11 @@ int smx_cmd_list(int argc, char **argv)
 	};
 	enum smx_format fmt = SMX_FMT_TABLE;
 	const char *output = NULL;
+	const struct smx_common co = {"list", help, NULL, &fmt, &output};
 	int c;
-	while ((c = smx_getopt(argc, argv, opts, "list")) != -1) {
-		switch (c) {
-		case 'f':
-			fmt = smx_arg_format("list", optarg);
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return 0;
-		}
-	}
-	if (optind < argc)
-		smx_die("list: unexpected argument '%s'", argv[optind]);
+	while ((c = smx_getopt(argc, argv, opts, "list")) != -1)
+		smx_common_opt(c, &co);
+	smx_common_end(argc, argv, &co);
 	struct smx_table t;
 	smx_table_init(&t, cols, sizeof cols / sizeof *cols);
 	for (size_t i = 0; i < smx_registry_count(); i++) {

@@ -57,38 +57,21 @@ int smx_cmd_overflow(int argc, char **argv)
 	struct smx_shard shard = {0, 0};
 	enum smx_format fmt = SMX_FMT_TABLE;
 	const char *output = NULL;
+	const struct smx_common co = {cmd, help, &sel, &fmt, &output};
 	int c;
 	while ((c = smx_getopt(argc, argv, opts, cmd)) != -1) {
 		switch (c) {
-		case 'p':
-			smx_sel_ops(&sel, optarg);
-			break;
-		case 'd':
-			smx_sel_dtypes(&sel, optarg);
-			break;
-		case 'i':
-			smx_sel_impls(&sel, optarg);
-			break;
 		case 'T':
 			thresholds = 0;
 			break;
 		case 'K':
 			smx_arg_shard(cmd, optarg, &shard);
 			break;
-		case 'f':
-			fmt = smx_arg_format(cmd, optarg);
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return 0;
+		default:
+			smx_common_opt(c, &co);
 		}
 	}
-	if (optind < argc)
-		smx_die("%s: unexpected argument '%s'", cmd, argv[optind]);
-	smx_sel_check(&sel);
+	smx_common_end(argc, argv, &co);
 	if (shard.count && fmt != SMX_FMT_CSV)
 		smx_die("%s: --shard writes CSV (add --format csv)", cmd);
 	/* The output opens before the work: a bad path fails at once, and an

@@ -191,18 +191,10 @@ int smx_cmd_perf(int argc, char **argv)
 	uint64_t seed = 1;
 	enum smx_format fmt = SMX_FMT_TABLE;
 	const char *output = NULL;
+	const struct smx_common co = {cmd, help, &sel, &fmt, &output};
 	int c;
 	while ((c = smx_getopt(argc, argv, opts, cmd)) != -1) {
 		switch (c) {
-		case 'p':
-			smx_sel_ops(&sel, optarg);
-			break;
-		case 'd':
-			smx_sel_dtypes(&sel, optarg);
-			break;
-		case 'i':
-			smx_sel_impls(&sel, optarg);
-			break;
 		case 'n':
 			nn =
 			    smx_arg_sizes(cmd, "--n", optarg, ns, SMX_MAX_LIST, 1, (size_t)1 << 28);
@@ -241,20 +233,11 @@ int smx_cmd_perf(int argc, char **argv)
 		case 's':
 			seed = smx_arg_seed(cmd, optarg);
 			break;
-		case 'f':
-			fmt = smx_arg_format(cmd, optarg);
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return 0;
+		default:
+			smx_common_opt(c, &co);
 		}
 	}
-	if (optind < argc)
-		smx_die("%s: unexpected argument '%s'", cmd, argv[optind]);
-	smx_sel_check(&sel);
+	smx_common_end(argc, argv, &co);
 	/* Refuse sizes before allocating anything. */
 	for (size_t o = 0; o < sel.nops; o++)
 		for (size_t i = 0; i < nn; i++) {

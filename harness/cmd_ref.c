@@ -24,6 +24,14 @@ static const char help[] =
     "x; --from s: the first line of a pair is s (y for logsoftmax_vjp) as given.\n"
     "jacobian prints its n x n matrix a row a line, and an empty line after it.\n";
 
+/* Where row r's first input starts, and its length (pairs: x then g). */
+static size_t span(const struct smx_rows *rows, int pairs, size_t r, size_t *n)
+{
+	size_t a = rows->off[pairs ? 2 * r : r];
+	*n = rows->off[pairs ? 2 * r + 1 : r + 1] - a;
+	return a;
+}
+
 static void put_value(FILE *f, double v)
 {
 	if (isinf(v))
@@ -107,23 +115,23 @@ int smx_cmd_ref(int argc, char **argv)
 					r + 1, rows.off[2 * r + 2] - rows.off[2 * r + 1],
 					rows.off[2 * r + 1] - rows.off[2 * r]);
 	}
+	/* Where each row's output starts (at[count] is the total), refusing
+	 * what would not print before anything is allocated. */
+	size_t *at = smx_alloc(count + 1, sizeof *at);
+	at[0] = 0;
 	for (size_t r = 0; r < count; r++) {
-		size_t a = rows.off[pairs ? 2 * r : r], n = rows.off[pairs ? 2 * r + 1 : r + 1] - a;
+		size_t n;
+		span(&rows, pairs, r, &n);
 		if (op == SMX_OP_JACOBIAN && !lse && n > 4096)
 			smx_die("ref: %s: row %zu: the %zu x %zu Jacobian is more than this "
 				"command prints "
 				"(n <= 4096)",
 				path, r + 1, n, n);
-		outs += lse ? 1 : smx_op_out_len(op, n);
-	}
-	struct smx_refval *out = smx_alloc(outs ? outs : 1, sizeof *out);
-	size_t *at = smx_alloc(count + 1, sizeof *at);
-	int *status = smx_alloc(count ? count : 1, sizeof *status);
-	at[0] = 0;
-	for (size_t r = 0; r < count; r++) {
-		size_t a = rows.off[pairs ? 2 * r : r], n = rows.off[pairs ? 2 * r + 1 : r + 1] - a;
 		at[r + 1] = at[r] + (lse ? 1 : smx_op_out_len(op, n));
 	}
+	outs = at[count];
+	struct smx_refval *out = smx_alloc(outs ? outs : 1, sizeof *out);
+	int *status = smx_alloc(count ? count : 1, sizeof *status);
 	if (lse || smx_op_forward(op)) {
 		smx_ref_rows(lse		    ? SMX_REF_LSE
 			     : op == SMX_OP_SOFTMAX ? SMX_REF_SOFTMAX
@@ -136,17 +144,18 @@ int smx_cmd_ref(int argc, char **argv)
 		long nr = (long)count;
 #pragma omp parallel for schedule(dynamic, 1) if (nr > 1)
 		for (long r = 0; r < nr; r++) {
-			size_t a = rows.off[pairs ? 2 * r : r],
-			       n = rows.off[pairs ? 2 * r + 1 : r + 1] - a;
+			size_t n, a = span(&rows, pairs, (size_t)r, &n);
 			status[r] = smx_ref_backward(op, dt, from_x, rows.x + a,
 						     pairs ? rows.x + a + n : NULL, n, out + at[r]);
 		}
 	}
 	FILE *f = smx_out_open(output);
-	if (output && strlen(output) > 4 && !strcmp(output + strlen(output) - 4, ".npy")) {
-		size_t n0 = rows.off[pairs ? 1 : 1] - rows.off[0];
+	int npy = output && strlen(output) > 4 && !strcmp(output + strlen(output) - 4, ".npy");
+	if (npy) {
+		size_t n0, n;
+		span(&rows, pairs, 0, &n0);
 		for (size_t r = 0; r < count; r++)
-			if (rows.off[pairs ? 2 * r + 1 : r + 1] - rows.off[pairs ? 2 * r : r] != n0)
+			if (span(&rows, pairs, r, &n), n != n0)
 				smx_die("ref: --output %s: rows of different lengths do not make "
 					"an array",
 					output);
@@ -157,15 +166,10 @@ int smx_cmd_ref(int argc, char **argv)
 				    status[r] == SMX_REF_OK ? out[k].cr : NAN;
 		smx_write_npy(f, dt, v, count, n0, lse ? 1 : op == SMX_OP_JACOBIAN ? 3 : 2);
 		free(v);
-		smx_out_commit(f);
-		free(out);
-		free(at);
-		free(status);
-		smx_rows_free(&rows);
-		return 0;
 	}
-	for (size_t r = 0; r < count; r++) {
-		size_t a = rows.off[pairs ? 2 * r : r], n = rows.off[pairs ? 2 * r + 1 : r + 1] - a;
+	for (size_t r = 0; r < count && !npy; r++) {
+		size_t n;
+		span(&rows, pairs, r, &n);
 		if (status[r] != SMX_REF_OK) {
 			fputs(op == SMX_OP_JACOBIAN && !lse ? "undefined\n\n" : "undefined\n", f);
 			continue;

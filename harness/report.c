@@ -8,24 +8,6 @@
 
 #include "report.h"
 
-static void esc(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		switch (*s) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-}
-
 /* Markdown table cells: pipes escaped. */
 static void md_cell(FILE *f, const char *s)
 {
@@ -47,7 +29,7 @@ int smx_doc_open(struct smx_doc *d, const char *dir, const char *title)
 		return -1;
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>",
 	      d->html);
-	esc(d->html, title);
+	smx_xml_str(d->html, title);
 	fputs("</title>\n<style>\n"
 	      "body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em "
 	      "auto;padding:0 1em;"
@@ -59,7 +41,7 @@ int smx_doc_open(struct smx_doc *d, const char *dir, const char *title)
 	      "figcaption{font-size:0.9em;color:#555}\ncode{background:#f4f4f4;padding:0 0.2em}\n"
 	      "</style></head>\n<body>\n<h1>",
 	      d->html);
-	esc(d->html, title);
+	smx_xml_str(d->html, title);
 	fputs("</h1>\n", d->html);
 	fprintf(d->md, "# %s\n\n", title);
 	return 0;
@@ -83,7 +65,7 @@ void smx_doc_close(struct smx_doc *d)
 void smx_doc_h2(struct smx_doc *d, const char *id, const char *title)
 {
 	fprintf(d->html, "<h2 id=\"%s\">", id);
-	esc(d->html, title);
+	smx_xml_str(d->html, title);
 	fputs("</h2>\n", d->html);
 	fprintf(d->md, "\n## %s\n\n", title);
 }
@@ -96,7 +78,7 @@ void smx_doc_p(struct smx_doc *d, const char *fmt, ...)
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	fputs("<p>", d->html);
-	esc(d->html, buf);
+	smx_xml_str(d->html, buf);
 	fputs("</p>\n", d->html);
 	fprintf(d->md, "%s\n\n", buf);
 }
@@ -114,7 +96,7 @@ void smx_doc_li(struct smx_doc *d, const char *fmt, ...)
 		fputs("<ul>\n", d->html);
 	in_list = 1;
 	fputs("<li>", d->html);
-	esc(d->html, buf);
+	smx_xml_str(d->html, buf);
 	fputs("</li>\n", d->html);
 	fprintf(d->md, "- %s\n", buf);
 }
@@ -130,9 +112,9 @@ void smx_doc_list_end(struct smx_doc *d)
 void smx_doc_fig(struct smx_doc *d, const char *name, const char *caption)
 {
 	fprintf(d->html, "<figure><a href=\"%s.png\"><img src=\"%s.svg\" alt=\"", name, name);
-	esc(d->html, caption);
+	smx_xml_str(d->html, caption);
 	fputs("\"></a><figcaption>", d->html);
-	esc(d->html, caption);
+	smx_xml_str(d->html, caption);
 	fputs("</figcaption></figure>\n", d->html);
 	fprintf(d->md, "![%s](%s.png)\n\n*%s*\n\n", caption, name, caption);
 }
@@ -168,7 +150,7 @@ void smx_doc_table(struct smx_doc *d, const struct smx_table *t)
 		if (!t->cols[c].in_text)
 			continue;
 		fputs("<th>", d->html);
-		esc(d->html, t->cols[c].name);
+		smx_xml_str(d->html, t->cols[c].name);
 		fputs("</th>", d->html);
 		fputc(' ', d->md);
 		md_cell(d->md, t->cols[c].name);
@@ -188,7 +170,7 @@ void smx_doc_table(struct smx_doc *d, const struct smx_table *t)
 				continue;
 			cell_text(buf, sizeof buf, &t->cols[c], &t->cells[r * t->ncols + c]);
 			fputs("<td>", d->html);
-			esc(d->html, buf);
+			smx_xml_str(d->html, buf);
 			fputs("</td>", d->html);
 			fputc(' ', d->md);
 			md_cell(d->md, buf);
@@ -204,7 +186,7 @@ void smx_doc_table(struct smx_doc *d, const struct smx_table *t)
 void smx_doc_link(struct smx_doc *d, const char *file, const char *what)
 {
 	fprintf(d->html, "<a href=\"%s\">", file);
-	esc(d->html, what);
+	smx_xml_str(d->html, what);
 	fputs("</a> ", d->html);
 	fprintf(d->md, "[%s](%s) ", what, file);
 }

@@ -67,6 +67,27 @@ int smx_format_parse(const char *s, enum smx_format *f)
 	return 0;
 }
 
+void smx_xml_str(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+}
+
 void smx_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);

@@ -37,6 +37,8 @@ void smx_table_write(const struct smx_table *t, FILE *f, enum smx_format fmt, co
 void smx_table_free(struct smx_table *t);
 
 int smx_format_parse(const char *s, enum smx_format *f);
+/* s with <, >, & and " escaped for XML and HTML text and attributes. */
+void smx_xml_str(FILE *f, const char *s);
 /* JSON string literal of s. */
 void smx_json_str(FILE *f, const char *s);
 /* A JSON number, or null for NaN and infinities. */
