@@ -67,7 +67,7 @@ static void check_entry(const struct smx_impl *im, size_t n, int xk, int gk, int
 	smx_case_free(&c);
 }
 
-Test(backward, every_entry_within_its_bound_on_edge_rows, .timeout = 120)
+Test(backward, every_entry_within_its_bound_on_edge_rows, .timeout = 600)
 {
 	static const size_t ns[] = {1, 2, 3, 16, 17, 64, 200};
 	for (size_t k = 0; k < smx_registry_count(); k++) {

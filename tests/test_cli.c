@@ -315,7 +315,7 @@ Test(cli, binary_rows)
 }
 
 /* Shards merge into exactly the unsharded output; threads change nothing. */
-Test(cli, shards_and_threads, .timeout = 60)
+Test(cli, shards_and_threads, .timeout = 300)
 {
 	char args[2048], full[256], merged[256];
 	snprintf(full, sizeof full, "%.200s.full.csv", fpath("acc"));
@@ -355,7 +355,7 @@ Test(cli, shards_and_threads, .timeout = 60)
 }
 
 /* Interrupted mid-sweep, smx leaves neither the output nor its temporary. */
-Test(cli, interrupt_leaves_nothing, .timeout = 60)
+Test(cli, interrupt_leaves_nothing, .timeout = 300)
 {
 	char dir[] = "/tmp/smx-int-XXXXXX";
 	cr_assert(mkdtemp(dir));

@@ -77,7 +77,7 @@ static void within_bound(const struct smx_impl *im, const struct smx_case *c)
 			  WHO_A(im, c));
 }
 
-Test(impls, error_within_declared_bound, .timeout = 120)
+Test(impls, error_within_declared_bound, .timeout = 600)
 {
 	each_case(within_bound);
 }
@@ -122,7 +122,7 @@ static void range_and_inplace(const struct smx_impl *im, const struct smx_case *
 	free(out);
 }
 
-Test(impls, range_and_in_place, .timeout = 120)
+Test(impls, range_and_in_place, .timeout = 600)
 {
 	each_case(range_and_inplace);
 }

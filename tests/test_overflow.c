@@ -3,7 +3,7 @@
 
 #include "scenarios.h"
 
-Test(overflow, builtins_keep_their_declared_policies, .timeout = 120)
+Test(overflow, builtins_keep_their_declared_policies, .timeout = 600)
 {
 	static struct smx_scenario scen[64];
 	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++) {

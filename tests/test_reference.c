@@ -7,6 +7,7 @@
 
 #include <criterion/criterion.h>
 #include <mpfr.h>
+#include <omp.h>
 
 #include "ref.h"
 #include "rows.h"
@@ -199,7 +200,7 @@ static void agree_on(smx_op op, smx_dtype dt, const double *x, size_t n, const c
 	free(want);
 }
 
-Test(reference, agrees_with_4000_bits_on_random_rows, .timeout = 120)
+Test(reference, agrees_with_4000_bits_on_random_rows, .timeout = 600)
 {
 	const size_t ns[] = {2, 3, 7, 33, 100};
 	for (size_t d = 0; d < smx_dist_ndefaults; d++) {
@@ -232,6 +233,7 @@ Test(reference, agrees_on_the_hard_rows_file)
 
 Test(reference, threads_do_not_change_the_result)
 {
+	omp_set_num_threads(2);
 	struct smx_dist d;
 	smx_dist_parse("lm", &d);
 	enum { R = 24, N = 50 };

@@ -198,7 +198,7 @@ Test(simd, unaligned_rows)
 /* Rows past SMX_STREAM_BYTES take the non-temporal store path, with a head
  * peeled to the vector alignment: every element must still be written, and
  * agree with a double evaluation (in place, and one element off alignment). */
-Test(simd, streamed_rows_are_whole, .timeout = 120)
+Test(simd, streamed_rows_are_whole, .timeout = 600)
 {
 	enum { N = (4 << 20) + 5 };
 	float *x = malloc((N + 16) * sizeof *x), *y = malloc((N + 16) * sizeof *y);
