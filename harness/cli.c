@@ -291,6 +291,27 @@ int smx_common_opt(int c, const struct smx_common *co)
 	case 'h':
 		fputs(co->help, stdout);
 		exit(0);
+	case 'n':
+		if (!co->ns)
+			return 0;
+		*co->nn =
+		    smx_arg_sizes(co->cmd, "--n", optarg, co->ns, SMX_MAX_LIST, 1, (size_t)1 << 28);
+		return 1;
+	case 'r':
+		if (!co->rows)
+			return 0;
+		*co->rows = smx_arg_size(co->cmd, "--rows", optarg, 1, (size_t)1 << 24);
+		return 1;
+	case 's':
+		if (!co->seed)
+			return 0;
+		*co->seed = smx_arg_seed(co->cmd, optarg);
+		return 1;
+	case 'K':
+		if (!co->shard)
+			return 0;
+		smx_arg_shard(co->cmd, optarg, co->shard);
+		return 1;
 	}
 	return 0;
 }
@@ -301,4 +322,6 @@ void smx_common_end(int argc, char **argv, const struct smx_common *co)
 		smx_die("%s: unexpected argument '%s'", co->cmd, argv[optind]);
 	if (co->sel)
 		smx_sel_check(co->sel);
+	if (co->shard && co->shard->count && *co->fmt != SMX_FMT_CSV)
+		smx_die("%s: --shard writes CSV (add --format csv)", co->cmd);
 }

@@ -39,15 +39,27 @@ void smx_sel_check(const struct smx_sel *s);
 size_t smx_sel_entries(const struct smx_sel *s, smx_op op, smx_dtype dt,
 		       const struct smx_impl **out, size_t max);
 
+/* --shard K/N: the K-th (1-based) of N deterministic slices of a sweep's
+ * cells; count 0 when not sharding. */
+struct smx_shard {
+	size_t index, count;
+};
+
 /* The options most commands share: -p --op, -d --dtype, -i --impl (when
- * sel is set), -f --format, -o --output, -h --help (prints help, exits 0).
- * smx_common_opt handles c if it is one of them (1), else returns 0;
- * smx_common_end refuses stray arguments and checks the selection. */
+ * sel is set), -f --format, -o --output, -h --help (prints help, exits 0),
+ * and where the command has them (pointer set) -n --n LIST, -r --rows,
+ * -s --seed, -K --shard. smx_common_opt handles c if it is one of them (1),
+ * else returns 0; smx_common_end refuses stray arguments, checks the
+ * selection, and that a shard writes CSV. */
 struct smx_common {
 	const char *cmd, *help;
 	struct smx_sel *sel;
 	enum smx_format *fmt;
 	const char **output;
+	size_t *ns, *nn; /* --n: the list and its length */
+	size_t *rows;
+	uint64_t *seed;
+	struct smx_shard *shard;
 };
 int smx_common_opt(int c, const struct smx_common *co);
 void smx_common_end(int argc, char **argv, const struct smx_common *co);
@@ -60,11 +72,6 @@ size_t smx_arg_dists(const char *cmd, char *v, struct smx_dist *out, size_t max)
 uint64_t smx_arg_seed(const char *cmd, const char *v);
 enum smx_format smx_arg_format(const char *cmd, const char *v);
 
-/* --shard K/N: the K-th (1-based) of N deterministic slices of a sweep's
- * cells; count 0 when not sharding. */
-struct smx_shard {
-	size_t index, count;
-};
 void smx_arg_shard(const char *cmd, const char *v, struct smx_shard *s);
 /* Cells [lo, hi) of total that shard s takes: contiguous, so the shards'
  * outputs in order are the unsharded output. */

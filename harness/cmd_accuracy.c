@@ -93,23 +93,14 @@ int smx_cmd_accuracy(int argc, char **argv)
 	uint64_t seed = 1;
 	enum smx_format fmt = SMX_FMT_TABLE;
 	const char *output = NULL, *input = NULL, *shape = NULL;
-	const struct smx_common co = {cmd, help, &sel, &fmt, &output};
 	struct smx_shard shard = {0, 0};
+	const struct smx_common co = {cmd, help, &sel,	&fmt,  &output,
+				      ns,  &nn,	 &rows, &seed, &shard};
 	int c;
 	while ((c = smx_getopt(argc, argv, opts, cmd)) != -1) {
 		switch (c) {
 		case 'D':
 			ndists = smx_arg_dists(cmd, optarg, dists, SMX_MAX_LIST);
-			break;
-		case 'n':
-			nn =
-			    smx_arg_sizes(cmd, "--n", optarg, ns, SMX_MAX_LIST, 1, (size_t)1 << 28);
-			break;
-		case 'r':
-			rows = smx_arg_size(cmd, "--rows", optarg, 1, (size_t)1 << 24);
-			break;
-		case 's':
-			seed = smx_arg_seed(cmd, optarg);
 			break;
 		case 'I':
 			input = optarg;
@@ -123,9 +114,6 @@ int smx_cmd_accuracy(int argc, char **argv)
 		case 'S':
 			shape = optarg;
 			break;
-		case 'K':
-			smx_arg_shard(cmd, optarg, &shard);
-			break;
 		case 'G':
 			smx_arg_dists(cmd, optarg, &gdist, 1);
 			copts.gdist = &gdist;
@@ -135,8 +123,6 @@ int smx_cmd_accuracy(int argc, char **argv)
 		}
 	}
 	smx_common_end(argc, argv, &co);
-	if (shard.count && fmt != SMX_FMT_CSV)
-		smx_die("%s: --shard writes CSV (add --format csv)", cmd);
 	if (ndists == 0)
 		for (size_t i = 0; i < smx_dist_ndefaults; i++)
 			smx_dist_parse(smx_dist_defaults[i], &dists[ndists++]);

@@ -150,7 +150,8 @@ int smx_cmd_exp(int argc, char **argv)
 	uint64_t seed = 1;
 	enum smx_format fmt = SMX_FMT_TABLE;
 	const char *output = NULL;
-	const struct smx_common co = {"exp", help, &sel, &fmt, &output};
+	const struct smx_common co = {"exp", help, &sel, &fmt,	&output,
+				      NULL,  NULL, NULL, &seed, NULL};
 	int c;
 	while ((c = smx_getopt(argc, argv, opts, "exp")) != -1) {
 		switch (c) {
@@ -159,9 +160,6 @@ int smx_cmd_exp(int argc, char **argv)
 			break;
 		case 'x':
 			exhaustive = 1;
-			break;
-		case 's':
-			seed = smx_arg_seed("exp", optarg);
 			break;
 		default:
 			smx_common_opt(c, &co);

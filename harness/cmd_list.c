@@ -55,7 +55,8 @@ int smx_cmd_list(int argc, char **argv)
 	};
 	enum smx_format fmt = SMX_FMT_TABLE;
 	const char *output = NULL;
-	const struct smx_common co = {"list", help, NULL, &fmt, &output};
+	const struct smx_common co = {"list", help, NULL, &fmt, &output,
+				      NULL,   NULL, NULL, NULL, NULL};
 	int c;
 	while ((c = smx_getopt(argc, argv, opts, "list")) != -1)
 		smx_common_opt(c, &co);

@@ -57,23 +57,19 @@ int smx_cmd_overflow(int argc, char **argv)
 	struct smx_shard shard = {0, 0};
 	enum smx_format fmt = SMX_FMT_TABLE;
 	const char *output = NULL;
-	const struct smx_common co = {cmd, help, &sel, &fmt, &output};
+	const struct smx_common co = {cmd,  help, &sel, &fmt, &output,
+				      NULL, NULL, NULL, NULL, &shard};
 	int c;
 	while ((c = smx_getopt(argc, argv, opts, cmd)) != -1) {
 		switch (c) {
 		case 'T':
 			thresholds = 0;
 			break;
-		case 'K':
-			smx_arg_shard(cmd, optarg, &shard);
-			break;
 		default:
 			smx_common_opt(c, &co);
 		}
 	}
 	smx_common_end(argc, argv, &co);
-	if (shard.count && fmt != SMX_FMT_CSV)
-		smx_die("%s: --shard writes CSV (add --format csv)", cmd);
 	/* The output opens before the work: a bad path fails at once, and an
 	 * interrupted run leaves nothing (util.c removes the temporary). */
 	FILE *f = smx_out_open(output);

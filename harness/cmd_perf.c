@@ -191,17 +191,10 @@ int smx_cmd_perf(int argc, char **argv)
 	uint64_t seed = 1;
 	enum smx_format fmt = SMX_FMT_TABLE;
 	const char *output = NULL;
-	const struct smx_common co = {cmd, help, &sel, &fmt, &output};
+	const struct smx_common co = {cmd, help, &sel, &fmt, &output, ns, &nn, &rows, &seed, NULL};
 	int c;
 	while ((c = smx_getopt(argc, argv, opts, cmd)) != -1) {
 		switch (c) {
-		case 'n':
-			nn =
-			    smx_arg_sizes(cmd, "--n", optarg, ns, SMX_MAX_LIST, 1, (size_t)1 << 28);
-			break;
-		case 'r':
-			rows = smx_arg_size(cmd, "--rows", optarg, 1, (size_t)1 << 24);
-			break;
 		case 'c':
 			if (!strcmp(optarg, "hot"))
 				cache = SMX_CACHE_HOT;
@@ -230,9 +223,6 @@ int smx_cmd_perf(int argc, char **argv)
 			dist = d[0];
 			break;
 		}
-		case 's':
-			seed = smx_arg_seed(cmd, optarg);
-			break;
 		default:
 			smx_common_opt(c, &co);
 		}

@@ -21,6 +21,7 @@ static void md_cell(FILE *f, const char *s)
 int smx_doc_open(struct smx_doc *d, const char *dir, const char *title)
 {
 	char path[4200];
+	d->in_list = 0;
 	snprintf(path, sizeof path, "%s/index.html", dir);
 	d->html = fopen(path, "w");
 	snprintf(path, sizeof path, "%s/report.md", dir);
@@ -70,42 +71,43 @@ void smx_doc_h2(struct smx_doc *d, const char *id, const char *title)
 	fprintf(d->md, "\n## %s\n\n", title);
 }
 
-void smx_doc_p(struct smx_doc *d, const char *fmt, ...)
+/* One block of text in both renderings: HTML between open and close,
+ * Markdown after md_prefix. */
+static void doc_text(struct smx_doc *d, const char *open, const char *close, const char *md_prefix,
+		     const char *md_suffix, const char *fmt, va_list ap)
 {
 	char buf[4096];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	fputs("<p>", d->html);
+	fputs(open, d->html);
 	smx_xml_str(d->html, buf);
-	fputs("</p>\n", d->html);
-	fprintf(d->md, "%s\n\n", buf);
+	fputs(close, d->html);
+	fprintf(d->md, "%s%s%s", md_prefix, buf, md_suffix);
 }
 
-static int in_list;
+void smx_doc_p(struct smx_doc *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	doc_text(d, "<p>", "</p>\n", "", "\n\n", fmt, ap);
+	va_end(ap);
+}
 
 void smx_doc_li(struct smx_doc *d, const char *fmt, ...)
 {
-	char buf[4096];
+	if (!d->in_list)
+		fputs("<ul>\n", d->html);
+	d->in_list = 1;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	doc_text(d, "<li>", "</li>\n", "- ", "\n", fmt, ap);
 	va_end(ap);
-	if (!in_list)
-		fputs("<ul>\n", d->html);
-	in_list = 1;
-	fputs("<li>", d->html);
-	smx_xml_str(d->html, buf);
-	fputs("</li>\n", d->html);
-	fprintf(d->md, "- %s\n", buf);
 }
 
 void smx_doc_list_end(struct smx_doc *d)
 {
-	if (in_list)
+	if (d->in_list)
 		fputs("</ul>\n", d->html);
-	in_list = 0;
+	d->in_list = 0;
 	fputc('\n', d->md);
 }
 

@@ -8,6 +8,7 @@
 
 struct smx_doc {
 	FILE *html, *md;
+	int in_list; /* an HTML <ul> is open */
 };
 
 int smx_doc_open(struct smx_doc *d, const char *dir, const char *title);
