@@ -4,6 +4,8 @@
  * complete, so it appears whole or not at all. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #include "env.h"
 #include "measure.h"
 #include "peers.h"
+#include "proc.h"
 #include "report.h"
 #include "scenarios.h"
 #include "util.h"
@@ -62,16 +65,26 @@ static void close_in(FILE *f, const char *name)
 		smx_die("report: %s: write error", name);
 }
 
-/* Render scripts/gnuplot/<script>.gp in the report directory. */
+/* Render scripts/gnuplot/<script>.gp in the report directory: gnuplot runs
+ * from an argument vector (no shell), in the directory, its messages
+ * appended to gnuplot.log there. */
 static void gnuplot(struct rep *r, const char *script, const char *vars)
 {
-	char cmd[8192];
-	snprintf(cmd, sizeof cmd,
-		 "cd '%s' && gnuplot -e \"dir='%s/gnuplot'; %s\" '%s/gnuplot/%s.gp' 2>>gnuplot.log",
-		 r->dir, r->scripts, vars, r->scripts, script);
-	int st = system(cmd);
+	/* The scripts' folder goes into a gnuplot string: quotes doubled. */
+	char expr[8192], path[4400], *e = expr;
+	e += snprintf(e, 64, "dir='");
+	for (const char *p = r->scripts; *p && e < expr + 4200; p++) {
+		if (*p == '\'')
+			*e++ = '\'';
+		*e++ = *p;
+	}
+	snprintf(e, sizeof expr - (size_t)(e - expr), "/gnuplot'; %s", vars);
+	snprintf(path, sizeof path, "%s/gnuplot/%s.gp", r->scripts, script);
+	const char *argv[] = {"gnuplot", "-e", expr, path, NULL};
+	int st = smx_proc_run(argv, r->dir, "gnuplot.log", "gnuplot.log");
 	if (st != 0)
-		smx_die("report: gnuplot failed on %s.gp (see %s/gnuplot.log)", script, r->dir);
+		smx_die("report: gnuplot failed on %s.gp (%s; see %s/gnuplot.log)", script,
+			st < 0 ? strerror(errno) : "non-zero exit", r->dir);
 }
 
 /* Entries shown by default: scalar, the widest vector ISA, peers. */
@@ -589,6 +602,54 @@ static void report_name(char *buf, size_t len)
 	snprintf(buf, len, "%s-%s", date, host);
 }
 
+/* The report's directory under a unique hidden name, removed on every
+ * exit smx controls until it is published. */
+static int make_temp_dir(char *dir, const char *out)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	int ok = mkdtemp(dir) != NULL;
+	int slot = ok ? smx_temp_add(dir, 1) : -1;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (!ok)
+		smx_die("report: %s: cannot create: %s", out, strerror(errno));
+	return slot;
+}
+
+/* Rename the finished directory to out/name (out/name-2, -3, ... when a
+ * report of the same second exists), give it the umask's mode, and point
+ * out/latest at it. final receives the path. */
+static void publish(struct rep *r, const char *out, const char *name, int slot, char *final,
+		    size_t len)
+{
+	if (chmod(r->dir, 0777 & ~smx_umask()))
+		smx_die("report: %s: %s", r->dir, strerror(errno));
+	char base[300];
+	for (int k = 1;; k++) {
+		if (k == 1)
+			snprintf(base, sizeof base, "%s", name);
+		else
+			snprintf(base, sizeof base, "%s-%d", name, k);
+		snprintf(final, len, "%s/%s", out, base);
+		if (renameat2(AT_FDCWD, r->dir, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
+			break;
+		if ((errno != EEXIST && errno != ENOTEMPTY) || k == 1000)
+			smx_die("report: %s: %s", final, strerror(errno));
+	}
+	smx_temp_done(slot);
+	char link[4400], tmp_link[4400];
+	snprintf(link, sizeof link, "%s/latest", out);
+	snprintf(tmp_link, sizeof tmp_link, "%s/.latest.tmp%ld", out, (long)getpid());
+	unlink(tmp_link);
+	int lslot = smx_temp_add(tmp_link, 0);
+	if (symlink(base, tmp_link) || rename(tmp_link, link)) {
+		unlink(tmp_link);
+		fprintf(stderr, "smx: note: could not point %s at %s\n", link, base);
+	}
+	smx_temp_done(lslot);
+}
+
 int smx_cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -636,7 +697,8 @@ int smx_cmd_report(int argc, char **argv)
 		smx_die(
 		    "report: %s: gnuplot scripts not found (set SMX_SCRIPTS to the scripts folder)",
 		    probe);
-	if (system("gnuplot --version >/dev/null 2>&1") != 0)
+	const char *probe_argv[] = {"gnuplot", "--version", NULL};
+	if (smx_proc_run(probe_argv, NULL, "/dev/null", "/dev/null") != 0)
 		smx_die("report: gnuplot not found (run scripts/install-deps.sh)");
 	if (mkdir(out, 0777) && errno != EEXIST)
 		smx_die("report: %s: %s", out, strerror(errno));
@@ -646,8 +708,7 @@ int smx_cmd_report(int argc, char **argv)
 	char name[256];
 	report_name(name, sizeof name);
 	snprintf(r.dir, sizeof r.dir, "%s/.%s.tmpXXXXXX", out, name);
-	if (!mkdtemp(r.dir))
-		smx_die("report: %s: cannot create: %s", out, strerror(errno));
+	int dir_slot = make_temp_dir(r.dir, out);
 	fprintf(stderr, "smx report: writing %s/%s\n", out, name);
 
 	char *env = smx_env_json(r.seed);
@@ -720,7 +781,7 @@ int smx_cmd_report(int argc, char **argv)
 	close_in(jc, "jacobian.csv");
 
 	struct smx_doc doc;
-	if (smx_doc_open(&doc, r.dir, "smx report: softmax examined"))
+	if (smx_doc_open(&doc, r.dir, "smx report: softmax examined") < 0)
 		smx_die("report: %s: cannot write the pages", r.dir);
 	smx_doc_p(&doc, "Generated by smx on %s (%s). Seed %llu. Environment: env.json.",
 		  smx_env_cpu(),
@@ -791,21 +852,16 @@ int smx_cmd_report(int argc, char **argv)
 	smx_doc_link(&doc, "perf.csv", "perf.csv");
 	smx_doc_link(&doc, "jacobian.csv", "jacobian.csv");
 	smx_doc_link(&doc, "env.json", "env.json");
-	smx_doc_close(&doc);
+	if (smx_doc_close(&doc))
+		smx_die("report: %s: cannot write the pages: %s", r.dir, strerror(errno));
 	smx_table_free(&at);
 	smx_table_free(&bt);
 	smx_table_free(&jt);
 	free(env);
 
-	char final[4400], link[4400], tmp_link[4400];
-	snprintf(final, sizeof final, "%s/%s", out, name);
-	if (rename(r.dir, final))
-		smx_die("report: %s: %s", final, strerror(errno));
-	snprintf(link, sizeof link, "%s/latest", out);
-	snprintf(tmp_link, sizeof tmp_link, "%s/.latest.%ld", out, (long)getpid());
-	unlink(tmp_link);
-	if (symlink(name, tmp_link) || rename(tmp_link, link))
-		fprintf(stderr, "smx: note: could not point %s at %s\n", link, name);
-	printf("%s/index.html\n", final);
+	char final[4400];
+	publish(&r, out, name, dir_slot, final, sizeof final);
+	fprintf(smx_stdout(), "%s/index.html\n", final);
+	smx_out_commit(smx_stdout());
 	return 0;
 }

@@ -48,7 +48,7 @@ int smx_doc_open(struct smx_doc *d, const char *dir, const char *title)
 	return 0;
 }
 
-void smx_doc_close(struct smx_doc *d)
+int smx_doc_close(struct smx_doc *d)
 {
 	/* Mark whether every figure loaded (read by tests/report_browser.sh). */
 	fputs("<script>\nwindow.addEventListener('load', function () {\n"
@@ -59,8 +59,11 @@ void smx_doc_close(struct smx_doc *d)
 	      "imgs.length);\n"
 	      "});\n</script>\n</body></html>\n",
 	      d->html);
-	fclose(d->html);
-	fclose(d->md);
+	/* A write that failed earlier (a full disk) sets the error flag. */
+	int bad = ferror(d->html) | ferror(d->md);
+	bad |= fclose(d->html) != 0;
+	bad |= fclose(d->md) != 0;
+	return bad ? -1 : 0;
 }
 
 void smx_doc_h2(struct smx_doc *d, const char *id, const char *title)

@@ -12,7 +12,8 @@ struct smx_doc {
 };
 
 int smx_doc_open(struct smx_doc *d, const char *dir, const char *title);
-void smx_doc_close(struct smx_doc *d);
+/* Closes both pages; -1 when any write to them failed. */
+int smx_doc_close(struct smx_doc *d);
 void smx_doc_h2(struct smx_doc *d, const char *id, const char *title);
 /* A paragraph of plain text (escaped for HTML). */
 void smx_doc_p(struct smx_doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
