@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "env.h"
 #include "util.h"
 
 int smx_getopt(int argc, char **argv, const struct option *opts, const char *cmd)
@@ -39,6 +40,23 @@ void smx_sel_init(struct smx_sel *s)
 		s->dts[s->ndts++] = (smx_dtype)i;
 }
 
+/* Split a list option into items, refusing an empty item, more than max
+ * items and an item given twice. */
+static size_t list_items(const char *flag, char *arg, char **items, size_t max)
+{
+	size_t k = smx_split(arg, items, SMX_MAX_LIST);
+	if (k > max)
+		smx_die("%s: more than %zu items", flag, max);
+	for (size_t i = 0; i < k; i++) {
+		if (!*items[i])
+			smx_die("%s: empty item in the list", flag);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(items[i], items[j]))
+				smx_die("%s: '%s' given twice", flag, items[i]);
+	}
+	return k;
+}
+
 void smx_sel_ops(struct smx_sel *s, char *arg)
 {
 	if (!strcmp(arg, "all")) {
@@ -48,9 +66,9 @@ void smx_sel_ops(struct smx_sel *s, char *arg)
 		return;
 	}
 	char *items[SMX_MAX_LIST];
-	size_t k = smx_split(arg, items, SMX_MAX_LIST);
+	size_t k = list_items("--op", arg, items, SMX_OP_COUNT);
 	s->nops = 0;
-	for (size_t i = 0; i < k && s->nops < SMX_OP_COUNT; i++)
+	for (size_t i = 0; i < k; i++)
 		if (smx_op_parse(items[i], &s->ops[s->nops++]))
 			smx_die("--op: unknown operation '%s' (softmax, logsoftmax, jacobian, vjp, "
 				"jvp, logsoftmax_vjp, all)",
@@ -66,9 +84,9 @@ void smx_sel_dtypes(struct smx_sel *s, char *arg)
 		return;
 	}
 	char *items[SMX_MAX_LIST];
-	size_t k = smx_split(arg, items, SMX_MAX_LIST);
+	size_t k = list_items("--dtype", arg, items, SMX_DTYPE_COUNT);
 	s->ndts = 0;
-	for (size_t i = 0; i < k && s->ndts < SMX_DTYPE_COUNT; i++)
+	for (size_t i = 0; i < k; i++)
 		if (smx_dtype_parse(items[i], &s->dts[s->ndts++]))
 			smx_die("--dtype: unknown dtype '%s' (f32, f64, all)", items[i]);
 }
@@ -83,10 +101,7 @@ void smx_sel_impls(struct smx_sel *s, char *arg)
 		s->best = 1;
 		return;
 	}
-	s->nnames = smx_split(arg, s->names, SMX_MAX_LIST);
-	for (size_t i = 0; i < s->nnames; i++)
-		if (!*s->names[i])
-			smx_die("--impl: empty name in the list");
+	s->nnames = list_items("--impl", arg, s->names, SMX_MAX_LIST);
 }
 
 void smx_sel_check(const struct smx_sel *s)
@@ -159,14 +174,19 @@ size_t smx_arg_sizes(const char *cmd, const char *flag, char *v, size_t *out, si
 {
 	char *items[SMX_MAX_LIST];
 	size_t k = smx_split(v, items, SMX_MAX_LIST);
-	if (k > max)
-		smx_die("%s: %s: at most %zu values", cmd, flag, max);
-	for (size_t i = 0; i < k; i++)
+	if (k > max || k > SMX_MAX_LIST)
+		smx_die("%s: %s: at most %zu values", cmd, flag,
+			max < SMX_MAX_LIST ? max : SMX_MAX_LIST);
+	for (size_t i = 0; i < k; i++) {
 		out[i] = smx_arg_size(cmd, flag, items[i], lo, hi);
+		for (size_t j = 0; j < i; j++)
+			if (out[j] == out[i])
+				smx_die("%s: %s: %zu given twice", cmd, flag, out[i]);
+	}
 	return k;
 }
 
-size_t smx_arg_dists(const char *cmd, char *v, struct smx_dist *out, size_t max)
+size_t smx_arg_dists(const char *cmd, const char *flag, char *v, struct smx_dist *out, size_t max)
 {
 	/* Items are separated by ';' or by ',' before a letter, since
 	 * uniform:A,B has a comma of its own. */
@@ -179,19 +199,22 @@ size_t smx_arg_dists(const char *cmd, char *v, struct smx_dist *out, size_t max)
 		char saved = *end;
 		*end = 0;
 		if (k == max)
-			smx_die("%s: --dist: at most %zu distributions", cmd, max);
+			smx_die("%s: %s: at most %zu distribution%s", cmd, flag, max,
+				max == 1 ? "" : "s");
 		if (smx_dist_parse(p, &out[k]))
-			smx_die(
-			    "%s: --dist: bad distribution '%s' (uniform:A,B normal:S lm attn wide "
-			    "sorted scaled:S)",
-			    cmd, p);
+			smx_die("%s: %s: bad distribution '%s' (uniform:A,B normal:S lm attn wide "
+				"sorted scaled:S)",
+				cmd, flag, p);
+		for (size_t j = 0; j < k; j++)
+			if (!strcmp(out[j].spec, out[k].spec))
+				smx_die("%s: %s: '%s' given twice", cmd, flag, p);
 		k++;
 		if (!saved)
 			break;
 		p = end + 1;
 	}
 	if (k == 0)
-		smx_die("%s: --dist: empty", cmd);
+		smx_die("%s: %s: empty", cmd, flag);
 	return k;
 }
 
@@ -262,6 +285,13 @@ void smx_arg_shard(const char *cmd, const char *v, struct smx_shard *s)
 	if (smx_parse_size(slash + 1, 1, 100000, &s->count) ||
 	    smx_parse_size(buf, 1, s->count, &s->index))
 		smx_die("%s: --shard: '%s' is not K/N with 1 <= K <= N <= 100000", cmd, v);
+}
+
+void smx_shard_write(FILE *f, const struct smx_shard *s)
+{
+	char id[2048];
+	smx_env_sweep_id(id, sizeof id);
+	fprintf(f, "# smx-shard %zu/%zu %s\n", s->index, s->count, id);
 }
 
 void smx_shard_range(const struct smx_shard *s, size_t total, size_t *lo, size_t *hi)

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "rows.h"
 #include "smx.h"
@@ -68,11 +69,14 @@ void smx_common_end(int argc, char **argv, const struct smx_common *co);
 size_t smx_arg_size(const char *cmd, const char *flag, const char *v, size_t lo, size_t hi);
 size_t smx_arg_sizes(const char *cmd, const char *flag, char *v, size_t *out, size_t max, size_t lo,
 		     size_t hi);
-size_t smx_arg_dists(const char *cmd, char *v, struct smx_dist *out, size_t max);
+size_t smx_arg_dists(const char *cmd, const char *flag, char *v, struct smx_dist *out, size_t max);
 uint64_t smx_arg_seed(const char *cmd, const char *v);
 enum smx_format smx_arg_format(const char *cmd, const char *v);
 
 void smx_arg_shard(const char *cmd, const char *v, struct smx_shard *s);
+/* The first line of a shard's output: "# smx-shard K/N <sweep identity>"
+ * (smx_env_sweep_id), which smx merge compares. */
+void smx_shard_write(FILE *f, const struct smx_shard *s);
 /* Cells [lo, hi) of total that shard s takes: contiguous, so the shards'
  * outputs in order are the unsharded output. */
 void smx_shard_range(const struct smx_shard *s, size_t total, size_t *lo, size_t *hi);

@@ -27,7 +27,7 @@ static const struct smx_column cols[] = {
     {"impl", SMX_STR, 1},	 {"op", SMX_STR, 1},
     {"dtype", SMX_STR, 1},	 {"dist", SMX_STR, 1},
     {"n", SMX_INT, 1},		 {"rows", SMX_INT, 0},
-    {"seed", SMX_INT, 0},	 {"max_ulp", SMX_NUM, 1},
+    {"seed", SMX_U64, 0},	 {"max_ulp", SMX_NUM, 1},
     {"mean_ulp", SMX_NUM, 1},	 {"max_rel", SMX_NUM, 1},
     {"norm_rel", SMX_NUM, 0},	 {"kl", SMX_NUM, 1},
     {"sum_err_ulp", SMX_NUM, 1}, {"bound_ratio", SMX_NUM, 1},
@@ -41,7 +41,7 @@ static void add_result(struct smx_table *t, const struct smx_impl *im, const cha
 		       size_t rows, uint64_t seed, const struct smx_metrics *m)
 {
 	smx_table_add(t, im->name, smx_op_name(im->op), smx_dtype_name(im->dtype), dist,
-		      (long long)n, (long long)rows, (long long)seed, m->max_ulp,
+		      (long long)n, (long long)rows, (unsigned long long)seed, m->max_ulp,
 		      smx_metrics_mean_ulp(m), m->max_rel, m->norm_rel, m->kl, m->sum_err,
 		      m->bound_ratio, isfinite(im->bound.c0) ? m->decl_ratio : NAN,
 		      (long long)m->nan_rows, (long long)m->inf_rows, (long long)m->zero_rows,
@@ -100,7 +100,7 @@ int smx_cmd_accuracy(int argc, char **argv)
 	while ((c = smx_getopt(argc, argv, opts, cmd)) != -1) {
 		switch (c) {
 		case 'D':
-			ndists = smx_arg_dists(cmd, optarg, dists, SMX_MAX_LIST);
+			ndists = smx_arg_dists(cmd, "--dist", optarg, dists, SMX_MAX_LIST);
 			break;
 		case 'I':
 			input = optarg;
@@ -115,7 +115,7 @@ int smx_cmd_accuracy(int argc, char **argv)
 			shape = optarg;
 			break;
 		case 'G':
-			smx_arg_dists(cmd, optarg, &gdist, 1);
+			smx_arg_dists(cmd, "--gdist", optarg, &gdist, 1);
 			copts.gdist = &gdist;
 			break;
 		default:
@@ -202,7 +202,7 @@ int smx_cmd_accuracy(int argc, char **argv)
 			smx_rows_free(&in[d]);
 	char *ctx = smx_env_json(seed);
 	if (shard.count)
-		fprintf(f, "# smx-shard %zu/%zu\n", shard.index, shard.count);
+		smx_shard_write(f, &shard);
 	smx_table_write(&t, f, fmt, ctx);
 	smx_out_commit(f);
 	free(ctx);

@@ -253,7 +253,8 @@ int smx_cmd_check(int argc, char **argv)
 	char *text = NULL;
 	size_t tcap = 0;
 	ssize_t len;
-	while ((len = getline(&text, &tcap, in)) >= 0) {
+	int rerr = 0;
+	while ((errno = 0, len = getline(&text, &tcap, in)) >= 0 || !(rerr = errno, 1)) {
 		if (k == cap) {
 			cap = cap ? 2 * cap : 64;
 			ls = smx_realloc(ls, cap, sizeof *ls);
@@ -271,10 +272,11 @@ int smx_cmd_check(int argc, char **argv)
 		k++;
 	}
 	free(text);
-	int rerr = ferror(in);
+	if (ferror(in) && !rerr)
+		rerr = EIO;
 	fclose(in);
 	if (rerr)
-		smx_die("check: %s: read error", baseline);
+		smx_die("check: %s: read error: %s", baseline, strerror(rerr));
 	size_t ntests = 0;
 	for (size_t i = 0; i < k; i++)
 		ntests += ls[i].b.kind != 0;

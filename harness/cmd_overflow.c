@@ -156,7 +156,7 @@ int smx_cmd_overflow(int argc, char **argv)
 		}
 	char *ctx = smx_env_json(0);
 	if (shard.count)
-		fprintf(f, "# smx-shard %zu/%zu\n", shard.index, shard.count);
+		smx_shard_write(f, &shard);
 	smx_table_write(fmt == SMX_FMT_TABLE ? &sum : &t, f, fmt, ctx);
 	smx_out_commit(f);
 	free(ctx);

@@ -219,7 +219,7 @@ int smx_cmd_perf(int argc, char **argv)
 			break;
 		case 'D': {
 			struct smx_dist d[1];
-			smx_arg_dists(cmd, optarg, d, 1);
+			smx_arg_dists(cmd, "--dist", optarg, d, 1);
 			dist = d[0];
 			break;
 		}

@@ -36,7 +36,11 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	smx_env_set_argv(argc, argv);
+	int before = argc;
 	argc = smx_plugins_from_argv(argc, argv);
+	/* A plug-in's prints go to standard error, never into smx's output. */
+	if (argc != before)
+		smx_stdout_protect();
 	argc = smx_threads_from_argv(argc, argv);
 	if (argc < 2)
 		smx_die("no command given (try 'smx --help')");

@@ -133,6 +133,9 @@ static void cell_text(char *buf, size_t len, const struct smx_column *c, const s
 	case SMX_INT:
 		snprintf(buf, len, "%lld", v->i);
 		break;
+	case SMX_U64:
+		snprintf(buf, len, "%llu", v->u);
+		break;
 	case SMX_NUM:
 		if (isnan(v->d))
 			snprintf(buf, len, "-");

@@ -254,11 +254,12 @@ int smx_parse_double(const char *s, double *out)
 size_t smx_split(char *s, char **items, size_t max)
 {
 	size_t k = 0;
-	for (char *tok = s; tok && k < max;) {
+	for (char *tok = s; tok; k++) {
 		char *comma = strchr(tok, ',');
 		if (comma)
 			*comma = 0;
-		items[k++] = tok;
+		if (k < max)
+			items[k] = tok;
 		tok = comma ? comma + 1 : NULL;
 	}
 	return k;

@@ -25,7 +25,8 @@ int smx_parse_size(const char *s, size_t lo, size_t hi, size_t *out);
 int smx_parse_u64(const char *s, uint64_t *out);
 int smx_parse_double(const char *s, double *out);
 
-/* Split a comma-separated list in place; returns the number of items. */
+/* Split a comma-separated list in place; returns the number of items,
+ * which may exceed max (only the first max are stored): callers refuse. */
 size_t smx_split(char *s, char **items, size_t max);
 
 /* Output that appears complete or not at all: written to a temporary file
