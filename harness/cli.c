@@ -287,6 +287,14 @@ void smx_arg_shard(const char *cmd, const char *v, struct smx_shard *s)
 		smx_die("%s: --shard: '%s' is not K/N with 1 <= K <= N <= 100000", cmd, v);
 }
 
+size_t smx_op_rows(smx_op op, size_t rows, size_t n)
+{
+	if (op != SMX_OP_JACOBIAN)
+		return rows;
+	size_t cap = ((size_t)1 << 22) / (n * n);
+	return cap == 0 ? 1 : cap < rows ? cap : rows;
+}
+
 void smx_shard_write(FILE *f, const struct smx_shard *s)
 {
 	char id[2048];

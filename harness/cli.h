@@ -81,6 +81,10 @@ void smx_shard_write(FILE *f, const struct smx_shard *s);
  * outputs in order are the unsharded output. */
 void smx_shard_range(const struct smx_shard *s, size_t total, size_t *lo, size_t *hi);
 
+/* The rows a sweep measures: the Jacobian's are capped so that
+ * rows x n^2 <= 2^22 (accuracy and check alike). */
+size_t smx_op_rows(smx_op op, size_t rows, size_t n);
+
 /* Read rows from a file ("-": standard input, text), dying on errors: text
  * rows, .npy, or raw .f32 / .f64 with shape "RxN" (else NULL). */
 void smx_read_rows(const char *cmd, const char *path, smx_dtype dt, const char *shape,

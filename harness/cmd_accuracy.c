@@ -49,15 +49,6 @@ static void add_result(struct smx_table *t, const struct smx_impl *im, const cha
 		      m->invariant);
 }
 
-/* The Jacobian's rows are capped so that rows x n^2 <= 2^22. */
-static size_t op_rows(smx_op op, size_t rows, size_t n)
-{
-	if (op != SMX_OP_JACOBIAN)
-		return rows;
-	size_t cap = ((size_t)1 << 22) / (n * n);
-	return cap == 0 ? 1 : cap < rows ? cap : rows;
-}
-
 static void run_case(struct smx_table *t, const struct smx_sel *sel, const struct smx_case *c,
 		     const char *dist, uint64_t seed)
 {
@@ -191,7 +182,7 @@ int smx_cmd_accuracy(int argc, char **argv)
 						continue; /* another shard's cell */
 					smx_case_generate_opts(
 					    &cs, sel.ops[o], sel.dts[d], &dists[di], seed,
-					    op_rows(sel.ops[o], rows, ns[ni]), ns[ni], &copts);
+					    smx_op_rows(sel.ops[o], rows, ns[ni]), ns[ni], &copts);
 					run_case(&t, &sel, &cs, dists[di].spec, seed);
 					smx_case_free(&cs);
 					smx_progress(cmd, ++step, steps);

@@ -64,7 +64,8 @@ static void measure_accuracy(struct line *l)
 	if (!im)
 		return;
 	struct smx_case c;
-	smx_case_generate(&c, l->b.op, l->b.dt, &l->b.dist, l->b.seed, l->b.rows, l->b.n);
+	smx_case_generate(&c, l->b.op, l->b.dt, &l->b.dist, l->b.seed,
+			  smx_op_rows(l->b.op, l->b.rows, l->b.n), l->b.n);
 	struct smx_metrics m;
 	smx_metrics_init(&m);
 	smx_measure(im, &c, &m, NULL);
@@ -122,23 +123,12 @@ static void write_baseline(FILE *f, const struct line *ls, size_t k)
 			fputs(l->text, f);
 			continue;
 		}
-		if (l->b.kind == 2) {
-			fprintf(f, "perf %s %s %s %zu %zu vs_memcpy=%.4g\n", smx_op_name(l->b.op),
-				smx_dtype_name(l->b.dt), l->b.impl, l->b.n, l->b.rows,
-				budget_of(l->got[0]));
-			continue;
-		}
-		fprintf(f, "%s %s %s %s %zu %zu %llu", smx_op_name(l->b.op),
-			smx_dtype_name(l->b.dt), l->b.impl, l->b.dist.spec, l->b.n, l->b.rows,
-			(unsigned long long)l->b.seed);
-		for (int j = 0; j < 4; j++) {
-			double v = budget_of(l->got[j]);
-			if (isinf(v))
-				fprintf(f, " %s=inf", smx_bline_key(l->b.op, j));
-			else
-				fprintf(f, " %s=%.4g", smx_bline_key(l->b.op, j), v);
-		}
-		fputc('\n', f);
+		double v[4];
+		for (int j = 0; j < (l->b.kind == 2 ? 1 : 4); j++)
+			v[j] = budget_of(l->got[j]);
+		char *text = smx_bline_rewrite(l->text, &l->b, v);
+		fputs(text, f);
+		free(text);
 	}
 }
 
