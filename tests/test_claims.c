@@ -160,6 +160,21 @@ static void planted_inherit(const float *x, float *y, size_t rows, size_t n)
 	}
 }
 
+/* round2: the term rounded to float before the division, which accurate
+ * allows for and cr does not (f32, 0.503 ulps). */
+static void planted_round2(const float *x, float *y, size_t rows, size_t n)
+{
+	for (size_t r = 0; r < rows; r++, x += n, y += n) {
+		double m = -INFINITY, s = 0;
+		for (size_t i = 0; i < n; i++)
+			m = fmax(m, x[i]);
+		for (size_t i = 0; i < n; i++)
+			s += exp(x[i] - m);
+		for (size_t i = 0; i < n; i++)
+			y[i] = (float)((float)exp(x[i] - m) / s);
+	}
+}
+
 Test(claims, replay_catches_planted_bugs, .timeout = 600)
 {
 	if (!(smx_cpu_features() & SMX_CPU_AVX2))
@@ -174,11 +189,18 @@ Test(claims, replay_catches_planted_bugs, .timeout = 600)
 				   .dtype = SMX_F32,
 				   .fn.f32 = planted_inherit,
 				   .bound = {SMX_BOUND_ULP, 1.51, 0, 0, 0, 0}};
+	struct smx_impl round2 = {.name = "planted/round2",
+				  .op = SMX_OP_SOFTMAX,
+				  .dtype = SMX_F32,
+				  .fn.f32 = planted_round2,
+				  .bound = {SMX_BOUND_ULP, 0.503, 0, 0, 0, 0}};
 	struct smx_case *cs;
 	size_t count = claim_cases(SMX_OP_SOFTMAX, SMX_F32, &cs), k = 0;
 	cr_expect(worst_ratio(&clamp, cs, count, &k) > 1, "the clamp bug passes the claims rows");
 	cr_expect(worst_ratio(&inherit, cs, count, &k) > 1,
 		  "the inherited exp error passes the claims rows");
+	cr_expect(worst_ratio(&round2, cs, count, &k) > 1,
+		  "the double rounding passes the claims rows");
 	free_cases(cs, count);
 }
 
