@@ -1,6 +1,7 @@
 /* Option handling shared by the subcommands; see cli.h. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -8,6 +9,24 @@
 
 #include "cli.h"
 #include "util.h"
+
+const char smx_global_help[] =
+    "\nglobal options (anywhere on the line, for every command):\n"
+    "  --plugin FILE.so  load an implementation plug-in (repeatable; see smx_plugin.h)\n"
+    "  --threads T       OpenMP threads for the reference and metrics (default 1);\n"
+    "                    perf also times each entry on rows split across T threads\n"
+    "  --quiet           no progress on stderr (shown for runs over 2 s: redrawn on a\n"
+    "                    terminal, a heartbeat line every 2 to 10 s otherwise)\n"
+    "  --version         print the version and exit (as 'smx --version')\n";
+
+_Noreturn void smx_help(const char *text)
+{
+	fputs(text, stdout);
+	fputs(smx_global_help, stdout);
+	if (fflush(stdout))
+		smx_die("cannot write the help: %s", strerror(errno));
+	exit(0);
+}
 
 int smx_getopt(int argc, char **argv, const struct option *opts, const char *cmd)
 {
@@ -289,8 +308,7 @@ int smx_common_opt(int c, const struct smx_common *co)
 		*co->output = optarg;
 		return 1;
 	case 'h':
-		fputs(co->help, stdout);
-		exit(0);
+		smx_help(co->help);
 	case 'n':
 		if (!co->ns)
 			return 0;

@@ -64,6 +64,14 @@ struct smx_common {
 int smx_common_opt(int c, const struct smx_common *co);
 void smx_common_end(int argc, char **argv, const struct smx_common *co);
 
+#define SMX_VERSION "0.1.0"
+
+/* The options every command takes, wherever they stand on the line
+ * (printed by every --help). */
+extern const char smx_global_help[];
+/* A command's help text, then the global options; exits 0. */
+_Noreturn void smx_help(const char *text);
+
 /* Value parsers that die with "<cmd>: --flag: <why>". */
 size_t smx_arg_size(const char *cmd, const char *flag, const char *v, size_t lo, size_t hi);
 size_t smx_arg_sizes(const char *cmd, const char *flag, char *v, size_t *out, size_t max, size_t lo,

@@ -8,6 +8,7 @@
 #include "env.h"
 #include "measure.h"
 #include "peers.h"
+#include "progress.h"
 #include "util.h"
 
 static const char help[] =
@@ -56,6 +57,21 @@ static size_t op_rows(smx_op op, size_t rows, size_t n)
 		return rows;
 	size_t cap = ((size_t)1 << 22) / (n * n);
 	return cap == 0 ? 1 : cap < rows ? cap : rows;
+}
+
+/* The elements this shard's cells measure, for the time remaining. */
+static double sweep_work(const struct smx_sel *sel, size_t ndists, const size_t *ns, size_t nn,
+			 size_t rows, size_t lo, size_t hi)
+{
+	double w = 0;
+	size_t cell = 0;
+	for (size_t o = 0; o < sel->nops; o++)
+		for (size_t d = 0; d < sel->ndts * ndists; d++)
+			for (size_t ni = 0; ni < nn; ni++, cell++)
+				if (cell >= lo && cell < hi)
+					w += (double)op_rows(sel->ops[o], rows, ns[ni]) *
+					     (double)ns[ni];
+	return w;
 }
 
 static void run_case(struct smx_table *t, const struct smx_sel *sel, const struct smx_case *c,
@@ -162,10 +178,12 @@ int smx_cmd_accuracy(int argc, char **argv)
 	FILE *f = smx_out_open(output);
 	struct smx_table t;
 	smx_table_init(&t, cols, sizeof cols / sizeof *cols);
-	size_t steps = sel.nops * sel.ndts * (input ? 1 : ndists * nn), step = 0, cell = 0;
+	size_t steps = sel.nops * sel.ndts * (input ? 1 : ndists * nn), cell = 0;
 	size_t lo = 0, hi = steps;
 	if (shard.count)
 		smx_shard_range(&shard, steps, &lo, &hi);
+	smx_progress_begin(cmd, hi - lo,
+			   input ? 0 : sweep_work(&sel, ndists, ns, nn, rows, lo, hi));
 	for (size_t o = 0; o < sel.nops; o++)
 		for (size_t d = 0; d < sel.ndts; d++) {
 			struct smx_case cs;
@@ -177,11 +195,13 @@ int smx_cmd_accuracy(int argc, char **argv)
 				double *x = smx_alloc(total, sizeof *x);
 				for (size_t i = 0; i < total; i++)
 					x[i] = in[d].x[i];
+				smx_progress_cell(0, "%s %s %s", smx_op_name(sel.ops[o]),
+						  smx_dtype_name(sel.dts[d]), label);
 				smx_case_adopt_opts(&cs, sel.ops[o], sel.dts[d], x, in[d].count, n,
 						    seed, &copts);
 				run_case(&t, &sel, &cs, label, seed);
 				smx_case_free(&cs);
-				smx_progress(cmd, ++step, steps);
+				smx_progress_step();
 				continue;
 			}
 			for (size_t di = 0; di < ndists; di++)
@@ -189,14 +209,19 @@ int smx_cmd_accuracy(int argc, char **argv)
 					size_t mine = cell++;
 					if (mine < lo || mine >= hi)
 						continue; /* another shard's cell */
-					smx_case_generate_opts(
-					    &cs, sel.ops[o], sel.dts[d], &dists[di], seed,
-					    op_rows(sel.ops[o], rows, ns[ni]), ns[ni], &copts);
+					size_t r = op_rows(sel.ops[o], rows, ns[ni]);
+					smx_progress_cell((double)r * (double)ns[ni],
+							  "%s %s %s n=%zu", smx_op_name(sel.ops[o]),
+							  smx_dtype_name(sel.dts[d]),
+							  dists[di].spec, ns[ni]);
+					smx_case_generate_opts(&cs, sel.ops[o], sel.dts[d],
+							       &dists[di], seed, r, ns[ni], &copts);
 					run_case(&t, &sel, &cs, dists[di].spec, seed);
 					smx_case_free(&cs);
-					smx_progress(cmd, ++step, steps);
+					smx_progress_step();
 				}
 		}
+	smx_progress_end();
 	if (input)
 		for (size_t d = 0; d < sel.ndts; d++)
 			smx_rows_free(&in[d]);

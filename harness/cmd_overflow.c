@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "env.h"
 #include "peers.h"
+#include "progress.h"
 #include "scenarios.h"
 #include "util.h"
 
@@ -77,7 +78,7 @@ int smx_cmd_overflow(int argc, char **argv)
 	smx_table_init(&t, tidy, sizeof tidy / sizeof *tidy);
 	smx_table_init(&sum, summary, sizeof summary / sizeof *summary);
 	static struct smx_scenario scen[64];
-	size_t steps = sel.nops * sel.ndts, step = 0, cells = 0, cell = 0, lo = 0, hi = 0;
+	size_t cells = 0, cell = 0, lo = 0, hi = 0;
 	/* Cells are (op, dtype, implementation); a shard takes a contiguous run. */
 	for (size_t o = 0; o < sel.nops; o++)
 		for (size_t d = 0; d < sel.ndts && smx_op_forward(sel.ops[o]); d++) {
@@ -87,6 +88,7 @@ int smx_cmd_overflow(int argc, char **argv)
 	hi = cells;
 	if (shard.count)
 		smx_shard_range(&shard, cells, &lo, &hi);
+	smx_progress_begin(cmd, hi - lo, 0);
 	for (size_t o = 0; o < sel.nops; o++)
 		for (size_t d = 0; d < sel.ndts; d++) {
 			size_t ns = smx_scenarios(sel.dts[d], scen, 64);
@@ -100,6 +102,8 @@ int smx_cmd_overflow(int argc, char **argv)
 				if (mine < lo || mine >= hi)
 					continue; /* another shard's cell */
 				const struct smx_impl *im = ims[i];
+				smx_progress_cell(0, "%s %s %s", smx_op_name(im->op),
+						  smx_dtype_name(im->dtype), im->name);
 				size_t nok = 0, nmis = 0;
 				char bad[2048] = "", mis[512] = "";
 				size_t lb = 0, lm = 0;
@@ -151,9 +155,10 @@ int smx_cmd_overflow(int argc, char **argv)
 					      im->name, oks, miss, ts,
 					      ts > 0 ? smx_outcome_name(bs) : "-", tr,
 					      tr > 0 ? smx_outcome_name(br) : "-", lb ? bad : "-");
+				smx_progress_step();
 			}
-			smx_progress(cmd, ++step, steps);
 		}
+	smx_progress_end();
 	char *ctx = smx_env_json(0);
 	if (shard.count)
 		fprintf(f, "# smx-shard %zu/%zu\n", shard.index, shard.count);

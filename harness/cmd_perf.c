@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "env.h"
 #include "peers.h"
+#include "progress.h"
 #include "plugin.h"
 #include "rows.h"
 #include "util.h"
@@ -249,7 +250,8 @@ int smx_cmd_perf(int argc, char **argv)
 	 * interrupted run leaves nothing (util.c removes the temporary). */
 	FILE *f = smx_out_open(output);
 	struct perf_row *res = NULL;
-	size_t nres = 0, steps = sel.nops * sel.ndts * nn, step = 0;
+	size_t nres = 0;
+	smx_progress_begin(cmd, sel.nops * sel.ndts * nn, 0);
 	for (size_t o = 0; o < sel.nops; o++)
 		for (size_t d = 0; d < sel.ndts; d++)
 			for (size_t ni = 0; ni < nn; ni++) {
@@ -257,8 +259,12 @@ int smx_cmd_perf(int argc, char **argv)
 				size_t n = ns[ni], r = rows ? rows : (n >= 16384 ? 1 : 16384 / n);
 				const struct smx_impl *ims[256];
 				size_t k = smx_sel_entries(&sel, op, sel.dts[d], ims, 253);
-				if (k == 0)
+				smx_progress_cell(0, "%s %s n=%zu", smx_op_name(op),
+						  smx_dtype_name(sel.dts[d]), n);
+				if (k == 0) {
+					smx_progress_step();
 					continue;
+				}
 				const struct smx_impl *all[256] = {NULL};
 				enum smx_subject subj[256] = {SMX_SUBJ_MEMCPY, SMX_SUBJ_READ,
 							      SMX_SUBJ_MEMSET};
@@ -337,8 +343,9 @@ int smx_cmd_perf(int argc, char **argv)
 					}
 				}
 				smx_bench_free(&b);
-				smx_progress(cmd, ++step, steps);
+				smx_progress_step();
 			}
+	smx_progress_end();
 	char *ctx = smx_env_json(seed);
 	if (fmt == SMX_FMT_JSON) {
 		json_out(f, res, nres, ctx);

@@ -92,8 +92,7 @@ int smx_cmd_ref(int argc, char **argv)
 			shape = optarg;
 			break;
 		case 'h':
-			fputs(help, stdout);
-			return 0;
+			smx_help(help);
 		}
 	}
 	if (argc - optind > 1)

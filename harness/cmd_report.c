@@ -386,7 +386,6 @@ static size_t throughput(struct rep *r, FILE *csv, struct fast *best)
 				snprintf(best[j].name, sizeof best[j].name, "%s", ims[i - 1]->name);
 			}
 		}
-		smx_progress("report", j + 1, nn);
 	}
 	FILE *f = open_in(r, "fig5_throughput.dat");
 	for (size_t i = 0; i <= k; i++) {
@@ -622,8 +621,7 @@ int smx_cmd_report(int argc, char **argv)
 			r.seed = smx_arg_seed("report", optarg);
 			break;
 		case 'h':
-			fputs(help, stdout);
-			return 0;
+			smx_help(help);
 		}
 	}
 	if (optind < argc)
