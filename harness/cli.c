@@ -98,14 +98,17 @@ void smx_sel_impls(struct smx_sel *s, char *arg)
 	s->best = 0;
 	if (!strcmp(arg, "all"))
 		return;
-	if (!strcmp(arg, "best")) {
-		s->best = 1;
-		return;
-	}
-	s->nnames = smx_split(arg, s->names, SMX_MAX_LIST);
-	for (size_t i = 0; i < s->nnames; i++)
-		if (!*s->names[i])
+	/* "best" may stand among names: the command's pick joins them. */
+	char *items[SMX_MAX_LIST];
+	size_t k = smx_split(arg, items, SMX_MAX_LIST);
+	for (size_t i = 0; i < k; i++) {
+		if (!*items[i])
 			smx_die("--impl: empty name in the list");
+		if (!strcmp(items[i], "best"))
+			s->best = 1;
+		else
+			s->names[s->nnames++] = items[i];
+	}
 }
 
 void smx_sel_check(const struct smx_sel *s)
@@ -141,13 +144,7 @@ size_t smx_sel_entries(const struct smx_sel *s, smx_op op, smx_dtype dt,
 		       const struct smx_impl **out, size_t max)
 {
 	size_t k = 0;
-	if (s->best) {
-		const struct smx_impl *im = smx_registry_best(op, dt);
-		if (im && max)
-			out[k++] = im;
-		return k;
-	}
-	for (size_t i = 0; i < smx_registry_count() && k < max; i++) {
+	for (size_t i = 0; i < smx_registry_count() && k < max && (!s->best || s->nnames); i++) {
 		const struct smx_impl *im = smx_registry_get(i);
 		if (im->op != op || im->dtype != dt)
 			continue;
@@ -162,6 +159,12 @@ size_t smx_sel_entries(const struct smx_sel *s, smx_op op, smx_dtype dt,
 		}
 		out[k++] = im;
 	}
+	const struct smx_impl *b = s->best ? smx_registry_best(op, dt) : NULL;
+	for (size_t i = 0; i < k && b; i++)
+		if (out[i] == b)
+			b = NULL;
+	if (b && k < max)
+		out[k++] = b;
 	return k;
 }
 

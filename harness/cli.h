@@ -18,9 +18,9 @@ struct smx_sel {
 	size_t nops;
 	smx_dtype dts[SMX_DTYPE_COUNT];
 	size_t ndts;
-	char *names[SMX_MAX_LIST]; /* "algo/isa"; none given: all */
+	char *names[SMX_MAX_LIST]; /* "algo/isa"; none given (and no best): all */
 	size_t nnames;
-	int best;
+	int best; /* "best" was listed: smx_registry_best's pick joins the names */
 };
 
 /* getopt_long with smx's error lines: an unknown option or a missing value

@@ -486,27 +486,38 @@ int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *
 		snprintf(err, errlen, "%s: Fortran order is not supported (save C order)", name);
 		goto done;
 	}
-	unsigned long long d[3] = {0, 0, 0};
+	/* Any rank: the last axis is the row, the others flatten into rows. */
+	unsigned long long d[32];
 	int nd = 0;
 	const char *p = shape;
 	if (*p++ != '(') {
 		snprintf(err, errlen, "%s: bad shape in the .npy header", name);
 		goto done;
 	}
-	while (*p && *p != ')' && nd < 3) {
+	while (*p && *p != ')' && nd < 32) {
 		char *end;
 		d[nd++] = strtoull(p, &end, 10);
-		if (end == p)
+		if (end == p) {
+			nd = -1;
 			break;
+		}
 		p = end;
 		while (*p == ',' || *p == ' ')
 			p++;
 	}
-	if (*p != ')' || nd < 1 || nd > 2) {
-		snprintf(err, errlen, "%s: shape must be 1-D or 2-D", name);
+	if (*p != ')' || nd < 1) {
+		snprintf(err, errlen, "%s: shape must have 1 to 32 axes (a 0-d array has no row)",
+			 name);
 		goto done;
 	}
-	size_t rows = nd == 2 ? (size_t)d[0] : 1, n = nd == 2 ? (size_t)d[1] : (size_t)d[0];
+	size_t n = (size_t)d[nd - 1], rows = 1;
+	double total = (double)n;
+	for (int i = 0; i + 1 < nd; i++) {
+		rows *= (size_t)d[i];
+		total *= (double)d[i];
+	}
+	if (total > (double)((size_t)1 << 30))
+		rows = 0; /* refused below; the product may have wrapped */
 	size_t es = is_f64 ? 8 : 4;
 	if (rows == 0 || n == 0 || (double)rows * (double)n > (double)((size_t)1 << 30)) {
 		snprintf(err, errlen, "%s: shape (%zu, %zu) is empty or too large", name, rows, n);
