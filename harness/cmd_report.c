@@ -183,18 +183,18 @@ static void acc_free(struct acc_sweep *a)
 	free(a->mean);
 }
 
-/* Entries whose every figure equals an earlier entry's share its line:
- * group[i] is the first entry of i's group. */
-static void acc_groups(const struct acc_sweep *a, size_t *group)
+/* Entries whose every figure (max and mean at every n) equals an earlier
+ * entry's share its line: group[i] is the first entry of i's group. */
+static size_t acc_groups(const struct acc_sweep *a, size_t *group)
 {
+	double *rows = smx_alloc(a->k ? a->k * 2 * a->nn : 1, sizeof *rows);
 	for (size_t i = 0; i < a->k; i++) {
-		group[i] = i;
-		for (size_t g = 0; g < i && group[i] == i; g++)
-			if (group[g] == g &&
-			    !memcmp(a->max[g], a->max[i], a->nn * sizeof **a->max) &&
-			    !memcmp(a->mean[g], a->mean[i], a->nn * sizeof **a->mean))
-				group[i] = g;
+		memcpy(rows + i * 2 * a->nn, a->max[i], a->nn * sizeof *rows);
+		memcpy(rows + i * 2 * a->nn + a->nn, a->mean[i], a->nn * sizeof *rows);
 	}
+	size_t n = smx_fig_groups(rows, a->k, 2 * a->nn, group);
+	free(rows);
+	return n;
 }
 
 /* Figure 1. Blocks: 0 the bound, 1 the exact results (drawn on the floor
@@ -202,8 +202,7 @@ static void acc_groups(const struct acc_sweep *a, size_t *group)
  * entries; '?' where an entry was exact. */
 static void acc_figure(struct rep *r, const struct acc_sweep *a)
 {
-	size_t group[256], ngroups = 0, nexact = 0;
-	acc_groups(a, group);
+	size_t group[256], nexact = 0, ngroups = acc_groups(a, group);
 	double lowest = INFINITY;
 	for (size_t i = 0; i < a->k; i++)
 		for (size_t j = 0; j < a->nn; j++) {
@@ -234,7 +233,6 @@ static void acc_figure(struct rep *r, const struct acc_sweep *a)
 	for (size_t i = 0; i < a->k; i++) {
 		if (group[i] != i)
 			continue;
-		ngroups++;
 		fputs("\n\n\"", f);
 		for (size_t m = i, first = 1; m < a->k; m++)
 			if (group[m] == i) {
@@ -419,19 +417,10 @@ static void ccdf_block(FILE *f, const char *name, double *errs, size_t total)
 	qsort(errs, total, sizeof *errs, cmp_d);
 	fprintf(f, "\"%s\"\n", name);
 	size_t tail = total > 200 ? total - 200 : 0, step = tail / 200 ? tail / 200 : 1;
-	double last = -1;
-	size_t at = 0;
-	while (at < total) {
-		if (errs[at] > 0 && errs[at] != last) {
-			/* The first index holding this value: P(E >= errs[at]). */
-			size_t lo = at;
-			while (lo > 0 && errs[lo - 1] == errs[at])
-				lo--;
-			fprintf(f, "%g %g\n", errs[at], (double)(total - lo) / (double)total);
-			last = errs[at];
-		}
-		at = at >= tail ? at + 1 : at + step < tail ? at + step : tail;
-	}
+	double e[402], frac[402];
+	size_t m = smx_ccdf(errs, total, tail, step, e, frac, 402);
+	for (size_t i = 0; i < m; i++)
+		fprintf(f, "%g %g\n", e[i], frac[i]);
 	fputs("\n\n", f);
 }
 
@@ -661,35 +650,33 @@ static void perf_figure(struct rep *r, const struct perf_sweep *p)
  * the fastest one's are a tie. */
 static void perf_verdict(struct smx_doc *doc, const struct perf_sweep *p, size_t j)
 {
-	const struct smx_stats *st = p->st[j];
-	size_t w = NCEIL;
-	for (size_t i = NCEIL; i < NCEIL + p->k; i++)
-		if (st[i].median < st[w].median)
-			w = i;
-	double e = (double)(p->rows[j] * p->ns[j]);
+	const struct smx_stats *st = p->st[j] + NCEIL;
+	double med[256], q1[256], q3[256];
+	for (size_t i = 0; i < p->k; i++) {
+		med[i] = st[i].median;
+		q1[i] = st[i].q1;
+		q3[i] = st[i].q3;
+	}
+	size_t w, tied[256];
+	size_t nt = smx_fastest(med, q1, q3, p->k, &w, tied);
+	double e = (double)(p->rows[j] * p->ns[j]), copy = p->st[j][CEIL_COPY].median;
 	char ties[512] = "";
-	size_t at = 0, nt = 0;
-	for (size_t i = NCEIL; i < NCEIL + p->k; i++)
-		if (i != w && st[i].q1 <= st[w].q3 && at < sizeof ties) {
-			at += (size_t)snprintf(ties + at, sizeof ties - at, ", %s",
-					       p->ims[i - NCEIL]->name);
-			nt++;
-		}
+	for (size_t i = 0, at = 0; i < nt && at < sizeof ties; i++)
+		at += (size_t)snprintf(ties + at, sizeof ties - at, ", %s", p->ims[tied[i]]->name);
 	if (nt == 0)
 		smx_doc_li(doc,
 			   "%s softmax at n = %zu (hot cache): fastest %s, %.3g ns per element "
 			   "(%.3gx memcpy of the same bytes), faster beyond the quartiles of every "
 			   "other entry.",
-			   smx_dtype_name(p->dt), p->ns[j], p->ims[w - NCEIL]->name,
-			   st[w].median / e, st[w].median / st[CEIL_COPY].median);
+			   smx_dtype_name(p->dt), p->ns[j], p->ims[w]->name, st[w].median / e,
+			   st[w].median / copy);
 	else
 		smx_doc_li(doc,
 			   "%s softmax at n = %zu (hot cache): a tie between %s%s (quartiles "
 			   "overlap); the lowest median is %s's, %.3g ns per element (%.3gx "
 			   "memcpy).",
-			   smx_dtype_name(p->dt), p->ns[j], p->ims[w - NCEIL]->name, ties,
-			   p->ims[w - NCEIL]->name, st[w].median / e,
-			   st[w].median / st[CEIL_COPY].median);
+			   smx_dtype_name(p->dt), p->ns[j], p->ims[w]->name, ties, p->ims[w]->name,
+			   st[w].median / e, st[w].median / copy);
 }
 
 /* The Pareto plot: at each n measured by both sweeps, every entry's time
