@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "env.h"
 #include "measure.h"
+#include "outputs.h"
 #include "peers.h"
 #include "progress.h"
 #include "util.h"
@@ -15,7 +16,8 @@ static const char help[] =
     "usage: smx accuracy [--op LIST] [--dtype LIST] [--impl LIST|all|best]\n"
     "                    [--dist SPEC[;SPEC...]] [--n LIST] [--rows R] [--seed S]\n"
     "                    [--input FILE [--shape RxN]] [--ref-from s|x] [--gdist SPEC]\n"
-    "                    [--shard K/N] [--format table|csv|json] [--output FILE]\n"
+    "                    [--outputs NAME=FILE ...] [--shard K/N]\n"
+    "                    [--format table|csv|json] [--output FILE]\n"
     "defaults: softmax and logsoftmax ('--op all' adds jacobian, vjp, jvp,\n"
     "logsoftmax_vjp), f32 and f64, every runnable implementation, the six\n"
     "generator families, n = 16,1000, 32 rows, seed 1. Backward ops take s (y)\n"
@@ -23,6 +25,10 @@ static const char help[] =
     "(normal:1); --ref-from s (default) measures the backward formula alone,\n"
     "--ref-from x end to end against the exact softmax of x. The Jacobian uses\n"
     "at most 2^22 / n^2 rows and refuses n > 8192.\n"
+    "--outputs NAME=FILE (repeatable, with --input X and one --op and --dtype):\n"
+    "outputs computed elsewhere (PyTorch, a GPU), X's shape, in any format --input\n"
+    "reads, measured like an entry named NAME; built-ins then run only if --impl\n"
+    "names them.\n"
     "--impl best: the most accurate built-in for the op and dtype (accurate/, else\n"
     "shifted/, widest ISA first); listed with names, it joins them.\n"
     "undefined_rows: rows where the reference is undefined (not measured).\n";
@@ -93,16 +99,26 @@ static void run_case(struct smx_table *t, const struct smx_sel *sel, const struc
 int smx_cmd_accuracy(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"op", required_argument, 0, 'p'},	     {"dtype", required_argument, 0, 'd'},
-	    {"impl", required_argument, 0, 'i'},     {"dist", required_argument, 0, 'D'},
-	    {"n", required_argument, 0, 'n'},	     {"rows", required_argument, 0, 'r'},
-	    {"seed", required_argument, 0, 's'},     {"input", required_argument, 0, 'I'},
-	    {"format", required_argument, 0, 'f'},   {"output", required_argument, 0, 'o'},
-	    {"ref-from", required_argument, 0, 'R'}, {"gdist", required_argument, 0, 'G'},
-	    {"shape", required_argument, 0, 'S'},    {"shard", required_argument, 0, 'K'},
-	    {"help", no_argument, 0, 'h'},	     {0, 0, 0, 0},
+	    {"op", required_argument, 0, 'p'},
+	    {"dtype", required_argument, 0, 'd'},
+	    {"impl", required_argument, 0, 'i'},
+	    {"dist", required_argument, 0, 'D'},
+	    {"n", required_argument, 0, 'n'},
+	    {"rows", required_argument, 0, 'r'},
+	    {"seed", required_argument, 0, 's'},
+	    {"input", required_argument, 0, 'I'},
+	    {"format", required_argument, 0, 'f'},
+	    {"output", required_argument, 0, 'o'},
+	    {"ref-from", required_argument, 0, 'R'},
+	    {"gdist", required_argument, 0, 'G'},
+	    {"shape", required_argument, 0, 'S'},
+	    {"shard", required_argument, 0, 'K'},
+	    {"outputs", required_argument, 0, 'U'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
 	};
 	const char *cmd = "accuracy";
+	static struct smx_outputs outs;
 	struct smx_dist gdist;
 	struct smx_case_opts copts = {.gdist = NULL, .from_x = 0};
 	struct smx_sel sel;
@@ -133,6 +149,9 @@ int smx_cmd_accuracy(int argc, char **argv)
 		case 'S':
 			shape = optarg;
 			break;
+		case 'U':
+			smx_outputs_add(cmd, &outs, optarg);
+			break;
 		case 'G':
 			smx_arg_dists(cmd, optarg, &gdist, 1);
 			copts.gdist = &gdist;
@@ -142,6 +161,10 @@ int smx_cmd_accuracy(int argc, char **argv)
 		}
 	}
 	smx_common_end(argc, argv, &co);
+	if (outs.count && (!input || sel.nops != 1 || sel.ndts != 1))
+		smx_die("%s: --outputs needs --input and one --op and one --dtype (what the "
+			"outputs were computed for)",
+			cmd);
 	if (ndists == 0)
 		for (size_t i = 0; i < smx_dist_ndefaults; i++)
 			smx_dist_parse(smx_dist_defaults[i], &dists[ndists++]);
@@ -202,7 +225,15 @@ int smx_cmd_accuracy(int argc, char **argv)
 						  smx_dtype_name(sel.dts[d]), label);
 				smx_case_adopt_opts(&cs, sel.ops[o], sel.dts[d], x, in[d].count, n,
 						    seed, &copts);
-				run_case(&t, &sel, &cs, label, seed);
+				if (!outs.count || sel.nnames || sel.best)
+					run_case(&t, &sel, &cs, label, seed);
+				for (size_t i = 0; i < outs.count; i++) {
+					struct smx_metrics m;
+					smx_metrics_init(&m);
+					smx_outputs_measure(cmd, &outs, i, &cs, &m);
+					add_result(&t, &outs.as_entry[i], label, cs.n, cs.rows,
+						   seed, &m);
+				}
 				smx_case_free(&cs);
 				smx_progress_step();
 				continue;

@@ -126,7 +126,7 @@ static size_t acc_ns(const struct rep *r, smx_dtype dt, size_t *ns)
 /* Elements measured per n: rows = budget / n, at least one row. */
 static size_t acc_budget(const struct rep *r)
 {
-	return r->mode == QUICK ? 4096 : r->mode == FULL ? 1 << 20 : 1 << 16;
+	return r->mode == QUICK ? 4096 : r->mode == FULL ? 1 << 18 : 1 << 16;
 }
 
 /* (n + 2 + 2 (x_max - x_min)) u, Blanchard-Higham-Higham Thm 4.3, over the
