@@ -14,6 +14,7 @@
 #include <criterion/criterion.h>
 
 #include "measure.h"
+#include "rows.h"
 
 static char dir[] = "/tmp/smx-outputs-XXXXXX";
 
@@ -142,4 +143,37 @@ Test(outputs, bad_input, .init = setup, .fini = teardown)
 	char *noin[] = {SMX_BIN,   "accuracy", "--outputs", ok,	 "--op",
 			"softmax", "--dtype",  "f32",	    NULL};
 	cr_expect_eq(run(noin), 2, "outputs without --input accepted");
+}
+
+/* scripts/torch_dump.py writes its .npy files without NumPy: a 3-D one
+ * must read back as rows of its last axis, value for value. */
+Test(outputs, torch_dump_npy_readable, .init = setup, .fini = teardown)
+{
+	char code[512];
+	snprintf(code, sizeof code,
+		 "import sys; sys.path.insert(0, '%s/../../scripts'); import torch_dump; "
+		 "torch_dump.write_npy('%s', [0.5 * i for i in range(12)], [2, 2, 3], 'f')",
+		 SMX_TESTDATA, at("out.csv"));
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		execlp("python3", "python3", "-B", "-c", code, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		cr_skip_test("python3 not found");
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "torch_dump.write_npy failed");
+	FILE *f = fopen(at("out.csv"), "rb");
+	cr_assert(f);
+	struct smx_rows rs;
+	char err[256] = "";
+	int rc = smx_rows_read_npy(f, "dump.npy", SMX_F32, &rs, err, sizeof err);
+	fclose(f);
+	cr_assert_eq(rc, 0, "%s", err);
+	cr_expect(rs.count == 4 && smx_rows_width(&rs) == 3);
+	for (size_t i = 0; i < 12; i++)
+		cr_expect_eq(rs.x[i], 0.5 * (double)i, "value %zu", i);
+	smx_rows_free(&rs);
 }
