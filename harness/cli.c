@@ -1,6 +1,7 @@
 /* Option handling shared by the subcommands; see cli.h. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -9,6 +10,24 @@
 #include "cli.h"
 #include "env.h"
 #include "util.h"
+
+const char smx_global_help[] =
+    "\nglobal options (anywhere on the line, for every command):\n"
+    "  --plugin FILE.so  load an implementation plug-in (repeatable; see smx_plugin.h)\n"
+    "  --threads T       OpenMP threads for the reference and metrics (default 1);\n"
+    "                    perf also times each entry on rows split across T threads\n"
+    "  --quiet           no progress on stderr (shown for runs over 2 s: redrawn on a\n"
+    "                    terminal, a heartbeat line every 2 to 10 s otherwise)\n"
+    "  --version         print the version and exit (as 'smx --version')\n";
+
+_Noreturn void smx_help(const char *text)
+{
+	fputs(text, stdout);
+	fputs(smx_global_help, stdout);
+	if (fflush(stdout))
+		smx_die("cannot write the help: %s", strerror(errno));
+	exit(0);
+}
 
 int smx_getopt(int argc, char **argv, const struct option *opts, const char *cmd)
 {
@@ -97,11 +116,15 @@ void smx_sel_impls(struct smx_sel *s, char *arg)
 	s->best = 0;
 	if (!strcmp(arg, "all"))
 		return;
-	if (!strcmp(arg, "best")) {
-		s->best = 1;
-		return;
+	/* "best" may stand among names: the command's pick joins them. */
+	char *items[SMX_MAX_LIST];
+	size_t k = list_items("--impl", arg, items, SMX_MAX_LIST);
+	for (size_t i = 0; i < k; i++) {
+		if (!strcmp(items[i], "best"))
+			s->best = 1;
+		else
+			s->names[s->nnames++] = items[i];
 	}
-	s->nnames = list_items("--impl", arg, s->names, SMX_MAX_LIST);
 }
 
 void smx_sel_check(const struct smx_sel *s)
@@ -137,13 +160,7 @@ size_t smx_sel_entries(const struct smx_sel *s, smx_op op, smx_dtype dt,
 		       const struct smx_impl **out, size_t max)
 {
 	size_t k = 0;
-	if (s->best) {
-		const struct smx_impl *im = smx_registry_best(op, dt);
-		if (im && max)
-			out[k++] = im;
-		return k;
-	}
-	for (size_t i = 0; i < smx_registry_count() && k < max; i++) {
+	for (size_t i = 0; i < smx_registry_count() && k < max && (!s->best || s->nnames); i++) {
 		const struct smx_impl *im = smx_registry_get(i);
 		if (im->op != op || im->dtype != dt)
 			continue;
@@ -158,6 +175,12 @@ size_t smx_sel_entries(const struct smx_sel *s, smx_op op, smx_dtype dt,
 		}
 		out[k++] = im;
 	}
+	const struct smx_impl *b = s->best ? smx_registry_best(op, dt) : NULL;
+	for (size_t i = 0; i < k && b; i++)
+		if (out[i] == b)
+			b = NULL;
+	if (b && k < max)
+		out[k++] = b;
 	return k;
 }
 
@@ -327,8 +350,7 @@ int smx_common_opt(int c, const struct smx_common *co)
 		*co->output = optarg;
 		return 1;
 	case 'h':
-		fputs(co->help, stdout);
-		exit(0);
+		smx_help(co->help);
 	case 'n':
 		if (!co->ns)
 			return 0;

@@ -19,9 +19,9 @@ struct smx_sel {
 	size_t nops;
 	smx_dtype dts[SMX_DTYPE_COUNT];
 	size_t ndts;
-	char *names[SMX_MAX_LIST]; /* "algo/isa"; none given: all */
+	char *names[SMX_MAX_LIST]; /* "algo/isa"; none given (and no best): all */
 	size_t nnames;
-	int best;
+	int best; /* "best" was listed: smx_registry_best's pick joins the names */
 };
 
 /* getopt_long with smx's error lines: an unknown option or a missing value
@@ -64,6 +64,12 @@ struct smx_common {
 };
 int smx_common_opt(int c, const struct smx_common *co);
 void smx_common_end(int argc, char **argv, const struct smx_common *co);
+
+/* The options every command takes, wherever they stand on the line
+ * (printed by every --help). */
+extern const char smx_global_help[];
+/* A command's help text, then the global options; exits 0. */
+_Noreturn void smx_help(const char *text);
 
 /* Value parsers that die with "<cmd>: --flag: <why>". */
 size_t smx_arg_size(const char *cmd, const char *flag, const char *v, size_t lo, size_t hi);

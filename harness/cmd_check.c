@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "env.h"
 #include "measure.h"
+#include "progress.h"
 #include "util.h"
 
 static const char help[] =
@@ -227,8 +228,7 @@ int smx_cmd_check(int argc, char **argv)
 			perf = perf_fail = 1;
 			break;
 		case 'h':
-			fputs(help, stdout);
-			return 0;
+			smx_help(help);
 		}
 	}
 	if (optind < argc)
@@ -273,9 +273,13 @@ int smx_cmd_check(int argc, char **argv)
 	if (ntests == 0)
 		smx_die("check: %s: no baseline lines", baseline);
 
-	size_t nfail = 0, nskip = 0, nslow = 0, done = 0;
+	size_t nfail = 0, nskip = 0, nslow = 0;
+	smx_progress_begin("check", ntests, 0);
 	for (size_t i = 0; i < k; i++) {
 		struct line *l = &ls[i];
+		if (l->b.kind == 1 || l->b.kind == 2)
+			smx_progress_cell(0, "%s %s %s n=%zu", smx_op_name(l->b.op),
+					  smx_dtype_name(l->b.dt), l->b.impl, l->b.n);
 		if (l->b.kind == 1) {
 			measure_accuracy(l);
 		} else if (l->b.kind == 2) {
@@ -291,8 +295,9 @@ int smx_cmd_check(int argc, char **argv)
 		nfail += l->st == ST_FAIL;
 		nskip += l->st == ST_SKIP;
 		nslow += l->st == ST_SLOW;
-		smx_progress("check", ++done, ntests);
+		smx_progress_step();
 	}
+	smx_progress_end();
 
 	if (update) {
 		FILE *f = smx_out_open(baseline);

@@ -54,8 +54,7 @@ int smx_cmd_merge(int argc, char **argv)
 		if (c == 'o')
 			output = optarg;
 		else {
-			fputs(help, stdout);
-			return 0;
+			smx_help(help);
 		}
 	}
 	size_t nf = (size_t)(argc - optind);

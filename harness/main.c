@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "env.h"
 #include "plugin.h"
+#include "progress.h"
 #include "util.h"
 
 static const struct command {
@@ -30,6 +31,7 @@ static void usage(void)
 	puts("usage: smx <command> [options]\n\ncommands:");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		printf("  %-10s %s\n", commands[i].name, commands[i].what);
+	fputs(smx_global_help, stdout);
 	puts("\n'smx <command> --help' describes a command's options.");
 }
 
@@ -42,9 +44,14 @@ int main(int argc, char **argv)
 	if (argc != before)
 		smx_stdout_protect();
 	argc = smx_threads_from_argv(argc, argv);
+	argc = smx_quiet_from_argv(argc, argv);
 	if (argc < 2)
 		smx_die("no command given (try 'smx --help')");
 	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--version")) {
+		puts("smx " SMX_VERSION);
+		return 0;
+	}
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage();
 		return 0;

@@ -445,7 +445,7 @@ int smx_rows_read_raw(FILE *f, const char *name, int is_f64, size_t rows, size_t
 struct npy_header {
 	char descr[16];
 	int fortran, have_descr, have_order, have_shape, nd;
-	long long dims[4];
+	long long dims[32];
 };
 
 static const char *npy_space(const char *p)
@@ -513,8 +513,8 @@ static const char *npy_parse(const char *h, struct npy_header *o, char *why, siz
 				p = npy_space(p);
 				if (*p == ')')
 					break;
-				if (o->nd == 4)
-					return "shape has more than 4 dimensions";
+				if (o->nd == 32)
+					return "shape has more than 32 dimensions";
 				if (*p == '-') {
 					snprintf(why, whylen, "negative dimension in shape");
 					return why;
@@ -603,15 +603,20 @@ int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *
 		snprintf(err, errlen, "%s: Fortran order is not supported (save C order)", name);
 		return -1;
 	}
-	if (h.nd < 1 || h.nd > 2) {
-		snprintf(err, errlen, "%s: shape must be 1-D or 2-D", name);
+	/* Any rank: the last axis is the row, the others flatten into rows. */
+	if (h.nd < 1) {
+		snprintf(err, errlen, "%s: shape must have at least one axis (a 0-d array has no row)",
+			 name);
 		return -1;
 	}
-	size_t rows = h.nd == 2 ? (size_t)h.dims[0] : 1,
-	       n = h.nd == 2 ? (size_t)h.dims[1] : (size_t)h.dims[0];
-	if (rows == 0 || n == 0 || (double)rows * (double)n > (double)SMX_MAX_VALUES) {
-		snprintf(err, errlen, "%s: shape (%zu, %zu) is empty or has more than 2^28 values",
-			 name, rows, n);
+	size_t n = (size_t)h.dims[h.nd - 1], rows = 1;
+	double total = (double)n;
+	for (int i = 0; i + 1 < h.nd; i++) {
+		rows *= (size_t)h.dims[i];
+		total *= (double)h.dims[i];
+	}
+	if (rows == 0 || n == 0 || total > (double)SMX_MAX_VALUES) {
+		snprintf(err, errlen, "%s: shape is empty or has more than 2^28 values", name);
 		return -1;
 	}
 	rc = read_data(f, name, rows, n, is_f64 ? 8 : 4, &buf, err, errlen);

@@ -383,26 +383,3 @@ double smx_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
-
-void smx_progress(const char *what, size_t done, size_t total)
-{
-	static double start = -1, last;
-	static int tty = -1;
-	if (tty < 0)
-		tty = isatty(STDERR_FILENO);
-	if (!tty)
-		return;
-	double now = smx_now_ms();
-	if (start < 0)
-		start = last = now;
-	if (done >= total) {
-		if (now - start > 1000)
-			fprintf(stderr, "\r%-60s\r", "");
-		start = -1;
-		return;
-	}
-	if (now - start > 1000 && now - last > 200) {
-		fprintf(stderr, "\r%s: %zu/%zu", what, done, total);
-		last = now;
-	}
-}

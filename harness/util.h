@@ -58,8 +58,4 @@ FILE *smx_stdout(void);
 /* Milliseconds since an arbitrary origin (monotonic). */
 double smx_now_ms(void);
 
-/* Progress on stderr when it is a terminal and the task runs over a
- * second: call with done/total, and with done == total to finish. */
-void smx_progress(const char *what, size_t done, size_t total);
-
 #endif
