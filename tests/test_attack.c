@@ -77,6 +77,16 @@ Test(attack, input_matrix, .timeout = 300)
 	cr_expect(cases >= 100, "only %d cases", cases);
 }
 
+/* A refusal is one line whatever the argument holds (a newline in a file
+ * name). */
+Test(attack, refusal_is_one_line)
+{
+	char *argv[] = {(char *)SMX_BIN, "ref", "no\nsuch\rfile", NULL};
+	int st = smx_test_exec(NULL, NULL, argv, out, sizeof out, err, sizeof err);
+	cr_expect_eq(st, 2);
+	cr_expect_str_eq(err, "smx: ref: no?such?file: No such file or directory\n");
+}
+
 /* ---- no shell ---- */
 
 /* A report directory named with shell syntax is just a name. */
