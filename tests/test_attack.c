@@ -520,6 +520,23 @@ Test(attack, plugin_prints_stay_out_of_the_output)
 	cr_expect(!strstr(out, "noise"), "a plug-in's print in the CSV: %.300s", out);
 	cr_expect(strstr(out, "\nnoisy/scalar,softmax,f32,64,"), "%.300s", out);
 	cr_expect(strstr(err, "noise from"), "the prints went nowhere: %.300s", err);
+	/* check's report stays on stdout, clean, with a plug-in loaded */
+	char dir[256], base[400];
+	smx_test_tmpdir(dir, sizeof dir);
+	snprintf(base, sizeof base, "%s/base.txt", dir);
+	FILE *f = fopen(base, "w");
+	cr_assert(f);
+	fputs("softmax f32 noisy/scalar lm 100 2 1 max_ulp=inf mean_ulp=inf sum_err_ulp=inf "
+	      "bad_rows=2\n",
+	      f);
+	fclose(f);
+	snprintf(args, sizeof args, "--plugin %s/noisy.so check --baseline %s --format json",
+		 SMX_PLUGINS, base);
+	st = smx_test_smx(NULL, NULL, args, out, sizeof out, err, sizeof err);
+	cr_expect_eq(st, 0, "%s", err);
+	cr_expect(out[0] == '{' && strstr(out, "\"status\": \"pass\"") && !strstr(out, "noise"),
+		  "%.300s", out);
+	smx_test_rmtree(dir);
 }
 
 /* ---- check --update keeps the file ---- */
