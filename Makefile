@@ -108,9 +108,11 @@ exp-exhaustive: $(BUILD)/smx
 report: $(BUILD)/smx
 	$(BUILD)/smx report
 
-# Fuzzing (libFuzzer, clang): the file parsers, built with clang into
-# build-fuzz and run for FUZZ_SECONDS each on the committed corpus
-# (tests/fuzz/<target>/); new interesting inputs land there too.
+# Fuzzing (libFuzzer, clang): the file parsers, the option parser and the
+# baseline writer, built with clang into build-fuzz and run for FUZZ_SECONDS
+# each. The committed corpus (tests/fuzz/<target>/) is copied to
+# build-fuzz/corpus/<target>, where new inputs and any crash land: the
+# source tree is left as it was.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -121,9 +123,10 @@ fuzz: deps
 	set -e; for t in $(FUZZ_TARGETS); do \
 		clang -std=c11 -g -O1 $(FUZZ_FLAGS) -fsanitize=fuzzer -Iimpls -Ireference -Iharness \
 			tests/fuzz/$$t.c build-fuzz/libsmx.a -lmpfr -lgmp -lm -ldl -o build-fuzz/bin/$$t; \
-		mkdir -p tests/fuzz/$$t; \
+		mkdir -p build-fuzz/corpus/$$t; \
+		if [ -d tests/fuzz/$$t ]; then cp -R tests/fuzz/$$t/. build-fuzz/corpus/$$t/; fi; \
 		build-fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
-			-print_final_stats=1 tests/fuzz/$$t; \
+			-artifact_prefix=build-fuzz/$$t- -print_final_stats=1 build-fuzz/corpus/$$t; \
 	done
 
 FORMAT_SRC = $(wildcard impls/*.[ch] reference/*.[ch] harness/*.[ch] tests/*.[ch])
