@@ -44,7 +44,6 @@ struct rep {
 	enum mode mode;
 	struct smx_sel sel;
 	uint64_t seed;
-	FILE *gplog;
 };
 
 static FILE *open_in(struct rep *r, const char *name)
