@@ -342,7 +342,6 @@ static void scale_caption(char *buf, size_t len, smx_dtype dt, const struct smx_
 			     smx_dtype_name(dt));
 	double worst = 0, worst_s = 0;
 	const char *who = "-";
-	size_t nover = 0;
 	for (size_t i = 0; i < k; i++) {
 		size_t first = NSCALES;
 		for (size_t j = 0; j < NSCALES; j++) {
@@ -357,18 +356,19 @@ static void scale_caption(char *buf, size_t len, smx_dtype dt, const struct smx_
 		}
 		if (first < NSCALES && at < len) {
 			at += (size_t)snprintf(buf + at, len - at,
-					       "%s returns no usable row from S = %g on (exp "
-					       "overflows; the curve stops). ",
+					       "%s first returns unusable rows at S = %g (exp "
+					       "overflows: no point there). ",
 					       ims[i]->name, exp2((double)first - 2));
-			nover++;
 		}
 	}
-	if (at < len)
+	if (at < len && worst <= 1)
 		snprintf(buf + at, len - at,
-			 "%s entr%s stay%s within the bound; the closest comes to %.2g%% of it (%s "
-			 "at S = %g).",
-			 nover ? "The other" : "All", k - nover == 1 ? "y" : "ies",
-			 k - nover == 1 ? "s" : "", 100 * worst, who, worst_s);
+			 "Where they return rows, all entries stay within the bound; the closest "
+			 "comes to %.2g%% of it (%s at S = %g).",
+			 100 * worst, who, worst_s);
+	else if (at < len)
+		snprintf(buf + at, len - at, "%s exceeds the bound at S = %g: %.3g times it.", who,
+			 worst_s, worst);
 }
 
 static void error_vs_scale(struct rep *r, smx_dtype dt, FILE *csv, char *caption, size_t caplen)
