@@ -380,8 +380,18 @@ static void error_vs_scale(struct rep *r, smx_dtype dt, FILE *csv, char *caption
 	char name[64];
 	snprintf(name, sizeof name, "fig2_error_vs_scale_%s.dat", smx_dtype_name(dt));
 	FILE *f = open_in(r, name);
+	size_t group[256];
+	smx_fig_groups(res, k, NSCALES, group);
 	for (size_t i = 0; i < k; i++) {
-		fprintf(f, "\"%s\"\n", ims[i]->name);
+		if (group[i] != i)
+			continue; /* identical to an earlier entry: named on its line */
+		fputc('"', f);
+		for (size_t m = i, first = 1; m < k; m++)
+			if (group[m] == i) {
+				fprintf(f, "%s%s", first ? "" : ", ", ims[m]->name);
+				first = 0;
+			}
+		fputs("\"\n", f);
 		for (size_t j = 0; j < NSCALES; j++)
 			if (isfinite(res[i * NSCALES + j]))
 				fprintf(f, "%g %g\n", exp2((double)j - 2),
