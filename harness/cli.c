@@ -14,8 +14,9 @@
 const char smx_global_help[] =
     "\nglobal options (anywhere on the line, for every command):\n"
     "  --plugin FILE.so  load an implementation plug-in (repeatable; see smx_plugin.h)\n"
-    "  --threads T       OpenMP threads for the reference and metrics (default 1);\n"
-    "                    perf also times each entry on rows split across T threads\n"
+    "  --threads T       threads for the reference rows (default: OpenMP's, every\n"
+    "                    CPU; results do not depend on T); perf also times each\n"
+    "                    entry on rows split across T threads\n"
     "  --quiet           no progress on stderr (shown for runs over 2 s: redrawn on a\n"
     "                    terminal, a heartbeat line every 2 to 10 s otherwise)\n"
     "  --version         print the version and exit (as 'smx --version')\n";
