@@ -87,7 +87,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <mpfr.h>
 
@@ -106,6 +108,25 @@
 struct dd {
 	double hi, lo;
 };
+
+/* x 2^e: one multiplication by an exact power of two (correctly rounded,
+ * as ldexp), ldexp itself outside the normal exponents. */
+static inline double scale2(double x, int e)
+{
+	if (e < -1022 || e > 1023)
+		return ldexp(x, e);
+	uint64_t b = (uint64_t)(e + 1023) << 52;
+	double p;
+	memcpy(&p, &b, sizeof p);
+	return x * p;
+}
+
+static inline uint64_t bits(double x)
+{
+	uint64_t b;
+	memcpy(&b, &x, sizeof b);
+	return b;
+}
 
 static inline struct dd two_sum(double a, double b)
 {
@@ -208,7 +229,8 @@ double smx_ref_fast_plant;
 /* e^(dh + dl) = 2^k M, M within EPS_EXP (relative); |dh| <= 1500. */
 static inline struct dd exp_dd(double dh, double dl, int *k)
 {
-	double kk = nearbyint(dh * K.inv);
+	/* round to nearest: exact for |dh K.inv| < 2^51 */
+	double kk = (dh * K.inv + 0x1.8p52) - 0x1.8p52;
 	int ik = (int)kk, j = ik & 255;
 	*k = (ik - j) / 256;
 	double a = dh - kk * K.c1;
@@ -237,10 +259,12 @@ void smx_ref_fast_exp(double dh, double dl, int *k, double *hi, double *lo)
 }
 
 /* ulp exponent of |v| (v != 0, finite) in a format of precision prec,
- * floored at emin: as ref.c's ulp_exp. */
+ * floored at emin: as ref.c's ulp_exp. A subnormal double is below every
+ * f32 and takes f64's floor. */
 static inline int ulp_e(double v, int prec, int emin)
 {
-	int e = ilogb(v) + 1 - prec;
+	int ex = (int)(bits(v) >> 52 & 0x7ff);
+	int e = ex == 0 ? emin : ex - 1023 + 1 - prec;
 	return e < emin ? emin : e;
 }
 
@@ -260,19 +284,19 @@ static int decide(smx_dtype dt, double h, double l, int k, double A, int below_o
 		*out = (struct smx_refval){0.0, 0.0, emin};
 		return 1;
 	}
-	double vd = ldexp(h, k);
+	double vd = scale2(h, k);
 	double c = dt == SMX_F32 ? (double)(float)vd : vd;
 	/* c rounds h alone; l can move the nearest value one step away
 	 * (subnormal 2^k h): one more try then. */
 	for (int pass = 0; pass < 2; pass++) {
 		if (isinf(c) || isnan(c))
 			return 0;
-		double cs = ldexp(c, -k); /* exact: c is near 2^k h */
+		double cs = scale2(c, -k); /* exact: c is near 2^k h */
 		struct dd d = two_sum(h, -cs);
 		double D = d.hi + (d.lo + l);
 		double err = A + 0x1p-51 * (fabs(d.hi) + fabs(d.lo) + fabs(l));
 		int e = c == 0 ? emin : ulp_e(c, prec, emin);
-		double r = ldexp(D, k - e), R = ldexp(err, k - e) * (1 + 0x1p-50) + 0x1p-1000;
+		double r = scale2(D, k - e), R = scale2(err, k - e) * (1 + 0x1p-50) + 0x1p-1000;
 		if (!(R <= RADIUS_MAX))
 			return 0;
 		if (r + R <= -0.5 || r - R >= 0.5) {
@@ -284,7 +308,7 @@ static int decide(smx_dtype dt, double h, double l, int k, double A, int below_o
 			if (!(fabs(h) > 2 * (fabs(l) + A)))
 				return 0;
 			c = h > 0 ? 0.0 : -0.0;
-		} else if (frexp(fabs(c), &(int){0}) == 0.5 && e > emin) {
+		} else if ((bits(c) & 0xfffffffffffffULL) == 0 && e > emin) {
 			/* c a power of two: below it the ulp halves. An
 			 * enclosure around c is left to MPFR (whose narrower
 			 * interval may fall on either side). */
@@ -306,9 +330,18 @@ static int decide(smx_dtype dt, double h, double l, int k, double A, int below_o
 	return 0;
 }
 
+/* e^(x_j - m) = 2^k M, kept from the sum for the outputs (rows that are
+ * not split). */
+struct xe {
+	struct dd m;
+	int k;
+};
+
 /* Terms e^(x_j - m) over [a, b) but index skip, as a positive dd sum;
- * *terms counts them (those below e^-1500 too). */
-static struct dd sum_exp(const double *x, size_t a, size_t b, size_t skip, double m, size_t *terms)
+ * *terms counts them (those below e^-1500 too); ce, when not NULL,
+ * receives each term computed. */
+static struct dd sum_exp(const double *x, size_t a, size_t b, size_t skip, double m, size_t *terms,
+			 struct xe *ce)
 {
 	struct dd t = {0, 0};
 	for (size_t j = a; j < b; j++) {
@@ -320,7 +353,9 @@ static struct dd sum_exp(const double *x, size_t a, size_t b, size_t skip, doubl
 			continue;
 		int k;
 		struct dd e = exp_dd(d.hi, d.lo, &k);
-		t = dd_add_pos(t, (struct dd){ldexp(e.hi, k + SCALE), ldexp(e.lo, k + SCALE)});
+		if (ce)
+			ce[j] = (struct xe){e, k};
+		t = dd_add_pos(t, (struct dd){scale2(e.hi, k + SCALE), scale2(e.lo, k + SCALE)});
 	}
 	return t;
 }
@@ -335,7 +370,8 @@ static size_t adds(size_t n)
 #define PAR_MIN ((size_t)1 << 16)
 
 /* T and its error bound. */
-static struct dd row_sum(const double *x, size_t n, size_t kmax, double m, double *errT)
+static struct dd row_sum(const double *x, size_t n, size_t kmax, double m, double *errT,
+			 struct xe *ce)
 {
 	size_t nb = (n + BLOCK - 1) / BLOCK;
 	long lnb = (long)nb;
@@ -344,7 +380,7 @@ static struct dd row_sum(const double *x, size_t n, size_t kmax, double m, doubl
 	if (n < PAR_MIN) {
 		for (size_t b = 0; b < nb; b++)
 			t = dd_add_pos(t, sum_exp(x, b * BLOCK, b + 1 < nb ? (b + 1) * BLOCK : n,
-						  kmax, m, &terms));
+						  kmax, m, &terms, ce));
 	} else {
 		struct dd *part = malloc(nb * sizeof *part);
 		if (!part)
@@ -353,7 +389,7 @@ static struct dd row_sum(const double *x, size_t n, size_t kmax, double m, doubl
 		for (long b = 0; b < lnb; b++)
 			part[b] = sum_exp(x, (size_t)b * BLOCK,
 					  (size_t)b + 1 < nb ? ((size_t)b + 1) * BLOCK : n, kmax, m,
-					  &terms);
+					  &terms, NULL);
 		for (size_t b = 0; b < nb; b++)
 			t = dd_add_pos(t, part[b]);
 		free(part);
@@ -419,7 +455,7 @@ static struct dd row_scalar(int logp, struct dd t, double eT, double *rad)
 
 /* One component of softmax or log-softmax. */
 static inline int component(smx_op op, smx_dtype dt, double xi, double m, struct dd s, double srad,
-			    int below_one, struct smx_refval *out)
+			    int below_one, const struct xe *ce, struct smx_refval *out)
 {
 	if (xi == -INFINITY) {
 		*out = op == SMX_OP_SOFTMAX ? (struct smx_refval){0.0, 0.0, smx_dtype_emin_sub(dt)}
@@ -443,7 +479,13 @@ static inline int component(smx_op op, smx_dtype dt, double xi, double m, struct
 	int k = 0;
 	/* e^0 = 1 and 1 x s are exact */
 	int one = d.hi == 0 && d.lo == 0;
-	struct dd e = one ? (struct dd){1, 0} : exp_dd(d.hi, d.lo, &k);
+	struct dd e = {1, 0};
+	if (!one && ce) {
+		e = ce->m;
+		k = ce->k;
+	} else if (!one) {
+		e = exp_dd(d.hi, d.lo, &k);
+	}
 	struct dd q = one ? s : dd_mul(e, s);
 	double A =
 	    ((one ? 0 : EPS_EXP + 7 * U * U) + srad) * (1 + 0x1p-60) * fabs(q.hi) * (1 + 0x1p-50);
@@ -451,11 +493,12 @@ static inline int component(smx_op op, smx_dtype dt, double xi, double m, struct
 }
 
 static int components(smx_op op, smx_dtype dt, const double *x, size_t a, size_t b, double m,
-		      struct dd s, double srad, int below_one, struct smx_refval *out)
+		      struct dd s, double srad, int below_one, const struct xe *ce,
+		      struct smx_refval *out)
 {
 	int ok = 1;
 	for (size_t i = a; i < b && ok; i++)
-		ok = component(op, dt, x[i], m, s, srad, below_one, &out[i]);
+		ok = component(op, dt, x[i], m, s, srad, below_one, ce ? &ce[i] : NULL, &out[i]);
 	return ok;
 }
 
@@ -465,15 +508,23 @@ int smx_ref_fast_row(smx_op op, smx_dtype dt, const double *x, size_t n, size_t 
 	pthread_once(&k_once, k_init);
 	if (!isfinite(m))
 		return 0;
+	/* a row that is not split keeps its softmax terms for the outputs */
+	int keep = op == SMX_OP_SOFTMAX && n < PAR_MIN;
+	struct xe *ce = keep ? malloc(n * sizeof *ce) : NULL;
+	if (keep && !ce)
+		abort(); /* no memory for the reference */
 	double eT;
-	struct dd t = row_sum(x, n, kmax, m, &eT);
+	struct dd t = row_sum(x, n, kmax, m, &eT, ce);
 	double rad;
 	struct dd s = row_scalar(op == SMX_OP_LOGSOFTMAX, t, eT, &rad);
 	/* inv's radius is relative for softmax */
 	double srad = op == SMX_OP_SOFTMAX ? rad / s.hi : rad;
 	int below_one = t.hi > 0; /* T > 0: every softmax value is below 1 */
-	if (n < PAR_MIN)
-		return components(op, dt, x, 0, n, m, s, srad, below_one, out);
+	if (n < PAR_MIN) {
+		int ok = components(op, dt, x, 0, n, m, s, srad, below_one, ce, out);
+		free(ce);
+		return ok;
+	}
 	size_t nb = (n + BLOCK - 1) / BLOCK;
 	long lnb = (long)nb;
 	int ok = 1;
@@ -481,7 +532,7 @@ int smx_ref_fast_row(smx_op op, smx_dtype dt, const double *x, size_t n, size_t 
 	for (long b = 0; b < lnb; b++)
 		ok = components(op, dt, x, (size_t)b * BLOCK,
 				(size_t)b + 1 < nb ? ((size_t)b + 1) * BLOCK : n, m, s, srad,
-				below_one, out) &&
+				below_one, NULL, out) &&
 		     ok;
 	return ok;
 }
@@ -493,7 +544,7 @@ int smx_ref_fast_lse(smx_dtype dt, const double *x, size_t n, size_t kmax, doubl
 	if (!isfinite(m))
 		return 0;
 	double eT;
-	struct dd t = row_sum(x, n, kmax, m, &eT);
+	struct dd t = row_sum(x, n, kmax, m, &eT, NULL);
 	mpfr_t a, b, w;
 	mpfr_inits2(256, a, b, w, (mpfr_ptr)0);
 	/* a strict end is one known to differ from the exact value */
