@@ -43,10 +43,11 @@
  *   n 2^-1072
  *   (the last for underflowed low parts and terms below e^-1500).
  *
- * Per-row scalars use MPFR at 256 bits with directed rounding (one call
- * per row): 1/(1 + T) and log1p(T) as intervals over [T - eT, T + eT],
- * converted to a dd midpoint plus radius (the conversion's error, below
- * 1.01 u^2, is computed in MPFR and added).
+ * Per-row scalars: 1/(1 + T) in dd (see row_inv: 18.2 u^2 plus T's
+ * error); log1p(T) with MPFR at 256 bits and directed rounding (one call
+ * per row) as an interval over [T - eT, T + eT], converted to a dd
+ * midpoint plus radius (the conversion's error, below 1.01 u^2, is
+ * computed in MPFR and added).
  *   softmax_i = 2^k_i (M_i x inv): one dd product (7 u^2) on enclosures
  *   of relative radii EPS_EXP and rho_inv: relative radius
  *   (EPS_EXP + rho_inv + 7 u^2)(1 + 2^-60).
@@ -421,23 +422,15 @@ static int t_interval(mpfr_t a, mpfr_t b, struct dd t, double eT)
 	return st;
 }
 
-/* MPFR interval [lo, hi] of f(T) over [T - eT, T + eT], f = 1/(1 + .) or
- * log1p, as a dd midpoint and radius. */
-static struct dd row_scalar(int logp, struct dd t, double eT, double *rad)
+/* log1p(T) over [T - eT, T + eT] as an MPFR interval, returned as a dd
+ * midpoint and radius. */
+static struct dd row_log1p(struct dd t, double eT, double *rad)
 {
 	mpfr_t a, b, w;
 	mpfr_inits2(256, a, b, w, (mpfr_ptr)0);
 	t_interval(a, b, t, eT);
-	if (logp) {
-		mpfr_log1p(a, a, MPFR_RNDD);
-		mpfr_log1p(b, b, MPFR_RNDU);
-	} else {
-		mpfr_add_ui(w, b, 1, MPFR_RNDU);
-		mpfr_ui_div(w, 1, w, MPFR_RNDD);
-		mpfr_add_ui(b, a, 1, MPFR_RNDD);
-		mpfr_ui_div(b, 1, b, MPFR_RNDU);
-		mpfr_set(a, w, MPFR_RNDN);
-	}
+	mpfr_log1p(a, a, MPFR_RNDD);
+	mpfr_log1p(b, b, MPFR_RNDU);
 	mpfr_sub(w, b, a, MPFR_RNDU);
 	mpfr_div_2ui(w, w, 1, MPFR_RNDU);
 	double half = mpfr_get_d(w, MPFR_RNDU);
@@ -451,6 +444,26 @@ static struct dd row_scalar(int logp, struct dd t, double eT, double *rad)
 	*rad = (half + conv + (inexact ? 0x1p-250 * fabs(v.hi) : 0)) * (1 + 0x1p-50);
 	mpfr_clears(a, b, w, (mpfr_ptr)0);
 	return v;
+}
+
+/* 1/(1 + T) as a dd and its relative radius: S = 1 + T (two_sum, one
+ * rounding of 2 u^2 S), q1 = RN(1/Sh), e = 1 - q1 S (|e| <= 3u, formed
+ * with 6 u^2 of rounding), 1/S = q1 (1 + e) + q1 e^2/(1 - e): q1 + RN(q1 e)
+ * errs by at most (6 + 3 + 9.1) u^2 q1 <= 18.2 u^2 / S; T's own error eT
+ * adds eT/S / (1 - eT/S). */
+static struct dd row_inv(struct dd t, double eT, double *srad)
+{
+	double th = scale2(t.hi, -SCALE), tl = scale2(t.lo, -SCALE);
+	struct dd s = two_sum(1, th);
+	s = fast_two_sum(s.hi, s.lo + tl);
+	/* T back from 2^SCALE units may underflow: 2^-1073 covers it */
+	double eS = scale2(eT, -SCALE) + 2 * U * U * s.hi + 0x1p-1073;
+	double q1 = 1 / s.hi;
+	struct dd p = two_prod(q1, s.hi);
+	double e = ((1 - p.hi) - p.lo) - q1 * s.lo;
+	double rel = eS / s.hi;
+	*srad = (18.2 * U * U + rel / (1 - rel)) * (1 + 0x1p-50);
+	return fast_two_sum(q1, q1 * e);
 }
 
 /* One component of softmax or log-softmax. */
@@ -515,10 +528,9 @@ int smx_ref_fast_row(smx_op op, smx_dtype dt, const double *x, size_t n, size_t 
 		abort(); /* no memory for the reference */
 	double eT;
 	struct dd t = row_sum(x, n, kmax, m, &eT, ce);
-	double rad;
-	struct dd s = row_scalar(op == SMX_OP_LOGSOFTMAX, t, eT, &rad);
-	/* inv's radius is relative for softmax */
-	double srad = op == SMX_OP_SOFTMAX ? rad / s.hi : rad;
+	/* softmax: 1/(1 + T), radius relative; log-softmax: log1p(T) */
+	double srad;
+	struct dd s = op == SMX_OP_SOFTMAX ? row_inv(t, eT, &srad) : row_log1p(t, eT, &srad);
 	int below_one = t.hi > 0; /* T > 0: every softmax value is below 1 */
 	if (n < PAR_MIN) {
 		int ok = components(op, dt, x, 0, n, m, s, srad, below_one, ce, out);
