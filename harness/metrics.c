@@ -243,20 +243,20 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 	int p = smx_dtype_prec(dt);
 	double u = ldexp(1.0, -p);
 	double xmax = -INFINITY, xmin = INFINITY;
-	for (size_t i = 0; i < n; i++)
+	int in_domain = 1, finite_row = 1;
+	long ln = (long)n;
+	/* exact reductions: the same for any thread count */
+#pragma omp parallel for reduction(max : xmax) reduction(min : xmin)                              \
+    reduction(&& : in_domain, finite_row) if (n >= SPAN_MIN)
+	for (long i = 0; i < ln; i++) {
 		if (isfinite(x[i])) {
 			xmax = x[i] > xmax ? x[i] : xmax;
 			xmin = x[i] < xmin ? x[i] : xmin;
 		}
-	int in_domain = 1;
-	if (bound && bound->domain > 0)
-		for (size_t i = 0; i < n; i++)
-			in_domain &= fabs(x[i]) <= bound->domain;
-	int finite_row = 1;
-	for (size_t i = 0; i < n; i++)
-		finite_row &= isfinite(x[i]) || x[i] == -INFINITY;
-	for (size_t i = 0; i < n; i++)
-		finite_row &= x[i] != INFINITY;
+		if (bound && bound->domain > 0)
+			in_domain = in_domain && fabs(x[i]) <= bound->domain;
+		finite_row = finite_row && (isfinite(x[i]) || x[i] == -INFINITY);
+	}
 	/* Blanchard, Higham & Higham (2021): shifted softmax satisfies
 	 * |y_i - s_i| <= (n + 2 + 2 (x_max - x_min)) u s_i to first order. */
 	double bhh = (double)(n + 2) + 2 * (xmax - xmin);
