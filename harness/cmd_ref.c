@@ -152,6 +152,9 @@ static void layout(struct ref_job *j)
 		j->at[r + 1] = j->at[r] + (j->lse ? 1 : smx_op_out_len(j->op, n));
 	}
 	size_t outs = j->at[j->count];
+	if (outs > (size_t)1 << 28)
+		smx_die("ref: %s: %zu output values are more than this command holds (2^28)",
+			j->path, outs);
 	j->out = smx_alloc(outs ? outs : 1, sizeof *j->out);
 	j->status = smx_alloc(j->count ? j->count : 1, sizeof *j->status);
 }

@@ -40,8 +40,8 @@
  *   at most 6.01 u^2 |partial| <= 6.01 u^2 T. A term enters at most
  *   min(n, B) block additions and nb + 1 block-sum additions (nb blocks),
  *   so |T_computed - T| <= T (EPS_EXP + 6.01 u^2 (min(n, B) + nb + 1)) +
- *   n 2^-1072
- *   (the last for underflowed low parts and terms below e^-1500).
+ *   n 2^-1072 in units of 2^-SCALE (the last for terms scaled below 2^-1022
+ *   and terms below e^-1500; a sum that lands below 2^-1022 is exact).
  *
  * Per-row scalars: 1/(1 + T) in dd (see row_inv: 18.2 u^2 plus T's
  * error); log1p(T) with MPFR at 256 bits and directed rounding (one call
@@ -49,8 +49,9 @@
  * midpoint plus radius (the conversion's error, below 1.01 u^2, is
  * computed in MPFR and added).
  *   softmax_i = 2^k_i (M_i x inv): one dd product (7 u^2) on enclosures
- *   of relative radii EPS_EXP and rho_inv: relative radius
- *   (EPS_EXP + rho_inv + 7 u^2)(1 + 2^-60).
+ *   of relative radii EPS_EXP and row_inv's: relative radius
+ *   (EPS_EXP + radius_inv + 7 u^2)(1 + 2^-60); for d_i = 0, M_i = 1 and
+ *   the product are exact.
  *   logsoftmax_i = d_i - log1p(T): two_sum plus two roundings, absolute
  *   error <= 2.01 u^2 (|d_i| + |L| + |s|) plus L's radius.
  *   lse = m + log1p(T): an MPFR interval settled by smx_ref_settle itself.
@@ -66,9 +67,9 @@
  *   addition 4.01 u^2) and s_i times it (s_i below 2^-800
  *   scaled by 2^400 first, exactly; two_prod, two
  *   roundings): absolute error |s_i| (e_dot + 2.01 u^2 |G|) + 3.01 u^2
- *   |s_i G| (+ 3 tiny when |s_i G| < 2^-900). Every rounding that can
- *   land below 2^-1022 adds at most 2^-1075, counted as one tiny per
- *   addition in e_dot.
+ *   |s_i G| (+ 3 tiny when 0 < |s_i G| < 2^-900). e_dot adds one tiny per
+ *   product below 2^-900; additions need none (a sum below 2^-1022 is
+ *   exact).
  *
  * Deciding. Given v = 2^k (h + l) and A with |v_exact - v| <= 2^k A: c is
  * the rounding of 2^k h (a candidate only), D = v - c in units of ulp(c)
@@ -77,14 +78,15 @@
  * -1/2 < r - Rr and r + Rr < 1/2 (no midpoint can then be the exact
  * value), and Rr <= 2^-22, so r is within 2^-22 ulp of the exact offset
  * and within 2^-21 of the MPFR path's (its interval, at p >= prec + 32 +
- * log2 n bits, is narrower than 2^-28 ulp). The ulp follows ref.c: when c
- * is a power of two, values above c take ulp(c) and values below half of
- * it (floored at the least subnormal); an enclosure that straddles c is
- * accepted only with |r| + Rr <= 2^-22 (taking ulp(c), the MPFR path's
- * choice for an exact c). c = 0 takes the sign of the enclosure (both ends
- * on one side) and the least subnormal's ulp; an enclosure holding 0 is
- * decided only when it is exactly {0} (+0). An infinite c is left to
- * MPFR. */
+ * log2 n bits, is about n 2^-p wide relative: below 2^-28 ulp). The ulp
+ * follows ref.c: when c is a power of two, values above c take ulp(c) and
+ * values below it half of that (floored at the least subnormal). An
+ * enclosure that straddles such a c is left to MPFR (whose narrower
+ * interval may fall on either side), except when it is c exactly (ulp(c),
+ * as ref.c) or c = 1 for softmax with T > 0 (then every value is below
+ * 1). c = 0 takes the sign of the enclosure (both ends on one side) and
+ * the least subnormal's ulp; an enclosure holding 0 is decided only when
+ * it is exactly {0} (+0). An infinite c is left to MPFR. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <pthread.h>

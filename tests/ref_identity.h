@@ -131,6 +131,11 @@ static size_t ident_hard_rows(smx_dtype dt, double rows[][IDENT_HARD_N], size_t 
 	ROW(0, -0x1p-30, -0x1p-60);
 	ROW(5);
 	ROW(-INFINITY, 2, -INFINITY);
+	ROW(-0.0, 0.0, -0.0);
+	ROW(INFINITY, 0, INFINITY);
+	ROW(0, -708.375, -708.5, -745, -745.25); /* near DBL_MIN and below */
+	ROW(0, -87.25, -87.375, -86.5);		 /* near FLT_MIN */
+	ROW(big, 0.5 * big, -0.5 * big);
 #undef ROW
 	return k;
 }
