@@ -1,8 +1,10 @@
 /* smx ref: the oracle. Text rows in, correctly rounded rows out. */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <omp.h>
 
@@ -14,14 +16,16 @@
 static const char help[] =
     "usage: smx ref [--dtype f32|f64] [--op OP] [--from x|s] [--output FILE] [--shape RxN]\n"
     "               [--slow] [--verbose] [FILE|-]\n"
-    "       smx ref [--dist SPEC] [--n N] [--rows R] [--seed S] [--bench [--slow]] ...\n"
+    "       smx ref [--dist SPEC] [--n N] [--rows R] [--seed S] [--bench [--slow]]\n"
+    "               [--pin CPU|none] ...\n"
     "--dist/--n/--rows/--seed: generated rows instead of FILE (the generators of\n"
     "'smx accuracy'; backward ops pair each row with g from normal:1, and --from s\n"
     "takes s as the rounded softmax of the row). --slow: the MPFR path alone (no\n"
     "fast path). --verbose: a line on stderr counting the values each path decided.\n"
-    "--bench: time the reference alone (no text I/O), one thread pinned to CPU 0,\n"
-    "and print ns per element (median, min, max over the repetitions) and how often\n"
-    "the fast path fell back to MPFR; with --slow, the MPFR path too, side by side.\n"
+    "--bench: time the reference alone (no text I/O), one thread pinned to CPU 0\n"
+    "(--pin), and print ns per element (median, min, max over the repetitions) and\n"
+    "how often the fast path fell back to MPFR; with --slow, the MPFR path too, side\n"
+    "by side.\n"
     "Defaults with --bench: normal:3, n = 1000, 64 rows.\n"
     "FILE: text rows, a .npy (2-D float32/float64), or raw little-endian .f32/.f64\n"
     "with --shape. --output FILE.npy writes the results as .npy (rows x n, rows x\n"
@@ -233,21 +237,30 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Time the reference alone on one pinned thread: reps samples of ns per
- * input element, each at least 50 ms (or one evaluation); print median,
- * min, max and how many values the fast path left to MPFR. */
-static void bench(struct ref_job *j, int slow, const char *dist)
+static double cpu_ms(void)
 {
-	if (smx_pin(0))
-		fprintf(stderr, "smx: note: ref: could not pin to CPU 0; timing unpinned\n");
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
+}
+
+/* Time the reference alone on one thread (pinned to CPU pin, unless it is
+ * -1): reps samples of ns per input element, each at least 50 ms (or one
+ * evaluation); print the wall time's median, min and max, the median of
+ * the CPU time the process got (the same figure on a machine others
+ * share), and how many values the fast path left to MPFR. */
+static void bench(struct ref_job *j, int slow, const char *dist, int pin)
+{
+	if (pin >= 0 && smx_pin(pin))
+		fprintf(stderr, "smx: note: ref: could not pin to CPU %d; timing unpinned\n", pin);
 	omp_set_num_threads(1);
 	size_t elems = j->pairs ? j->rows.off[j->rows.count] / 2 : j->rows.off[j->rows.count];
 	size_t n0;
 	span(&j->rows, j->pairs, 0, &n0);
-	printf("%-5s %-14s %-5s %-14s %8s %6s %10s %10s %10s %4s %12s %12s\n", "path", "op",
-	       "dtype", "dist", "n", "rows", "ns/elem", "min", "max", "reps", "values",
+	printf("%-5s %-14s %-5s %-14s %8s %6s %10s %10s %10s %10s %4s %10s %12s\n", "path", "op",
+	       "dtype", "dist", "n", "rows", "ns/elem", "min", "max", "cpu_ns", "reps", "values",
 	       "mpfr_values");
-	double med[2] = {0, 0};
+	double med[2] = {0, 0}, cmed[2] = {0, 0};
 	for (int path = 0; path <= slow; path++) {
 		smx_ref_set_mpfr_only(path);
 		smx_ref_stats_reset();
@@ -258,40 +271,56 @@ static void bench(struct ref_job *j, int slow, const char *dist)
 		smx_ref_stats_get(&st);
 		size_t reps = path ? 3 : 9,
 		       iters = once >= 50 ? 1 : (size_t)(50 / (once + 1e-3)) + 1;
-		double ns[9];
+		double ns[9], cpu[9];
 		for (size_t k = 0; k < reps; k++) {
 			t0 = smx_now_ms();
+			double c0 = cpu_ms();
 			for (size_t it = 0; it < iters; it++)
 				evaluate(j);
-			ns[k] = (smx_now_ms() - t0) * 1e6 / (double)iters / (double)elems;
+			double per = 1e6 / (double)iters / (double)elems;
+			cpu[k] = (cpu_ms() - c0) * per;
+			ns[k] = (smx_now_ms() - t0) * per;
 		}
 		qsort(ns, reps, sizeof *ns, cmp_double);
+		qsort(cpu, reps, sizeof *cpu, cmp_double);
 		med[path] = ns[reps / 2];
-		printf("%-5s %-14s %-5s %-14s %8zu %6zu %10.1f %10.1f %10.1f %4zu %12llu %12llu\n",
+		cmed[path] = cpu[reps / 2];
+		size_t outs = j->at[j->count];
+		printf("%-5s %-14s %-5s %-14s %8zu %6zu %10.1f %10.1f %10.1f %10.1f %4zu %10zu "
+		       "%12llu\n",
 		       path ? "mpfr" : "fast", j->lse ? "lse" : smx_op_name(j->op),
 		       smx_dtype_name(j->dt), dist, n0, j->count, med[path], ns[0], ns[reps - 1],
-		       reps, st.fast_values + st.mpfr_values, st.mpfr_values);
+		       cpu[reps / 2], reps, outs, path ? (unsigned long long)outs : st.mpfr_values);
 	}
 	smx_ref_set_mpfr_only(0);
 	if (slow)
-		printf("mpfr / fast: %.1fx\n", med[1] / med[0]);
+		printf("mpfr / fast: %.1fx (wall), %.1fx (cpu)\n", med[1] / med[0],
+		       cmed[1] / cmed[0]);
 }
 
 int smx_cmd_ref(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"dtype", required_argument, 0, 'd'}, {"op", required_argument, 0, 'p'},
-	    {"from", required_argument, 0, 'F'},  {"output", required_argument, 0, 'o'},
-	    {"shape", required_argument, 0, 'S'}, {"dist", required_argument, 0, 'D'},
-	    {"n", required_argument, 0, 'n'},	  {"rows", required_argument, 0, 'r'},
-	    {"seed", required_argument, 0, 's'},  {"bench", no_argument, 0, 'B'},
-	    {"slow", no_argument, 0, 'W'},	  {"verbose", no_argument, 0, 'v'},
-	    {"help", no_argument, 0, 'h'},	  {0, 0, 0, 0},
+	    {"dtype", required_argument, 0, 'd'},
+	    {"op", required_argument, 0, 'p'},
+	    {"from", required_argument, 0, 'F'},
+	    {"output", required_argument, 0, 'o'},
+	    {"shape", required_argument, 0, 'S'},
+	    {"dist", required_argument, 0, 'D'},
+	    {"n", required_argument, 0, 'n'},
+	    {"rows", required_argument, 0, 'r'},
+	    {"seed", required_argument, 0, 's'},
+	    {"bench", no_argument, 0, 'B'},
+	    {"slow", no_argument, 0, 'W'},
+	    {"verbose", no_argument, 0, 'v'},
+	    {"pin", required_argument, 0, 'P'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
 	};
 	struct ref_job j = {.dt = SMX_F64, .op = SMX_OP_SOFTMAX, .from_x = 1};
 	const char *output = NULL, *shape = NULL;
 	struct smx_dist dist;
-	int gen = 0, bench_on = 0, slow = 0, verbose = 0;
+	int gen = 0, bench_on = 0, slow = 0, verbose = 0, pin = 0;
 	size_t ns[SMX_MAX_LIST] = {1000}, nn = 1, rows = 64;
 	uint64_t seed = 1;
 	const struct smx_common co = {.cmd = "ref",
@@ -338,6 +367,11 @@ int smx_cmd_ref(int argc, char **argv)
 		case 'v':
 			verbose = 1;
 			break;
+		case 'P':
+			pin = !strcmp(optarg, "none")
+				  ? -1
+				  : (int)smx_arg_size("ref", "--pin", optarg, 0, 4095);
+			break;
 		default:
 			gen |= c == 'n' || c == 'r' || c == 's';
 			smx_common_opt(c, &co);
@@ -356,7 +390,7 @@ int smx_cmd_ref(int argc, char **argv)
 		smx_read_rows("ref", j.path, j.dt, shape, &j.rows);
 	layout(&j);
 	if (bench_on) {
-		bench(&j, slow, dist.spec);
+		bench(&j, slow, dist.spec, pin);
 	} else {
 		smx_ref_set_mpfr_only(slow);
 		evaluate(&j);
