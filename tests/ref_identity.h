@@ -181,8 +181,9 @@ static void ident_hard(struct ident *id, smx_dtype dt, uint64_t seed, const doub
 	ident_all_ops(id, dt, x, g, n, s, fa, mp);
 }
 
+/* stop, when not NULL, is polled between rounds: nonzero ends the run. */
 static void ident_run(struct ident *id, unsigned long long target, uint64_t seed,
-		      const char *hard_path)
+		      const char *hard_path, int (*stop)(const struct ident *))
 {
 	struct smx_ref_stats before, after;
 	smx_ref_stats_get(&before);
@@ -214,7 +215,7 @@ static void ident_run(struct ident *id, unsigned long long target, uint64_t seed
 	free(fa);
 	free(mp);
 	const long batch = 240; /* cells per round: a multiple of every cycle */
-	for (uint64_t c0 = 0; id->values < target; c0 += (uint64_t)batch)
+	for (uint64_t c0 = 0; id->values < target && !(stop && stop(id)); c0 += (uint64_t)batch)
 #pragma omp parallel
 	{
 		double *tx = malloc(IDENT_MAXN * sizeof *tx), *tg = malloc(IDENT_MAXN * sizeof *tg),

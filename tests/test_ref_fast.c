@@ -23,7 +23,7 @@
 Test(ref_fast, identical_to_mpfr_on_a_million_values, .timeout = 600)
 {
 	struct ident id = {0};
-	ident_run(&id, 1000000, 1, SMX_TESTDATA "/ref_hard.txt");
+	ident_run(&id, 1000000, 1, SMX_TESTDATA "/ref_hard.txt", NULL);
 	cr_expect_geq(id.values, 1000000);
 	cr_expect_eq(id.mismatches, 0, "%llu of %llu differ; first: %s", id.mismatches, id.values,
 		     id.first);
@@ -40,9 +40,9 @@ Test(ref_fast, identity_check_catches_a_bound_too_small, .timeout = 600)
 {
 	struct ident bad = {0}, good = {0};
 	smx_ref_fast_plant = 0x1p-70;
-	ident_run(&bad, 100000, 3, SMX_TESTDATA "/ref_hard.txt");
+	ident_run(&bad, 100000, 3, SMX_TESTDATA "/ref_hard.txt", NULL);
 	smx_ref_fast_plant = 0x1p-90;
-	ident_run(&good, 100000, 3, SMX_TESTDATA "/ref_hard.txt");
+	ident_run(&good, 100000, 3, SMX_TESTDATA "/ref_hard.txt", NULL);
 	smx_ref_fast_plant = 0;
 	cr_expect_gt(bad.mismatches, 0, "a 2^-70 exp error went unseen on %llu values", bad.values);
 	cr_expect_eq(good.mismatches, 0, "a 2^-90 exp error (inside the bound) flagged: %s",
