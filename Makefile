@@ -44,7 +44,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 # Install missing system packages first (scripts/install-deps.sh).
 DEPS_MISSING := $(shell scripts/install-deps.sh --check >/dev/null 2>&1 || echo 1)
 
-.PHONY: all deps test san format format-check clean report exp-exhaustive fuzz
+.PHONY: all deps test san format format-check clean report exp-exhaustive fuzz ref-identity
 all: $(BUILD)/smx
 
 deps:
@@ -107,6 +107,16 @@ exp-exhaustive: $(BUILD)/smx
 
 report: $(BUILD)/smx
 	$(BUILD)/smx report
+
+# The reference's fast path against its MPFR path, value for value, on
+# REF_IDENTITY_VALUES values (minutes on two cores; REF_IDENTITY_SECONDS > 0
+# stops it, failing, at that time); `make test` runs 10^6.
+REF_IDENTITY_VALUES ?= 100000000
+REF_IDENTITY_SECONDS ?= 0
+$(BUILD)/ref-identity: tests/tools/ref_identity.c tests/ref_identity.h $(BUILD)/libsmx.a
+	$(CC) $(ALL_CFLAGS) -Itests $< $(BUILD)/libsmx.a $(LDLIBS) -o $@
+ref-identity: $(BUILD)/ref-identity
+	$(BUILD)/ref-identity $(REF_IDENTITY_VALUES) tests/data/ref_hard.txt $(REF_IDENTITY_SECONDS)
 
 # Fuzzing (libFuzzer, clang): the file parsers, the option parser and the
 # baseline writer, built with clang into build-fuzz and run for FUZZ_SECONDS
