@@ -217,3 +217,17 @@ void smx_progress(const char *what, size_t done, size_t total)
 		last = now;
 	}
 }
+
+void smx_fail(const char *fmt, ...)
+{
+	va_list ap;
+	fflush(stdout);
+	fputs("smx: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (tmp_live)
+		unlink(tmp_path);
+	exit(1);
+}

@@ -10,6 +10,9 @@
 /* Bad input: "smx: <what>: <why>" on stderr, temporary outputs removed,
  * exit status 2. */
 _Noreturn void smx_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A failed verdict that ends the run (a plug-in entry crashed, exited or
+ * timed out): the same one line and clean-up, exit status 1. */
+_Noreturn void smx_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Allocation that reports failure (exit 2) instead of crashing; n * size is
  * checked for overflow. */
