@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -139,9 +140,10 @@ enum { RSP_HELLO = 1, RSP_DONE, RSP_BEAT, RSP_ERROR };
 
 struct req {
 	uint32_t kind, op, dt, guard, in_place, cache, threads, count;
-	uint64_t rows, n, misalign, shm_size, reps, nbuf;
+	uint64_t rows, n, misalign, shm_size, reps;
 	double min_ms;
 	char name[NAME_LEN];
+	cpu_set_t cpus; /* bench: the CPUs smx runs on now (--pin) */
 };
 
 struct rsp {
@@ -491,8 +493,9 @@ int smx_runner_bench(struct smx_bench *b, size_t count, const enum smx_subject *
 			.rows = b->rows,
 			.n = b->n,
 			.reps = b->reps,
-			.nbuf = b->nbuf,
 			.min_ms = b->min_ms};
+	if (sched_getaffinity(0, sizeof q.cpus, &q.cpus))
+		CPU_ZERO(&q.cpus);
 	send_req(&q);
 	*r = (struct smx_run_result){.limit_s = timeout_s,
 				     .mxcsr_want = MXCSR_DEFAULT,
@@ -693,6 +696,13 @@ static void serve_bench(const struct req *q)
 	free(g);
 	smx_bench_guard(&b);
 	b.threads = (int)q->threads;
+	/* The CPUs smx measures on (perf --pin), for every thread of the team:
+	 * its threads were started before, with the mask of that time. */
+	if (CPU_COUNT(&q->cpus)) {
+		int T = b.threads;
+#pragma omp parallel num_threads(T)
+		sched_setaffinity(0, sizeof q->cpus, &q->cpus);
+	}
 	b.beat = on_sample;
 	beat_subj = subj;
 	smx_fpenv_default();
@@ -716,6 +726,11 @@ int smx_runner_main(int argc, char **argv)
 	/* Die with smx, however smx ends (even SIGKILL). */
 	if (parent <= 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != (pid_t)parent)
 		return 2;
+	/* A plug-in's fault ends the runner with its signal, whatever handlers
+	 * smx's own runtime installed (a sanitizer's would turn it into exit 1). */
+	static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+	for (size_t i = 0; i < sizeof faults / sizeof *faults; i++)
+		signal(faults[i], SIG_DFL);
 	smx_fpenv_default();
 	struct rsp hello = {.kind = RSP_HELLO, .registry_count = smx_registry_count()};
 	reply(&hello);
