@@ -281,11 +281,16 @@ int smx_plugins_from_argv(int argc, char **argv)
 	return k;
 }
 
-static int threads = 1;
+static int threads = 1, threads_given;
 
 int smx_threads(void)
 {
 	return threads;
+}
+
+int smx_threads_given(void)
+{
+	return threads_given;
 }
 
 /* The stack size libgomp gives its threads: OMP_STACKSIZE (or
@@ -368,7 +373,7 @@ int smx_threads_from_argv(int argc, char **argv)
 		size_t t;
 		if (smx_parse_size(v, 1, 1024, &t))
 			smx_die("--threads: '%s' is not a whole number from 1 to 1024", v);
-		threads = (int)t;
+		threads = threads_given = (int)t;
 #ifdef _OPENMP
 		omp_set_num_threads(threads);
 #endif

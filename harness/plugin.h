@@ -35,5 +35,7 @@ void smx_run_guarded(const struct smx_impl *im, const void *a, const void *b, vo
 int smx_threads_from_argv(int argc, char **argv);
 /* T, or 1 when not given. */
 int smx_threads(void);
+/* T, or 0 when not given (the runner is started with the same option). */
+int smx_threads_given(void);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -346,14 +347,16 @@ static void start_runner(void)
 	size_t np = smx_plugin_paths(paths, 64), k = 0;
 	char ppid[32], threads[32];
 	snprintf(ppid, sizeof ppid, "%ld", (long)getpid());
-	snprintf(threads, sizeof threads, "%d", smx_threads());
+	snprintf(threads, sizeof threads, "%d", smx_threads_given());
 	args[k++] = "smx";
 	for (size_t i = 0; i < np; i++) {
 		args[k++] = "--plugin";
 		args[k++] = paths[i];
 	}
-	args[k++] = "--threads";
-	args[k++] = threads;
+	if (smx_threads_given()) {
+		args[k++] = "--threads";
+		args[k++] = threads;
+	}
 	args[k++] = SMX_RUNNER_COMMAND;
 	args[k++] = ppid;
 	args[k] = NULL;
@@ -731,6 +734,9 @@ int smx_runner_main(int argc, char **argv)
 	static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
 	for (size_t i = 0; i < sizeof faults / sizeof *faults; i++)
 		signal(faults[i], SIG_DFL);
+	/* ... and leaves no core file behind: smx reports the crash. */
+	struct rlimit nocore = {0, 0};
+	setrlimit(RLIMIT_CORE, &nocore);
 	smx_fpenv_default();
 	struct rsp hello = {.kind = RSP_HELLO, .registry_count = smx_registry_count()};
 	reply(&hello);

@@ -418,6 +418,30 @@ Test(runner_api, builtins_run_alike_in_every_placement)
 	}
 }
 
+/* Two-input ops: out of place and in place on either input. */
+Test(runner_api, two_input_ops_run_alike)
+{
+	load_plugins();
+	const struct smx_impl *im = entry(SMX_OP_VJP, SMX_F64, "fused/scalar");
+	enum { N = 29 };
+	double s[N], g[N], want[N], got[N], sum = 0;
+	for (int i = 0; i < N; i++) {
+		s[i] = exp(sin((double)i));
+		sum += s[i];
+		g[i] = cos((double)i);
+	}
+	for (int i = 0; i < N; i++)
+		s[i] /= sum;
+	smx_impl_run(im, s, g, want, 1, N);
+	for (int ip = 0; ip <= 2; ip++) {
+		struct smx_run_opts o = {.in_place = ip, .guard = SMX_GUARD_BEFORE, .misalign = 8};
+		struct smx_run_result r;
+		cr_assert_eq(smx_runner_call(im, s, g, got, 1, N, &o, &r), 0);
+		cr_expect_eq(r.status, SMX_RUN_OK, "in_place %d: %s", ip, smx_run_describe(&r));
+		cr_expect(!memcmp(got, want, sizeof got), "in_place %d: outputs differ", ip);
+	}
+}
+
 /* Guards after catch writes past the end; guards before catch writes
  * before the start; each placement misses the other's case. */
 Test(runner_api, guard_placements)
