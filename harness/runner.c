@@ -107,13 +107,13 @@ void *smx_gbuf_alloc(struct smx_gbuf *g, size_t bytes, enum smx_guard where, siz
 	g->map = mmap(NULL, g->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (g->map == MAP_FAILED)
 		return g->map = NULL;
-	char *m = g->map;
-	if (where == SMX_GUARD_BEFORE) {
-		mprotect(m, page, PROT_NONE);
-		return m + page + misalign;
+	char *m = g->map, *guard = where == SMX_GUARD_BEFORE ? m : m + data;
+	if (mprotect(guard, page, PROT_NONE)) {
+		smx_gbuf_free(g);
+		return NULL;
 	}
-	char *guard = m + data;
-	mprotect(guard, page, PROT_NONE);
+	if (where == SMX_GUARD_BEFORE)
+		return m + page + misalign;
 	if (!misalign)
 		return guard - bytes;
 	uintptr_t p = ((uintptr_t)(guard - bytes) & ~(uintptr_t)63) + misalign;
@@ -444,9 +444,12 @@ int smx_runner_call(const struct smx_impl *im, const void *a, const void *b, voi
 	if (R.pid <= 0)
 		start_runner();
 	shm_reserve(off_o + out_bytes);
-	memcpy(R.map + HDR, a, in_bytes);
-	if (two)
-		memcpy(R.map + off_b, b, in_bytes);
+	/* (Empty rows may come with null pointers.) */
+	if (in_bytes) {
+		memcpy(R.map + HDR, a, in_bytes);
+		if (two)
+			memcpy(R.map + off_b, b, in_bytes);
+	}
 	struct req q = {.kind = REQ_CALL,
 			.op = im->op,
 			.dt = im->dtype,
@@ -461,7 +464,8 @@ int smx_runner_call(const struct smx_impl *im, const void *a, const void *b, voi
 	if (await(&m, r->limit_s, r))
 		return 0;
 	fill_result(r, &m);
-	memcpy(out, R.map + off_o, out_bytes);
+	if (out_bytes)
+		memcpy(out, R.map + off_o, out_bytes);
 	return 0;
 }
 

@@ -74,7 +74,8 @@ struct smx_plugin {
 	const struct smx_plugin_impl *impls;
 };
 
-/* ABI 2: one entry. The first eleven fields mean what they mean in ABI 1. */
+/* ABI 2: one entry. After size, the next eleven fields mean what they mean
+ * in ABI 1. */
 struct smx_plugin_entry {
 	size_t size; /* SMX_ENTRY_SIZE */
 	const char *op, *dtype, *name, *note;
