@@ -391,8 +391,14 @@ static void start_runner(void)
 	R.sock = sv[0];
 	struct rsp m;
 	struct smx_run_result r = {0};
-	if (await(&m, timeout_s > 60 ? timeout_s : 60, &r) || m.kind != RSP_HELLO)
-		smx_die("plug-in runner: did not start (%s)", smx_run_describe(&r));
+	double limit = timeout_s > 60 ? timeout_s : 60;
+	if (await(&m, limit, &r) || m.kind != RSP_HELLO) {
+		if (r.status == SMX_RUN_TIMEOUT)
+			smx_die("plug-in runner: no answer within %g s", limit);
+		if (r.status == SMX_RUN_CRASH)
+			smx_die("plug-in runner: killed by signal %d at start-up", r.code);
+		smx_die("plug-in runner: ended at start-up with exit status %d", r.code);
+	}
 	if (m.registry_count != smx_registry_count())
 		smx_die("plug-in runner: has %llu entries, smx %zu",
 			(unsigned long long)m.registry_count, smx_registry_count());

@@ -187,6 +187,16 @@ Test(runner, an_openmp_plugin_does_not_deadlock, .timeout = 60)
 	int st = run(acc);
 	cr_expect_eq(st, 0, "exit %d: %s", st, err);
 	cr_expect(strstr(out, "\nomp/scalar,softmax,f32"), "%s", out);
+	/* perf's timing loop in the runner, also on rows split across threads. */
+	const char *perf[] = {"--threads",     "2",	 "--timeout", "20",	    "--plugin",
+			      P("omp_rows"),   "perf",	 "--impl",    "omp/scalar", "--n",
+			      "256",	       "--rows", "64",	      "--min-time", "0.01",
+			      "--repetitions", "3",	 "--format",  "csv",	    NULL};
+	st = run(perf);
+	cr_expect_eq(st, 0, "exit %d: %s", st, err);
+	cr_expect(strstr(out, "\nomp/scalar,softmax,f32,256") &&
+		      strstr(out, "\nomp/scalar x2,softmax,f32,256"),
+		  "%s", out);
 }
 
 /* A call that changes the rounding mode is named; so is a plug-in whose
