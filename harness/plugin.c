@@ -320,13 +320,14 @@ static void *idle(void *arg)
 }
 
 /* libgomp ends the process with its own message and status 1 when it
- * cannot create a thread. So the team is started here, at start-up, after
- * a probe with plain threads of the same stack size has shown that they
- * can all exist at once: failing to start them is bad input (exit 2). */
+ * cannot create a thread. So with --threads T the team is started here, at
+ * start-up, after a probe with plain threads of the same stack size has
+ * shown that they can all exist at once: failing to start them is bad
+ * input (exit 2). */
 static void start_threads(void)
 {
 #ifdef _OPENMP
-	int T = omp_get_max_threads();
+	int T = threads_given;
 	if (T <= 1)
 		return;
 	pthread_attr_t at;

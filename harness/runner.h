@@ -69,9 +69,10 @@ struct smx_run_result {
 /* Run entry im (built-in or plug-in; both run in the runner) on rows x n
  * inputs a (and b for two-input ops), writing rows x smx_op_out_len(op, n)
  * elements to out (written only when the call returned: OK or FPENV).
- * opts NULL: guard after, out of place, aligned, the default timeout.
- * Returns 0 with *r filled, or -1 (and nothing run) for options the op
- * does not allow (in-place Jacobian, in_place 2 on a one-input op). smx
+ * opts NULL: a guard directly after each buffer, out of place, the
+ * default timeout. Returns 0 with *r filled, or -1 (and nothing run) for
+ * options the op does not allow (in-place Jacobian, in_place 2 on a
+ * one-input op) or out of range (misalign >= 64, a negative timeout). smx
  * itself cannot fail silently here: a runner that cannot be started is
  * exit 2 with one line. */
 int smx_runner_call(const struct smx_impl *im, const void *a, const void *b, void *out, size_t rows,
