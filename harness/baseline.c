@@ -92,3 +92,55 @@ int smx_bline_parse(const char *text, struct smx_bline *l, char *err, size_t err
 			FAIL("expected %s=V, found '%.40s'", smx_bline_key(l->op, i), tok[f]);
 	return 0;
 }
+
+/* The shortest decimal that reads back as v ("inf" for infinity), so a
+ * budget is written exactly as given. */
+static void format_budget(char *buf, size_t len, double v)
+{
+	if (isinf(v)) {
+		snprintf(buf, len, "inf");
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
+
+char *smx_bline_rewrite(const char *text, const struct smx_bline *l, const double *values)
+{
+	size_t len = strlen(text), k = 0;
+	char *out = smx_alloc(len + 4 * 40 + 1, 1);
+	/* The comment starts at the first '#'; the budgets are the last fields
+	 * before it (accuracy: fields 7 to 10; perf: field 6), each KEY=V. */
+	const char *hash = strchr(text, '#');
+	const char *code_end = hash ? hash : text + len;
+	size_t first = l->kind == 2 ? 6 : 7, field = 0;
+	const char *p = text;
+	while (p < code_end) {
+		if (strchr(" \t\r\n", *p)) {
+			out[k++] = *p++;
+			continue;
+		}
+		const char *end = p;
+		while (end < code_end && !strchr(" \t\r\n", *end))
+			end++;
+		const char *eq = memchr(p, '=', (size_t)(end - p));
+		if (field >= first && eq) {
+			char num[40];
+			format_budget(num, sizeof num, values[field - first]);
+			memcpy(out + k, p, (size_t)(eq + 1 - p));
+			k += (size_t)(eq + 1 - p);
+			memcpy(out + k, num, strlen(num));
+			k += strlen(num);
+		} else {
+			memcpy(out + k, p, (size_t)(end - p));
+			k += (size_t)(end - p);
+		}
+		field++;
+		p = end;
+	}
+	memcpy(out + k, code_end, strlen(code_end) + 1);
+	return out;
+}

@@ -82,24 +82,35 @@ void smx_bench_init(struct smx_bench *b, smx_op op, smx_dtype dt, const double *
 	    smx_mul_overflows(cells, es, &b->out_bytes))
 		smx_die("perf: rows x n overflows");
 	b->moved = b->bytes * (size_t)smx_op_arity(op) + b->out_bytes;
+	/* One arena holds every buffer set (x, g, y), each buffer padded by
+	 * 64 bytes and to whole cache lines: tiny rows cost no per-allocation
+	 * overhead. The output also takes memcpy's copy of the input. */
+	size_t ob = b->out_bytes > b->bytes ? b->out_bytes : b->bytes;
+	size_t sx = (b->bytes + 127) / 64 * 64, sy = (ob + 127) / 64 * 64;
+	size_t set = sx * (g ? 2 : 1) + sy, total;
 	b->nbuf = 1;
 	if (cache == SMX_CACHE_COLD) {
+		/* Sets spanning twice the LLC. */
 		size_t llc = smx_env_cache(3) ? smx_env_cache(3) : (size_t)64 << 20;
-		b->nbuf = (2 * llc) / b->moved + 1;
+		b->nbuf = (2 * llc) / set + 1;
 	}
+	if (smx_mul_overflows(b->nbuf, set, &total))
+		smx_die("perf: buffers of %zu x %zu bytes overflow", b->nbuf, set);
+	b->arena = aligned_alloc(64, total);
+	if (!b->arena)
+		smx_die("out of memory: cannot allocate %zu bytes", total);
 	b->x = smx_calloc(b->nbuf, sizeof *b->x);
 	b->g = smx_calloc(b->nbuf, sizeof *b->g);
 	b->y = smx_calloc(b->nbuf, sizeof *b->y);
 	for (size_t i = 0; i < b->nbuf; i++) {
-		b->x[i] = smx_alloc(1, b->bytes + 64);
+		char *p = (char *)b->arena + i * set;
+		b->x[i] = p;
 		smx_to_dtype(dt, vals, b->x[i], rows * n);
 		if (g) {
-			b->g[i] = smx_alloc(1, b->bytes + 64);
+			b->g[i] = p + sx;
 			smx_to_dtype(dt, g, b->g[i], rows * n);
 		}
-		/* The output also takes memcpy's copy of the input. */
-		size_t ob = b->out_bytes > b->bytes ? b->out_bytes : b->bytes;
-		b->y[i] = smx_alloc(1, ob + 64);
+		b->y[i] = p + sx * (g ? 2 : 1);
 		memset(b->y[i], 0, ob);
 	}
 	b->cycles_fd = open_cycles();
@@ -116,7 +127,6 @@ static void *guarded(struct smx_gbuf *g, void *p, size_t bytes)
 		smx_die("out of memory: cannot map %zu bytes", bytes);
 	q = (void *)((uintptr_t)q & ~(uintptr_t)63);
 	memcpy(q, p, bytes);
-	free(p);
 	return q;
 }
 
@@ -131,21 +141,17 @@ void smx_bench_guard(struct smx_bench *b)
 		b->g[i] = guarded(&b->maps[3 * i + 1], b->g[i], b->bytes);
 		b->y[i] = guarded(&b->maps[3 * i + 2], b->y[i], ob);
 	}
+	free(b->arena);
+	b->arena = NULL;
 }
 
 void smx_bench_free(struct smx_bench *b)
 {
-	for (size_t i = 0; i < b->nbuf; i++) {
-		if (b->maps) {
-			for (int k = 0; k < 3; k++)
-				smx_gbuf_free(&b->maps[3 * i + k]);
-			continue;
-		}
-		free(b->x[i]);
-		free(b->g[i]);
-		free(b->y[i]);
-	}
+	if (b->maps)
+		for (size_t i = 0; i < 3 * b->nbuf; i++)
+			smx_gbuf_free(&b->maps[i]);
 	free(b->maps);
+	free(b->arena);
 	free(b->x);
 	free(b->g);
 	free(b->y);

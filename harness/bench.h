@@ -29,8 +29,9 @@ struct smx_bench {
 	size_t out_bytes; /* bytes of the output (rows x out_len): memset */
 	size_t moved;	  /* bytes an op must read and write at the least */
 	enum smx_cache cache;
-	size_t nbuf; /* buffer sets rotated (1 when hot) */
-	void **x, **g, **y;
+	size_t nbuf;	    /* buffer sets rotated (1 when hot) */
+	void **x, **g, **y; /* set i's buffers, in arena */
+	void *arena;
 	double min_ms;
 	size_t reps;
 	int cycles_fd; /* perf counter, -1 when unavailable */

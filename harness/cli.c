@@ -1,13 +1,35 @@
 /* Option handling shared by the subcommands; see cli.h. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include <stdlib.h>
 
 #include "cli.h"
+#include "env.h"
 #include "util.h"
+
+const char smx_global_help[] =
+    "\nglobal options (anywhere on the line, for every command):\n"
+    "  --plugin FILE.so  load an implementation plug-in (repeatable; see smx_plugin.h)\n"
+    "  --threads T       OpenMP threads for the reference and metrics (default 1);\n"
+    "                    perf also times each entry on rows split across T threads\n"
+    "  --timeout S       time limit of one plug-in call in seconds (default 60); a\n"
+    "                    plug-in that exceeds it is named and the command exits 1\n"
+    "  --quiet           no progress on stderr (shown for runs over 2 s: redrawn on a\n"
+    "                    terminal, a heartbeat line every 2 to 10 s otherwise)\n"
+    "  --version         print the version and exit (as 'smx --version')\n";
+
+_Noreturn void smx_help(const char *text)
+{
+	fputs(text, stdout);
+	fputs(smx_global_help, stdout);
+	if (fflush(stdout))
+		smx_die("cannot write the help: %s", strerror(errno));
+	exit(0);
+}
 
 int smx_getopt(int argc, char **argv, const struct option *opts, const char *cmd)
 {
@@ -39,6 +61,23 @@ void smx_sel_init(struct smx_sel *s)
 		s->dts[s->ndts++] = (smx_dtype)i;
 }
 
+/* Split a list option into items, refusing an empty item, more than max
+ * items and an item given twice. */
+static size_t list_items(const char *flag, char *arg, char **items, size_t max)
+{
+	size_t k = smx_split(arg, items, SMX_MAX_LIST);
+	if (k > max)
+		smx_die("%s: more than %zu items", flag, max);
+	for (size_t i = 0; i < k; i++) {
+		if (!*items[i])
+			smx_die("%s: empty item in the list", flag);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(items[i], items[j]))
+				smx_die("%s: '%s' given twice", flag, items[i]);
+	}
+	return k;
+}
+
 void smx_sel_ops(struct smx_sel *s, char *arg)
 {
 	if (!strcmp(arg, "all")) {
@@ -48,9 +87,9 @@ void smx_sel_ops(struct smx_sel *s, char *arg)
 		return;
 	}
 	char *items[SMX_MAX_LIST];
-	size_t k = smx_split(arg, items, SMX_MAX_LIST);
+	size_t k = list_items("--op", arg, items, SMX_OP_COUNT);
 	s->nops = 0;
-	for (size_t i = 0; i < k && s->nops < SMX_OP_COUNT; i++)
+	for (size_t i = 0; i < k; i++)
 		if (smx_op_parse(items[i], &s->ops[s->nops++]))
 			smx_die("--op: unknown operation '%s' (softmax, logsoftmax, jacobian, vjp, "
 				"jvp, logsoftmax_vjp, all)",
@@ -66,9 +105,9 @@ void smx_sel_dtypes(struct smx_sel *s, char *arg)
 		return;
 	}
 	char *items[SMX_MAX_LIST];
-	size_t k = smx_split(arg, items, SMX_MAX_LIST);
+	size_t k = list_items("--dtype", arg, items, SMX_DTYPE_COUNT);
 	s->ndts = 0;
-	for (size_t i = 0; i < k && s->ndts < SMX_DTYPE_COUNT; i++)
+	for (size_t i = 0; i < k; i++)
 		if (smx_dtype_parse(items[i], &s->dts[s->ndts++]))
 			smx_die("--dtype: unknown dtype '%s' (f32, f64, all)", items[i]);
 }
@@ -79,14 +118,15 @@ void smx_sel_impls(struct smx_sel *s, char *arg)
 	s->best = 0;
 	if (!strcmp(arg, "all"))
 		return;
-	if (!strcmp(arg, "best")) {
-		s->best = 1;
-		return;
+	/* "best" may stand among names: the command's pick joins them. */
+	char *items[SMX_MAX_LIST];
+	size_t k = list_items("--impl", arg, items, SMX_MAX_LIST);
+	for (size_t i = 0; i < k; i++) {
+		if (!strcmp(items[i], "best"))
+			s->best = 1;
+		else
+			s->names[s->nnames++] = items[i];
 	}
-	s->nnames = smx_split(arg, s->names, SMX_MAX_LIST);
-	for (size_t i = 0; i < s->nnames; i++)
-		if (!*s->names[i])
-			smx_die("--impl: empty name in the list");
 }
 
 void smx_sel_check(const struct smx_sel *s)
@@ -122,13 +162,7 @@ size_t smx_sel_entries(const struct smx_sel *s, smx_op op, smx_dtype dt,
 		       const struct smx_impl **out, size_t max)
 {
 	size_t k = 0;
-	if (s->best) {
-		const struct smx_impl *im = smx_registry_best(op, dt);
-		if (im && max)
-			out[k++] = im;
-		return k;
-	}
-	for (size_t i = 0; i < smx_registry_count() && k < max; i++) {
+	for (size_t i = 0; i < smx_registry_count() && k < max && (!s->best || s->nnames); i++) {
 		const struct smx_impl *im = smx_registry_get(i);
 		if (im->op != op || im->dtype != dt)
 			continue;
@@ -143,6 +177,12 @@ size_t smx_sel_entries(const struct smx_sel *s, smx_op op, smx_dtype dt,
 		}
 		out[k++] = im;
 	}
+	const struct smx_impl *b = s->best ? smx_registry_best(op, dt) : NULL;
+	for (size_t i = 0; i < k && b; i++)
+		if (out[i] == b)
+			b = NULL;
+	if (b && k < max)
+		out[k++] = b;
 	return k;
 }
 
@@ -159,14 +199,19 @@ size_t smx_arg_sizes(const char *cmd, const char *flag, char *v, size_t *out, si
 {
 	char *items[SMX_MAX_LIST];
 	size_t k = smx_split(v, items, SMX_MAX_LIST);
-	if (k > max)
-		smx_die("%s: %s: at most %zu values", cmd, flag, max);
-	for (size_t i = 0; i < k; i++)
+	if (k > max || k > SMX_MAX_LIST)
+		smx_die("%s: %s: at most %zu values", cmd, flag,
+			max < SMX_MAX_LIST ? max : SMX_MAX_LIST);
+	for (size_t i = 0; i < k; i++) {
 		out[i] = smx_arg_size(cmd, flag, items[i], lo, hi);
+		for (size_t j = 0; j < i; j++)
+			if (out[j] == out[i])
+				smx_die("%s: %s: %zu given twice", cmd, flag, out[i]);
+	}
 	return k;
 }
 
-size_t smx_arg_dists(const char *cmd, char *v, struct smx_dist *out, size_t max)
+size_t smx_arg_dists(const char *cmd, const char *flag, char *v, struct smx_dist *out, size_t max)
 {
 	/* Items are separated by ';' or by ',' before a letter, since
 	 * uniform:A,B has a comma of its own. */
@@ -179,19 +224,22 @@ size_t smx_arg_dists(const char *cmd, char *v, struct smx_dist *out, size_t max)
 		char saved = *end;
 		*end = 0;
 		if (k == max)
-			smx_die("%s: --dist: at most %zu distributions", cmd, max);
+			smx_die("%s: %s: at most %zu distribution%s", cmd, flag, max,
+				max == 1 ? "" : "s");
 		if (smx_dist_parse(p, &out[k]))
-			smx_die(
-			    "%s: --dist: bad distribution '%s' (uniform:A,B normal:S lm attn wide "
-			    "sorted scaled:S)",
-			    cmd, p);
+			smx_die("%s: %s: bad distribution '%s' (uniform:A,B normal:S lm attn wide "
+				"sorted scaled:S)",
+				cmd, flag, p);
+		for (size_t j = 0; j < k; j++)
+			if (!strcmp(out[j].spec, out[k].spec))
+				smx_die("%s: %s: '%s' given twice", cmd, flag, p);
 		k++;
 		if (!saved)
 			break;
 		p = end + 1;
 	}
 	if (k == 0)
-		smx_die("%s: --dist: empty", cmd);
+		smx_die("%s: %s: empty", cmd, flag);
 	return k;
 }
 
@@ -264,6 +312,21 @@ void smx_arg_shard(const char *cmd, const char *v, struct smx_shard *s)
 		smx_die("%s: --shard: '%s' is not K/N with 1 <= K <= N <= 100000", cmd, v);
 }
 
+size_t smx_op_rows(smx_op op, size_t rows, size_t n)
+{
+	if (op != SMX_OP_JACOBIAN)
+		return rows;
+	size_t cap = ((size_t)1 << 22) / (n * n);
+	return cap == 0 ? 1 : cap < rows ? cap : rows;
+}
+
+void smx_shard_write(FILE *f, const struct smx_shard *s)
+{
+	char id[2048];
+	smx_env_sweep_id(id, sizeof id);
+	fprintf(f, "# smx-shard %zu/%zu %s\n", s->index, s->count, id);
+}
+
 void smx_shard_range(const struct smx_shard *s, size_t total, size_t *lo, size_t *hi)
 {
 	*lo = total * (s->index - 1) / s->count;
@@ -289,8 +352,7 @@ int smx_common_opt(int c, const struct smx_common *co)
 		*co->output = optarg;
 		return 1;
 	case 'h':
-		fputs(co->help, stdout);
-		exit(0);
+		smx_help(co->help);
 	case 'n':
 		if (!co->ns)
 			return 0;

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "rows.h"
 #include "smx.h"
@@ -18,9 +19,9 @@ struct smx_sel {
 	size_t nops;
 	smx_dtype dts[SMX_DTYPE_COUNT];
 	size_t ndts;
-	char *names[SMX_MAX_LIST]; /* "algo/isa"; none given: all */
+	char *names[SMX_MAX_LIST]; /* "algo/isa"; none given (and no best): all */
 	size_t nnames;
-	int best;
+	int best; /* "best" was listed: smx_registry_best's pick joins the names */
 };
 
 /* getopt_long with smx's error lines: an unknown option or a missing value
@@ -64,18 +65,31 @@ struct smx_common {
 int smx_common_opt(int c, const struct smx_common *co);
 void smx_common_end(int argc, char **argv, const struct smx_common *co);
 
+/* The options every command takes, wherever they stand on the line
+ * (printed by every --help). */
+extern const char smx_global_help[];
+/* A command's help text, then the global options; exits 0. */
+_Noreturn void smx_help(const char *text);
+
 /* Value parsers that die with "<cmd>: --flag: <why>". */
 size_t smx_arg_size(const char *cmd, const char *flag, const char *v, size_t lo, size_t hi);
 size_t smx_arg_sizes(const char *cmd, const char *flag, char *v, size_t *out, size_t max, size_t lo,
 		     size_t hi);
-size_t smx_arg_dists(const char *cmd, char *v, struct smx_dist *out, size_t max);
+size_t smx_arg_dists(const char *cmd, const char *flag, char *v, struct smx_dist *out, size_t max);
 uint64_t smx_arg_seed(const char *cmd, const char *v);
 enum smx_format smx_arg_format(const char *cmd, const char *v);
 
 void smx_arg_shard(const char *cmd, const char *v, struct smx_shard *s);
+/* The first line of a shard's output: "# smx-shard K/N <sweep identity>"
+ * (smx_env_sweep_id), which smx merge compares. */
+void smx_shard_write(FILE *f, const struct smx_shard *s);
 /* Cells [lo, hi) of total that shard s takes: contiguous, so the shards'
  * outputs in order are the unsharded output. */
 void smx_shard_range(const struct smx_shard *s, size_t total, size_t *lo, size_t *hi);
+
+/* The rows a sweep measures: the Jacobian's are capped so that
+ * rows x n^2 <= 2^22 (accuracy and check alike). */
+size_t smx_op_rows(smx_op op, size_t rows, size_t n);
 
 /* Read rows from a file ("-": standard input, text), dying on errors: text
  * rows, .npy, or raw .f32 / .f64 with shape "RxN" (else NULL). */

@@ -7,33 +7,43 @@
 #include "cli.h"
 #include "env.h"
 #include "measure.h"
+#include "outputs.h"
 #include "peers.h"
+#include "progress.h"
 #include "util.h"
 
 static const char help[] =
     "usage: smx accuracy [--op LIST] [--dtype LIST] [--impl LIST|all|best]\n"
     "                    [--dist SPEC[;SPEC...]] [--n LIST] [--rows R] [--seed S]\n"
     "                    [--input FILE [--shape RxN]] [--ref-from s|x] [--gdist SPEC]\n"
-    "                    [--shard K/N] [--format table|csv|json] [--output FILE]\n"
+    "                    [--outputs NAME=FILE ...] [--shard K/N]\n"
+    "                    [--format table|csv|json] [--output FILE]\n"
     "defaults: softmax and logsoftmax ('--op all' adds jacobian, vjp, jvp,\n"
     "logsoftmax_vjp), f32 and f64, every runnable implementation, the six\n"
     "generator families, n = 16,1000, 32 rows, seed 1. Backward ops take s (y)\n"
     "= the correctly rounded forward output of the rows and g from --gdist\n"
     "(normal:1); --ref-from s (default) measures the backward formula alone,\n"
     "--ref-from x end to end against the exact softmax of x. The Jacobian uses\n"
-    "at most 2^22 / n^2 rows and refuses n > 8192.\n";
+    "at most 2^22 / n^2 rows and refuses n > 8192.\n"
+    "--outputs NAME=FILE (repeatable, with --input X and one --op and --dtype):\n"
+    "outputs computed elsewhere (PyTorch, a GPU), X's shape, in any format --input\n"
+    "reads, measured like an entry named NAME; built-ins then run only if --impl\n"
+    "names them.\n"
+    "--impl best: the most accurate built-in for the op and dtype (accurate/, else\n"
+    "shifted/, widest ISA first); listed with names, it joins them.\n"
+    "undefined_rows: rows where the reference is undefined (not measured).\n";
 
 static const struct smx_column cols[] = {
     {"impl", SMX_STR, 1},	 {"op", SMX_STR, 1},
     {"dtype", SMX_STR, 1},	 {"dist", SMX_STR, 1},
     {"n", SMX_INT, 1},		 {"rows", SMX_INT, 0},
-    {"seed", SMX_INT, 0},	 {"max_ulp", SMX_NUM, 1},
+    {"seed", SMX_U64, 0},	 {"max_ulp", SMX_NUM, 1},
     {"mean_ulp", SMX_NUM, 1},	 {"max_rel", SMX_NUM, 1},
     {"norm_rel", SMX_NUM, 0},	 {"kl", SMX_NUM, 1},
     {"sum_err_ulp", SMX_NUM, 1}, {"bound_ratio", SMX_NUM, 1},
     {"decl_ratio", SMX_NUM, 1},	 {"nan_rows", SMX_INT, 1},
     {"inf_rows", SMX_INT, 1},	 {"zero_rows", SMX_INT, 0},
-    {"wrong_rows", SMX_INT, 1},	 {"undefined_rows", SMX_INT, 0},
+    {"wrong_rows", SMX_INT, 1},	 {"undefined_rows", SMX_INT, 1},
     {"cond_err", SMX_NUM, 1},	 {"invariant", SMX_NUM, 1},
 };
 
@@ -41,7 +51,7 @@ static void add_result(struct smx_table *t, const struct smx_impl *im, const cha
 		       size_t rows, uint64_t seed, const struct smx_metrics *m)
 {
 	smx_table_add(t, im->name, smx_op_name(im->op), smx_dtype_name(im->dtype), dist,
-		      (long long)n, (long long)rows, (long long)seed, m->max_ulp,
+		      (long long)n, (long long)rows, (unsigned long long)seed, m->max_ulp,
 		      smx_metrics_mean_ulp(m), m->max_rel, m->norm_rel, m->kl, m->sum_err,
 		      m->bound_ratio, isfinite(im->bound.c0) ? m->decl_ratio : NAN,
 		      (long long)m->nan_rows, (long long)m->inf_rows, (long long)m->zero_rows,
@@ -49,13 +59,19 @@ static void add_result(struct smx_table *t, const struct smx_impl *im, const cha
 		      m->invariant);
 }
 
-/* The Jacobian's rows are capped so that rows x n^2 <= 2^22. */
-static size_t op_rows(smx_op op, size_t rows, size_t n)
+/* The elements this shard's cells measure, for the time remaining. */
+static double sweep_work(const struct smx_sel *sel, size_t ndists, const size_t *ns, size_t nn,
+			 size_t rows, size_t lo, size_t hi)
 {
-	if (op != SMX_OP_JACOBIAN)
-		return rows;
-	size_t cap = ((size_t)1 << 22) / (n * n);
-	return cap == 0 ? 1 : cap < rows ? cap : rows;
+	double w = 0;
+	size_t cell = 0;
+	for (size_t o = 0; o < sel->nops; o++)
+		for (size_t d = 0; d < sel->ndts * ndists; d++)
+			for (size_t ni = 0; ni < nn; ni++, cell++)
+				if (cell >= lo && cell < hi)
+					w += (double)smx_op_rows(sel->ops[o], rows, ns[ni]) *
+					     (double)ns[ni];
+	return w;
 }
 
 static void run_case(struct smx_table *t, const struct smx_sel *sel, const struct smx_case *c,
@@ -74,16 +90,26 @@ static void run_case(struct smx_table *t, const struct smx_sel *sel, const struc
 int smx_cmd_accuracy(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"op", required_argument, 0, 'p'},	     {"dtype", required_argument, 0, 'd'},
-	    {"impl", required_argument, 0, 'i'},     {"dist", required_argument, 0, 'D'},
-	    {"n", required_argument, 0, 'n'},	     {"rows", required_argument, 0, 'r'},
-	    {"seed", required_argument, 0, 's'},     {"input", required_argument, 0, 'I'},
-	    {"format", required_argument, 0, 'f'},   {"output", required_argument, 0, 'o'},
-	    {"ref-from", required_argument, 0, 'R'}, {"gdist", required_argument, 0, 'G'},
-	    {"shape", required_argument, 0, 'S'},    {"shard", required_argument, 0, 'K'},
-	    {"help", no_argument, 0, 'h'},	     {0, 0, 0, 0},
+	    {"op", required_argument, 0, 'p'},
+	    {"dtype", required_argument, 0, 'd'},
+	    {"impl", required_argument, 0, 'i'},
+	    {"dist", required_argument, 0, 'D'},
+	    {"n", required_argument, 0, 'n'},
+	    {"rows", required_argument, 0, 'r'},
+	    {"seed", required_argument, 0, 's'},
+	    {"input", required_argument, 0, 'I'},
+	    {"format", required_argument, 0, 'f'},
+	    {"output", required_argument, 0, 'o'},
+	    {"ref-from", required_argument, 0, 'R'},
+	    {"gdist", required_argument, 0, 'G'},
+	    {"shape", required_argument, 0, 'S'},
+	    {"shard", required_argument, 0, 'K'},
+	    {"outputs", required_argument, 0, 'U'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
 	};
 	const char *cmd = "accuracy";
+	static struct smx_outputs outs;
 	struct smx_dist gdist;
 	struct smx_case_opts copts = {.gdist = NULL, .from_x = 0};
 	struct smx_sel sel;
@@ -100,7 +126,7 @@ int smx_cmd_accuracy(int argc, char **argv)
 	while ((c = smx_getopt(argc, argv, opts, cmd)) != -1) {
 		switch (c) {
 		case 'D':
-			ndists = smx_arg_dists(cmd, optarg, dists, SMX_MAX_LIST);
+			ndists = smx_arg_dists(cmd, "--dist", optarg, dists, SMX_MAX_LIST);
 			break;
 		case 'I':
 			input = optarg;
@@ -114,8 +140,11 @@ int smx_cmd_accuracy(int argc, char **argv)
 		case 'S':
 			shape = optarg;
 			break;
+		case 'U':
+			smx_outputs_add(cmd, &outs, optarg);
+			break;
 		case 'G':
-			smx_arg_dists(cmd, optarg, &gdist, 1);
+			smx_arg_dists(cmd, "--gdist", optarg, &gdist, 1);
 			copts.gdist = &gdist;
 			break;
 		default:
@@ -123,6 +152,10 @@ int smx_cmd_accuracy(int argc, char **argv)
 		}
 	}
 	smx_common_end(argc, argv, &co);
+	if (outs.count && (!input || sel.nops != 1 || sel.ndts != 1))
+		smx_die("%s: --outputs needs --input and one --op and one --dtype (what the "
+			"outputs were computed for)",
+			cmd);
 	if (ndists == 0)
 		for (size_t i = 0; i < smx_dist_ndefaults; i++)
 			smx_dist_parse(smx_dist_defaults[i], &dists[ndists++]);
@@ -162,10 +195,12 @@ int smx_cmd_accuracy(int argc, char **argv)
 	FILE *f = smx_out_open(output);
 	struct smx_table t;
 	smx_table_init(&t, cols, sizeof cols / sizeof *cols);
-	size_t steps = sel.nops * sel.ndts * (input ? 1 : ndists * nn), step = 0, cell = 0;
+	size_t steps = sel.nops * sel.ndts * (input ? 1 : ndists * nn), cell = 0;
 	size_t lo = 0, hi = steps;
 	if (shard.count)
 		smx_shard_range(&shard, steps, &lo, &hi);
+	smx_progress_begin(cmd, hi - lo,
+			   input ? 0 : sweep_work(&sel, ndists, ns, nn, rows, lo, hi));
 	for (size_t o = 0; o < sel.nops; o++)
 		for (size_t d = 0; d < sel.ndts; d++) {
 			struct smx_case cs;
@@ -177,11 +212,21 @@ int smx_cmd_accuracy(int argc, char **argv)
 				double *x = smx_alloc(total, sizeof *x);
 				for (size_t i = 0; i < total; i++)
 					x[i] = in[d].x[i];
+				smx_progress_cell(0, "%s %s %s", smx_op_name(sel.ops[o]),
+						  smx_dtype_name(sel.dts[d]), label);
 				smx_case_adopt_opts(&cs, sel.ops[o], sel.dts[d], x, in[d].count, n,
 						    seed, &copts);
-				run_case(&t, &sel, &cs, label, seed);
+				if (!outs.count || sel.nnames || sel.best)
+					run_case(&t, &sel, &cs, label, seed);
+				for (size_t i = 0; i < outs.count; i++) {
+					struct smx_metrics m;
+					smx_metrics_init(&m);
+					smx_outputs_measure(cmd, &outs, i, &cs, &m);
+					add_result(&t, &outs.as_entry[i], label, cs.n, cs.rows,
+						   seed, &m);
+				}
 				smx_case_free(&cs);
-				smx_progress(cmd, ++step, steps);
+				smx_progress_step();
 				continue;
 			}
 			for (size_t di = 0; di < ndists; di++)
@@ -189,20 +234,25 @@ int smx_cmd_accuracy(int argc, char **argv)
 					size_t mine = cell++;
 					if (mine < lo || mine >= hi)
 						continue; /* another shard's cell */
-					smx_case_generate_opts(
-					    &cs, sel.ops[o], sel.dts[d], &dists[di], seed,
-					    op_rows(sel.ops[o], rows, ns[ni]), ns[ni], &copts);
+					size_t r = smx_op_rows(sel.ops[o], rows, ns[ni]);
+					smx_progress_cell((double)r * (double)ns[ni],
+							  "%s %s %s n=%zu", smx_op_name(sel.ops[o]),
+							  smx_dtype_name(sel.dts[d]),
+							  dists[di].spec, ns[ni]);
+					smx_case_generate_opts(&cs, sel.ops[o], sel.dts[d],
+							       &dists[di], seed, r, ns[ni], &copts);
 					run_case(&t, &sel, &cs, dists[di].spec, seed);
 					smx_case_free(&cs);
-					smx_progress(cmd, ++step, steps);
+					smx_progress_step();
 				}
 		}
+	smx_progress_end();
 	if (input)
 		for (size_t d = 0; d < sel.ndts; d++)
 			smx_rows_free(&in[d]);
 	char *ctx = smx_env_json(seed);
 	if (shard.count)
-		fprintf(f, "# smx-shard %zu/%zu\n", shard.index, shard.count);
+		smx_shard_write(f, &shard);
 	smx_table_write(&t, f, fmt, ctx);
 	smx_out_commit(f);
 	free(ctx);

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "env.h"
 #include "measure.h"
+#include "progress.h"
 #include "util.h"
 
 static const char help[] =
@@ -64,7 +65,8 @@ static void measure_accuracy(struct line *l)
 	if (!im)
 		return;
 	struct smx_case c;
-	smx_case_generate(&c, l->b.op, l->b.dt, &l->b.dist, l->b.seed, l->b.rows, l->b.n);
+	smx_case_generate(&c, l->b.op, l->b.dt, &l->b.dist, l->b.seed,
+			  smx_op_rows(l->b.op, l->b.rows, l->b.n), l->b.n);
 	struct smx_metrics m;
 	smx_metrics_init(&m);
 	smx_measure(im, &c, &m, NULL);
@@ -122,23 +124,12 @@ static void write_baseline(FILE *f, const struct line *ls, size_t k)
 			fputs(l->text, f);
 			continue;
 		}
-		if (l->b.kind == 2) {
-			fprintf(f, "perf %s %s %s %zu %zu vs_memcpy=%.4g\n", smx_op_name(l->b.op),
-				smx_dtype_name(l->b.dt), l->b.impl, l->b.n, l->b.rows,
-				budget_of(l->got[0]));
-			continue;
-		}
-		fprintf(f, "%s %s %s %s %zu %zu %llu", smx_op_name(l->b.op),
-			smx_dtype_name(l->b.dt), l->b.impl, l->b.dist.spec, l->b.n, l->b.rows,
-			(unsigned long long)l->b.seed);
-		for (int j = 0; j < 4; j++) {
-			double v = budget_of(l->got[j]);
-			if (isinf(v))
-				fprintf(f, " %s=inf", smx_bline_key(l->b.op, j));
-			else
-				fprintf(f, " %s=%.4g", smx_bline_key(l->b.op, j), v);
-		}
-		fputc('\n', f);
+		double v[4];
+		for (int j = 0; j < (l->b.kind == 2 ? 1 : 4); j++)
+			v[j] = budget_of(l->got[j]);
+		char *text = smx_bline_rewrite(l->text, &l->b, v);
+		fputs(text, f);
+		free(text);
 	}
 }
 
@@ -237,8 +228,7 @@ int smx_cmd_check(int argc, char **argv)
 			perf = perf_fail = 1;
 			break;
 		case 'h':
-			fputs(help, stdout);
-			return 0;
+			smx_help(help);
 		}
 	}
 	if (optind < argc)
@@ -253,7 +243,8 @@ int smx_cmd_check(int argc, char **argv)
 	char *text = NULL;
 	size_t tcap = 0;
 	ssize_t len;
-	while ((len = getline(&text, &tcap, in)) >= 0) {
+	int rerr = 0;
+	while ((errno = 0, len = getline(&text, &tcap, in)) >= 0 || !(rerr = errno, 1)) {
 		if (k == cap) {
 			cap = cap ? 2 * cap : 64;
 			ls = smx_realloc(ls, cap, sizeof *ls);
@@ -271,19 +262,24 @@ int smx_cmd_check(int argc, char **argv)
 		k++;
 	}
 	free(text);
-	int rerr = ferror(in);
+	if (ferror(in) && !rerr)
+		rerr = EIO;
 	fclose(in);
 	if (rerr)
-		smx_die("check: %s: read error", baseline);
+		smx_die("check: %s: read error: %s", baseline, strerror(rerr));
 	size_t ntests = 0;
 	for (size_t i = 0; i < k; i++)
 		ntests += ls[i].b.kind != 0;
 	if (ntests == 0)
 		smx_die("check: %s: no baseline lines", baseline);
 
-	size_t nfail = 0, nskip = 0, nslow = 0, done = 0;
+	size_t nfail = 0, nskip = 0, nslow = 0;
+	smx_progress_begin("check", ntests, 0);
 	for (size_t i = 0; i < k; i++) {
 		struct line *l = &ls[i];
+		if (l->b.kind == 1 || l->b.kind == 2)
+			smx_progress_cell(0, "%s %s %s n=%zu", smx_op_name(l->b.op),
+					  smx_dtype_name(l->b.dt), l->b.impl, l->b.n);
 		if (l->b.kind == 1) {
 			measure_accuracy(l);
 		} else if (l->b.kind == 2) {
@@ -299,8 +295,9 @@ int smx_cmd_check(int argc, char **argv)
 		nfail += l->st == ST_FAIL;
 		nskip += l->st == ST_SKIP;
 		nslow += l->st == ST_SLOW;
-		smx_progress("check", ++done, ntests);
+		smx_progress_step();
 	}
+	smx_progress_end();
 
 	if (update) {
 		FILE *f = smx_out_open(baseline);

@@ -166,6 +166,10 @@ int smx_cmd_exp(int argc, char **argv)
 		}
 	}
 	smx_common_end(argc, argv, &co);
+	for (size_t d = 0; exhaustive && d < sel.ndts; d++)
+		if (sel.dts[d] != SMX_F32)
+			smx_die("exp: --exhaustive covers f32 only (every f64 is out of reach): "
+				"use --dtype f32");
 	struct smx_table t;
 	smx_table_init(&t, cols, sizeof cols / sizeof *cols);
 	for (size_t i = 0; i < sizeof layers / sizeof *layers; i++) {

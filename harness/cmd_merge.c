@@ -14,6 +14,7 @@ static const char help[] = "usage: smx merge [--output FILE] SHARD.csv...\n"
 
 struct shard_file {
 	size_t k, n;
+	const char *id;	     /* the sweep's identity, after "K/N " */
 	char *text;	     /* the file */
 	char *header, *body; /* in text: the CSV header line, the rows after it */
 };
@@ -53,8 +54,7 @@ int smx_cmd_merge(int argc, char **argv)
 		if (c == 'o')
 			output = optarg;
 		else {
-			fputs(help, stdout);
-			return 0;
+			smx_help(help);
 		}
 	}
 	size_t nf = (size_t)(argc - optind);
@@ -65,16 +65,23 @@ int smx_cmd_merge(int argc, char **argv)
 		const char *path = argv[optind + (int)i];
 		char *text = s[i].text = slurp_text(path);
 		char *nl = strchr(text, '\n');
-		if (!nl || sscanf(text, "# smx-shard %zu/%zu", &s[i].k, &s[i].n) != 2 ||
-		    s[i].k < 1 || s[i].k > s[i].n)
-			smx_die("merge: %s: no '# smx-shard K/N' first line (written by --shard)",
+		int idat = 0;
+		if (!nl || sscanf(text, "# smx-shard %zu/%zu %n", &s[i].k, &s[i].n, &idat) != 2 ||
+		    s[i].k < 1 || s[i].k > s[i].n || !idat || text + idat >= nl)
+			smx_die("merge: %s: no '# smx-shard K/N SWEEP' first line (written by "
+				"--shard)",
 				path);
+		*nl = 0;
+		s[i].id = text + idat;
 		char *h = nl + 1, *h_end = strchr(h, '\n');
 		if (!h_end)
 			smx_die("merge: %s: no CSV header after the shard line", path);
 		*h_end = 0;
 		s[i].header = h;
 		s[i].body = h_end + 1;
+		if (strcmp(s[i].id, s[0].id))
+			smx_die("merge: %s: a shard of another sweep than %s ('%s', not '%s')",
+				path, argv[optind], s[i].id, s[0].id);
 		if (s[i].n != s[0].n)
 			smx_die("merge: %s: shard of %zu, others of %zu", path, s[i].n, s[0].n);
 		if (strcmp(s[i].header, s[0].header))

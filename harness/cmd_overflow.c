@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "env.h"
 #include "peers.h"
+#include "progress.h"
 #include "scenarios.h"
 #include "util.h"
 
@@ -20,7 +21,8 @@ static const char help[] =
     "row: ok (within the declared bound), nan, inf, zero-row, wrong. 'expected' is\n"
     "what the entry's policy declares; a mismatch is a defect for smx's kernels and\n"
     "a finding for peers. Thresholds: the smallest scale S (rows uniform in (-S, S))\n"
-    "and gap R at which an entry first leaves ok, by bisection.\n";
+    "and gap R at which an entry first leaves ok, by bisection;\n"
+    "\"never\" when none does (threshold inf in CSV, null in JSON).\n";
 
 static const struct smx_column tidy[] = {
     {"impl", SMX_STR, 1},    {"op", SMX_STR, 1},	{"dtype", SMX_STR, 1},
@@ -29,11 +31,22 @@ static const struct smx_column tidy[] = {
     {"matches", SMX_STR, 1}, {"threshold", SMX_NUM, 1},
 };
 
+/* A threshold for the table: "never" when no scale or gap leaves ok (the
+ * bisection's 0). The tidy table gives inf for it. */
+static const char *limit_text(char *buf, size_t len, double t)
+{
+	if (t > 0)
+		snprintf(buf, len, "%.4g", t);
+	else
+		snprintf(buf, len, "never");
+	return buf;
+}
+
 static const struct smx_column summary[] = {
     {"op", SMX_STR, 1},	      {"dtype", SMX_STR, 1},
     {"impl", SMX_STR, 1},     {"ok", SMX_STR, 1},
-    {"mismatch", SMX_STR, 1}, {"scale_limit", SMX_NUM, 1},
-    {"becomes", SMX_STR, 1},  {"range_limit", SMX_NUM, 1},
+    {"mismatch", SMX_STR, 1}, {"scale_limit", SMX_STR, 1},
+    {"becomes", SMX_STR, 1},  {"range_limit", SMX_STR, 1},
     {"becomes", SMX_STR, 1},  {"not ok (scenario=outcome)", SMX_STR, 1},
 };
 
@@ -77,7 +90,7 @@ int smx_cmd_overflow(int argc, char **argv)
 	smx_table_init(&t, tidy, sizeof tidy / sizeof *tidy);
 	smx_table_init(&sum, summary, sizeof summary / sizeof *summary);
 	static struct smx_scenario scen[64];
-	size_t steps = sel.nops * sel.ndts, step = 0, cells = 0, cell = 0, lo = 0, hi = 0;
+	size_t cells = 0, cell = 0, lo = 0, hi = 0;
 	/* Cells are (op, dtype, implementation); a shard takes a contiguous run. */
 	for (size_t o = 0; o < sel.nops; o++)
 		for (size_t d = 0; d < sel.ndts && smx_op_forward(sel.ops[o]); d++) {
@@ -87,6 +100,7 @@ int smx_cmd_overflow(int argc, char **argv)
 	hi = cells;
 	if (shard.count)
 		smx_shard_range(&shard, cells, &lo, &hi);
+	smx_progress_begin(cmd, hi - lo, 0);
 	for (size_t o = 0; o < sel.nops; o++)
 		for (size_t d = 0; d < sel.ndts; d++) {
 			size_t ns = smx_scenarios(sel.dts[d], scen, 64);
@@ -100,6 +114,8 @@ int smx_cmd_overflow(int argc, char **argv)
 				if (mine < lo || mine >= hi)
 					continue; /* another shard's cell */
 				const struct smx_impl *im = ims[i];
+				smx_progress_cell(0, "%s %s %s", smx_op_name(im->op),
+						  smx_dtype_name(im->dtype), im->name);
 				size_t nok = 0, nmis = 0;
 				char bad[2048] = "", mis[512] = "";
 				size_t lb = 0, lm = 0;
@@ -137,26 +153,29 @@ int smx_cmd_overflow(int argc, char **argv)
 						      smx_dtype_name(im->dtype),
 						      smx_origin_name(im->origin),
 						      "threshold:scale", 64LL, smx_outcome_name(bs),
-						      NAN, "-", "-", ts);
+						      NAN, "-", "-", ts > 0 ? ts : INFINITY);
 					smx_table_add(&t, im->name, smx_op_name(im->op),
 						      smx_dtype_name(im->dtype),
 						      smx_origin_name(im->origin),
 						      "threshold:range", 64LL, smx_outcome_name(br),
-						      NAN, "-", "-", tr);
+						      NAN, "-", "-", tr > 0 ? tr : INFINITY);
 				}
-				char oks[32], miss[600];
+				char oks[32], miss[600], sl[32] = "-", rl[32] = "-";
 				snprintf(oks, sizeof oks, "%zu/%zu", nok, ns);
 				snprintf(miss, sizeof miss, "%s", nmis ? mis : "-");
 				smx_table_add(&sum, smx_op_name(im->op), smx_dtype_name(im->dtype),
-					      im->name, oks, miss, ts,
-					      ts > 0 ? smx_outcome_name(bs) : "-", tr,
+					      im->name, oks, miss,
+					      thresholds ? limit_text(sl, sizeof sl, ts) : sl,
+					      ts > 0 ? smx_outcome_name(bs) : "-",
+					      thresholds ? limit_text(rl, sizeof rl, tr) : rl,
 					      tr > 0 ? smx_outcome_name(br) : "-", lb ? bad : "-");
+				smx_progress_step();
 			}
-			smx_progress(cmd, ++step, steps);
 		}
+	smx_progress_end();
 	char *ctx = smx_env_json(0);
 	if (shard.count)
-		fprintf(f, "# smx-shard %zu/%zu\n", shard.index, shard.count);
+		smx_shard_write(f, &shard);
 	smx_table_write(fmt == SMX_FMT_TABLE ? &sum : &t, f, fmt, ctx);
 	smx_out_commit(f);
 	free(ctx);

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "env.h"
 #include "peers.h"
+#include "progress.h"
 #include "plugin.h"
 #include "rows.h"
 #include "util.h"
@@ -22,9 +23,12 @@ static const char help[] =
     "defaults: softmax, f32, every runnable entry, n = 16,1024,4096,65536, rows so\n"
     "that a call touches >= 64 KiB (1 for longer rows), hot cache, 5 ms samples,\n"
     "9 repetitions, pinned to CPU 0. Times are medians; q1/q3 give the spread.\n"
+    "--impl best: the entry fastest at each n, by a short calibration of every\n"
+    "runnable entry (listed with names, it joins them).\n"
     "vs_memcpy: time / memcpy of the input's bytes; vs_stream: time / the time to\n"
     "stream the bytes the op must move (memcpy's rate), e.g. s, g in and dx out\n"
-    "for vjp; vs_memset (Jacobian): time / memset of the n x n output.\n"
+    "for vjp; vs_memset (Jacobian, in place of vs_memcpy): time / memset of the\n"
+    "n x n output.\n"
     "With the global --threads T, each implementation is measured again on rows\n"
     "split across T threads ('impl xT'); scaling = t1 / (T tT).\n"
     "With a plug-in among the entries, the whole timing loop (ceilings and\n"
@@ -49,7 +53,7 @@ static const struct smx_column cols[] = {
     {"gb_per_s", SMX_NUM, 1},
     {"vs_memcpy", SMX_NUM, 1},
     {"vs_stream", SMX_NUM, 1},
-    {"vs_memset", SMX_NUM, 0},
+    {"vs_memset", SMX_NUM, 1},
     {"vs_read", SMX_NUM, 0},
     {"matrix_bytes", SMX_INT, 0},
     {"threads", SMX_INT, 1},
@@ -161,6 +165,44 @@ static void make_inputs(smx_op op, smx_dtype dt, const struct smx_dist *d, uint6
 	}
 }
 
+/* The named entries, and with "best" the entry fastest on this cell's
+ * inputs by a short calibration: 1 ms samples, 3 of them, every runnable
+ * entry. */
+static size_t entries(const struct smx_sel *sel, smx_op op, smx_dtype dt, const double *a,
+		      const double *g, size_t r, size_t n, enum smx_cache cache,
+		      const struct smx_impl **ims)
+{
+	struct smx_sel named = *sel;
+	named.best = 0;
+	size_t k = !sel->best || sel->nnames ? smx_sel_entries(&named, op, dt, ims, 252) : 0;
+	if (!sel->best)
+		return k;
+	struct smx_sel every = *sel;
+	every.best = 0;
+	every.nnames = 0;
+	const struct smx_impl *all[256];
+	size_t m = smx_sel_entries(&every, op, dt, all, 256);
+	if (m == 0)
+		return k;
+	enum smx_subject subj[256];
+	for (size_t i = 0; i < m; i++)
+		subj[i] = SMX_SUBJ_IMPL;
+	struct smx_bench b;
+	smx_bench_init(&b, op, dt, a, g, r, n, cache, 1, 3);
+	struct smx_stats st[256];
+	smx_bench_run(&b, m, subj, all, st);
+	smx_bench_free(&b);
+	size_t best = 0;
+	for (size_t i = 1; i < m; i++)
+		if (st[i].median < st[best].median)
+			best = i;
+	for (size_t i = 0; i < k; i++)
+		if (ims[i] == all[best])
+			return k;
+	ims[k++] = all[best];
+	return k;
+}
+
 int smx_cmd_perf(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -223,7 +265,7 @@ int smx_cmd_perf(int argc, char **argv)
 			break;
 		case 'D': {
 			struct smx_dist d[1];
-			smx_arg_dists(cmd, optarg, d, 1);
+			smx_arg_dists(cmd, "--dist", optarg, d, 1);
 			dist = d[0];
 			break;
 		}
@@ -253,16 +295,27 @@ int smx_cmd_perf(int argc, char **argv)
 	 * interrupted run leaves nothing (util.c removes the temporary). */
 	FILE *f = smx_out_open(output);
 	struct perf_row *res = NULL;
-	size_t nres = 0, steps = sel.nops * sel.ndts * nn, step = 0;
+	size_t nres = 0;
+	smx_progress_begin(cmd, sel.nops * sel.ndts * nn, 0);
 	for (size_t o = 0; o < sel.nops; o++)
 		for (size_t d = 0; d < sel.ndts; d++)
 			for (size_t ni = 0; ni < nn; ni++) {
 				smx_op op = sel.ops[o];
 				size_t n = ns[ni], r = rows ? rows : (n >= 16384 ? 1 : 16384 / n);
+				smx_progress_cell(0, "%s %s n=%zu", smx_op_name(op),
+						  smx_dtype_name(sel.dts[d]), n);
+				double *a = smx_alloc(r * n, sizeof *a);
+				double *g =
+				    smx_op_arity(op) == 2 ? smx_alloc(r * n, sizeof *g) : NULL;
+				make_inputs(op, sel.dts[d], &dist, seed, r, n, a, g);
 				const struct smx_impl *ims[256];
-				size_t k = smx_sel_entries(&sel, op, sel.dts[d], ims, 253);
-				if (k == 0)
+				size_t k = entries(&sel, op, sel.dts[d], a, g, r, n, cache, ims);
+				if (k == 0) {
+					free(a);
+					free(g);
+					smx_progress_step();
 					continue;
+				}
 				const struct smx_impl *all[256] = {NULL};
 				enum smx_subject subj[256] = {SMX_SUBJ_MEMCPY, SMX_SUBJ_READ,
 							      SMX_SUBJ_MEMSET};
@@ -271,10 +324,6 @@ int smx_cmd_perf(int argc, char **argv)
 					all[nc + i] = ims[i];
 					subj[nc + i] = SMX_SUBJ_IMPL;
 				}
-				double *a = smx_alloc(r * n, sizeof *a);
-				double *g =
-				    smx_op_arity(op) == 2 ? smx_alloc(r * n, sizeof *g) : NULL;
-				make_inputs(op, sel.dts[d], &dist, seed, r, n, a, g);
 				struct smx_bench b;
 				smx_bench_init(&b, op, sel.dts[d], a, g, r, n, cache, min_ms, reps);
 				free(a);
@@ -299,7 +348,9 @@ int smx_cmd_perf(int argc, char **argv)
 					pr->cache = cache;
 					pr->st = st[j];
 					pr->bytes = subject_bytes(&b, subj[j]);
-					pr->vs_memcpy = st[j].median / st[0].median;
+					/* The Jacobian writes n x n from n: it is read
+					 * against memset of its output, not memcpy. */
+					pr->vs_memcpy = nc == 3 ? NAN : st[j].median / st[0].median;
 					pr->vs_stream = st[j].median / stream;
 					pr->vs_memset = nc == 3 ? st[j].median / st[2].median : NAN;
 					pr->vs_read = st[j].median / st[1].median;
@@ -331,7 +382,8 @@ int smx_cmd_perf(int argc, char **argv)
 						snprintf(pr->name, sizeof pr->name, "%s x%d",
 							 all[nc + j]->name, T);
 						pr->threads = T;
-						pr->vs_memcpy = mt[j].median / st[0].median;
+						pr->vs_memcpy =
+						    nc == 3 ? NAN : mt[j].median / st[0].median;
 						pr->vs_stream = mt[j].median / stream;
 						pr->vs_read = mt[j].median / st[1].median;
 						pr->vs_memset =
@@ -341,8 +393,9 @@ int smx_cmd_perf(int argc, char **argv)
 					}
 				}
 				smx_bench_free(&b);
-				smx_progress(cmd, ++step, steps);
+				smx_progress_step();
 			}
+	smx_progress_end();
 	char *ctx = smx_env_json(seed);
 	if (fmt == SMX_FMT_JSON) {
 		json_out(f, res, nres, ctx);

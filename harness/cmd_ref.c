@@ -11,7 +11,7 @@
 static const char help[] =
     "usage: smx ref [--dtype f32|f64] [--op OP] [--from x|s] [--output FILE] [--shape RxN]\n"
     "               [FILE|-]\n"
-    "FILE: text rows, a .npy (2-D float32/float64), or raw little-endian .f32/.f64\n"
+    "FILE: text rows, a .npy (float32/float64, any rank: last axis = row), or raw .f32/.f64\n"
     "with --shape. --output FILE.npy writes the results as .npy (rows x n, rows x\n"
     "n x n for the Jacobian, rows for lse; undefined rows as NaN).\n"
     "OP: softmax (default), logsoftmax, lse, jacobian, vjp, jvp, logsoftmax_vjp.\n"
@@ -92,8 +92,7 @@ int smx_cmd_ref(int argc, char **argv)
 			shape = optarg;
 			break;
 		case 'h':
-			fputs(help, stdout);
-			return 0;
+			smx_help(help);
 		}
 	}
 	if (argc - optind > 1)

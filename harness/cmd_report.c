@@ -4,8 +4,10 @@
  * complete, so it appears whole or not at all. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,8 @@
 #include "measure.h"
 #include "peers.h"
 #include "plugin.h"
+#include "proc.h"
+#include "progress.h"
 #include "report.h"
 #include "scenarios.h"
 #include "util.h"
@@ -63,16 +67,26 @@ static void close_in(FILE *f, const char *name)
 		smx_die("report: %s: write error", name);
 }
 
-/* Render scripts/gnuplot/<script>.gp in the report directory. */
+/* Render scripts/gnuplot/<script>.gp in the report directory: gnuplot runs
+ * from an argument vector (no shell), in the directory, its messages
+ * appended to gnuplot.log there. */
 static void gnuplot(struct rep *r, const char *script, const char *vars)
 {
-	char cmd[8192];
-	snprintf(cmd, sizeof cmd,
-		 "cd '%s' && gnuplot -e \"dir='%s/gnuplot'; %s\" '%s/gnuplot/%s.gp' 2>>gnuplot.log",
-		 r->dir, r->scripts, vars, r->scripts, script);
-	int st = system(cmd);
+	/* The scripts' folder goes into a gnuplot string: quotes doubled. */
+	char expr[8192], path[4400], *e = expr;
+	e += snprintf(e, 64, "dir='");
+	for (const char *p = r->scripts; *p && e < expr + 4200; p++) {
+		if (*p == '\'')
+			*e++ = '\'';
+		*e++ = *p;
+	}
+	snprintf(e, sizeof expr - (size_t)(e - expr), "/gnuplot'; %s", vars);
+	snprintf(path, sizeof path, "%s/gnuplot/%s.gp", r->scripts, script);
+	const char *argv[] = {"gnuplot", "-e", expr, path, NULL};
+	int st = smx_proc_run(argv, r->dir, "gnuplot.log", "gnuplot.log");
 	if (st != 0)
-		smx_die("report: gnuplot failed on %s.gp (see %s/gnuplot.log)", script, r->dir);
+		smx_die("report: gnuplot failed on %s.gp (%s; see %s/gnuplot.log)", script,
+			st < 0 ? strerror(errno) : "non-zero exit", r->dir);
 }
 
 /* Entries shown by default: scalar, the widest vector ISA, peers. */
@@ -95,7 +109,170 @@ static size_t entries(struct rep *r, smx_op op, smx_dtype dt, const struct smx_i
 	return m;
 }
 
-/* ---- accuracy against n (figure 1) and the accuracy table ---- */
+/* ---- accuracy against n (figure 1), the accuracy table ---- */
+
+#define MAXN 16
+
+/* Max and mean ulp error of each shown entry at each n, for one dtype. */
+struct acc_sweep {
+	smx_dtype dt;
+	size_t ns[MAXN], nn, k;
+	const struct smx_impl *ims[256];
+	double (*max)[MAXN], (*mean)[MAXN];
+	double bound[MAXN]; /* BHH bound of the shifted algorithm, ulps */
+};
+
+static size_t acc_ns(const struct rep *r, smx_dtype dt, size_t *ns)
+{
+	static const size_t quick[] = {1, 4, 16, 64, 256, 1024};
+	static const size_t normal[] = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144};
+	static const size_t full[] = {1,     4,	    16,	    64,	     256,     1024,   4096,
+				      16384, 65536, 262144, 1 << 20, 1 << 22, 1 << 24};
+	const size_t *src = r->mode == QUICK ? quick : r->mode == FULL ? full : normal;
+	size_t k = r->mode == QUICK ? 6 : r->mode == FULL ? 13 : 10;
+	/* f64 stops a factor 16 short in the full sweep (its reference costs more). */
+	if (r->mode == FULL && dt == SMX_F64)
+		k -= 2;
+	memcpy(ns, src, k * sizeof *ns);
+	return k;
+}
+
+/* Elements measured per n: rows = budget / n, at least one row. */
+static size_t acc_budget(const struct rep *r)
+{
+	return r->mode == QUICK ? 4096 : r->mode == FULL ? 1 << 18 : 1 << 16;
+}
+
+/* (n + 2 + 2 (x_max - x_min)) u, Blanchard-Higham-Higham Thm 4.3, over the
+ * rows; in ulps of the exact value it is at most that many (ulp(s) >= s u). */
+static double bhh_bound(const struct smx_case *c)
+{
+	double worst = 0;
+	for (size_t i = 0; i < c->rows; i++) {
+		const double *x = c->x + i * c->n;
+		double lo = INFINITY, hi = -INFINITY;
+		for (size_t j = 0; j < c->n; j++) {
+			lo = fmin(lo, x[j]);
+			hi = fmax(hi, x[j]);
+		}
+		worst = fmax(worst, (double)c->n + 2 + 2 * (hi - lo));
+	}
+	return worst;
+}
+
+static void acc_measure(struct rep *r, struct acc_sweep *a, FILE *csv)
+{
+	a->nn = acc_ns(r, a->dt, a->ns);
+	a->k = entries(r, SMX_OP_SOFTMAX, a->dt, a->ims);
+	a->max = smx_calloc(a->k ? a->k : 1, sizeof *a->max);
+	a->mean = smx_calloc(a->k ? a->k : 1, sizeof *a->mean);
+	struct smx_dist d;
+	smx_dist_parse("normal:3", &d);
+	for (size_t j = 0; j < a->nn; j++) {
+		size_t n = a->ns[j], rows = acc_budget(r) / n ? acc_budget(r) / n : 1;
+		smx_progress_cell(0, "accuracy %s n=%zu", smx_dtype_name(a->dt), n);
+		struct smx_case c;
+		smx_case_generate(&c, SMX_OP_SOFTMAX, a->dt, &d, r->seed, rows, n);
+		a->bound[j] = bhh_bound(&c);
+		for (size_t i = 0; i < a->k; i++) {
+			struct smx_metrics m;
+			smx_metrics_init(&m);
+			smx_measure(a->ims[i], &c, &m, NULL);
+			a->max[i][j] = m.max_ulp;
+			a->mean[i][j] = smx_metrics_mean_ulp(&m);
+			fprintf(csv,
+				"%s,softmax,%s,normal:3,%zu,%zu,%llu,%.17g,%.17g,%.17g,%.17g,%zu\n",
+				a->ims[i]->name, smx_dtype_name(a->dt), n, rows,
+				(unsigned long long)r->seed, m.max_ulp, smx_metrics_mean_ulp(&m),
+				m.max_rel, m.sum_err, m.nan_rows + m.inf_rows + m.zero_rows);
+		}
+		smx_case_free(&c);
+		smx_progress_step();
+	}
+}
+
+static void acc_free(struct acc_sweep *a)
+{
+	free(a->max);
+	free(a->mean);
+}
+
+/* Entries whose every figure (max and mean at every n) equals an earlier
+ * entry's share its line: group[i] is the first entry of i's group. */
+static size_t acc_groups(const struct acc_sweep *a, size_t *group)
+{
+	double *rows = smx_alloc(a->k ? a->k * 2 * a->nn : 1, sizeof *rows);
+	for (size_t i = 0; i < a->k; i++) {
+		memcpy(rows + i * 2 * a->nn, a->max[i], a->nn * sizeof *rows);
+		memcpy(rows + i * 2 * a->nn + a->nn, a->mean[i], a->nn * sizeof *rows);
+	}
+	size_t n = smx_fig_groups(rows, a->k, 2 * a->nn, group);
+	free(rows);
+	return n;
+}
+
+/* Figure 1. Blocks: 0 the bound, 1 the exact results (drawn on the floor
+ * of the log axis: 0 has no place on it), then one per group of identical
+ * entries; '?' where an entry was exact. */
+static void acc_figure(struct rep *r, const struct acc_sweep *a)
+{
+	size_t group[256], nexact = 0, ngroups = acc_groups(a, group);
+	double lowest = INFINITY;
+	for (size_t i = 0; i < a->k; i++)
+		for (size_t j = 0; j < a->nn; j++) {
+			if (a->max[i][j] > 0)
+				lowest = fmin(lowest, a->max[i][j]);
+			if (a->mean[i][j] > 0)
+				lowest = fmin(lowest, a->mean[i][j]);
+		}
+	double floor_y = isfinite(lowest) ? pow(10, floor(log10(lowest))) * 0.3 : 1e-3;
+	char name[64];
+	snprintf(name, sizeof name, "fig1_error_vs_n_%s.dat", smx_dtype_name(a->dt));
+	FILE *f = open_in(r, name);
+	fputs("\"BHH bound, shifted: n + 2 + 2 (x_max - x_min)\"\n", f);
+	for (size_t j = 0; j < a->nn; j++)
+		fprintf(f, "%zu %g\n", a->ns[j], a->bound[j]);
+	fputs("\n\n\"exact (0 ulp)\"\n", f);
+	for (size_t j = 0; j < a->nn; j++) {
+		int any = 0;
+		for (size_t i = 0; i < a->k; i++)
+			any |= a->max[i][j] == 0;
+		if (any) {
+			fprintf(f, "%zu %g\n", a->ns[j], floor_y * 2);
+			nexact++;
+		}
+	}
+	if (!nexact)
+		fputs("1 NaN\n", f);
+	for (size_t i = 0; i < a->k; i++) {
+		if (group[i] != i)
+			continue;
+		fputs("\n\n\"", f);
+		for (size_t m = i, first = 1; m < a->k; m++)
+			if (group[m] == i) {
+				fprintf(f, "%s%s", first ? "" : ", ", a->ims[m]->name);
+				first = 0;
+			}
+		fputs("\"\n", f);
+		for (size_t j = 0; j < a->nn; j++) {
+			if (a->max[i][j] > 0)
+				fprintf(f, "%zu %g", a->ns[j], a->max[i][j]);
+			else
+				fprintf(f, "%zu ?", a->ns[j]);
+			if (a->mean[i][j] > 0)
+				fprintf(f, " %g\n", a->mean[i][j]);
+			else
+				fputs(" ?\n", f);
+		}
+	}
+	close_in(f, name);
+	char vars[800];
+	snprintf(vars, sizeof vars,
+		 "data='%s'; out='fig1_error_vs_n_%s'; ylo=%g; title_text='softmax %s, normal(0, "
+		 "3) rows: max (solid) and mean (dashed) ulp error; %zu lines, %zu entries'",
+		 name, smx_dtype_name(a->dt), floor_y, smx_dtype_name(a->dt), ngroups, a->k);
+	gnuplot(r, "error_vs_n", vars);
+}
 
 struct acc_best {
 	char name[64];
@@ -110,119 +287,130 @@ static void note_best(struct acc_best *b, const char *name, double err)
 	}
 }
 
-static void accuracy_vs_n(struct rep *r, smx_dtype dt, FILE *csv, struct acc_best *small,
-			  struct acc_best *large, struct smx_table *tab)
+/* The accuracy table's rows and the most accurate entry of each regime. */
+static void acc_table(const struct acc_sweep *a, struct smx_table *tab, struct acc_best *small,
+		      struct acc_best *large)
 {
-	static const size_t quick[] = {1, 4, 16, 64, 256, 1024};
-	static const size_t normal[] = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536};
-	static const size_t full[] = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576};
-	const size_t *ns = r->mode == QUICK ? quick : r->mode == FULL ? full : normal;
-	size_t nn = r->mode == QUICK ? 6 : r->mode == FULL ? 11 : 9;
-	size_t budget = r->mode == QUICK ? 4096 : r->mode == FULL ? 1 << 20 : 1 << 17;
-	const struct smx_impl *ims[256];
-	size_t k = entries(r, SMX_OP_SOFTMAX, dt, ims);
-	double(*res)[3] = smx_calloc(k * nn, sizeof *res);
-	struct smx_dist d;
-	smx_dist_parse("normal:3", &d);
-	for (size_t j = 0; j < nn; j++) {
-		size_t rows = budget / ns[j] ? budget / ns[j] : 1;
-		struct smx_case c;
-		smx_case_generate(&c, SMX_OP_SOFTMAX, dt, &d, r->seed, rows, ns[j]);
-		for (size_t i = 0; i < k; i++) {
-			struct smx_metrics m;
-			smx_metrics_init(&m);
-			smx_measure(ims[i], &c, &m, NULL);
-			res[i * nn + j][0] = (double)ns[j];
-			res[i * nn + j][1] = m.max_ulp;
-			res[i * nn + j][2] = smx_metrics_mean_ulp(&m);
-			fprintf(csv,
-				"%s,softmax,%s,normal:3,%zu,%zu,%llu,%.17g,%.17g,%.17g,%.17g,%zu\n",
-				ims[i]->name, smx_dtype_name(dt), ns[j], rows,
-				(unsigned long long)r->seed, m.max_ulp, smx_metrics_mean_ulp(&m),
-				m.max_rel, m.sum_err, m.nan_rows + m.inf_rows + m.zero_rows);
+	for (size_t i = 0; i < a->k; i++) {
+		double worst = 0, mean = 0, worst_small = 0, worst_large = 0, over = 0;
+		for (size_t j = 0; j < a->nn; j++) {
+			if (a->ns[j] <= 64)
+				worst_small = fmax(worst_small, a->max[i][j]);
+			if (a->ns[j] >= 1024)
+				worst_large = fmax(worst_large, a->max[i][j]);
+			worst = fmax(worst, a->max[i][j]);
+			mean = fmax(mean, a->mean[i][j]);
+			over = fmax(over, a->max[i][j] / a->bound[j]);
 		}
-		smx_case_free(&c);
-	}
-	char name[64];
-	snprintf(name, sizeof name, "fig1_error_vs_n_%s.dat", smx_dtype_name(dt));
-	FILE *f = open_in(r, name);
-	for (size_t i = 0; i < k; i++) {
-		fprintf(f, "\"%s\"\n", ims[i]->name);
-		double worst = 0, mean = 0, worst_small = 0, worst_large = 0;
-		for (size_t j = 0; j < nn; j++) {
-			if (ns[j] <= 64)
-				worst_small = fmax(worst_small, res[i * nn + j][1]);
-			if (ns[j] >= 1024)
-				worst_large = fmax(worst_large, res[i * nn + j][1]);
-			/* Log axes: an exact 0 is drawn at 1e-3 ulp. */
-			fprintf(f, "%g %g %g\n", res[i * nn + j][0], fmax(res[i * nn + j][1], 1e-3),
-				fmax(res[i * nn + j][2], 1e-3));
-			worst = fmax(worst, res[i * nn + j][1]);
-			mean = fmax(mean, res[i * nn + j][2]);
-		}
-		fputs("\n\n", f);
 		/* The most accurate entry of a regime has the smallest worst case. */
-		note_best(small, ims[i]->name, worst_small);
-		note_best(large, ims[i]->name, worst_large);
-		smx_table_add(tab, smx_dtype_name(dt), ims[i]->name, worst, mean,
-			      res[i * nn + nn - 1][1],
-			      isfinite(ims[i]->bound.c0) ? "yes" : "no claim");
+		note_best(small, a->ims[i]->name, worst_small);
+		note_best(large, a->ims[i]->name, worst_large);
+		char at[32];
+		snprintf(at, sizeof at, "%zu", a->ns[a->nn - 1]);
+		smx_table_add(tab, smx_dtype_name(a->dt), a->ims[i]->name, worst, mean, at,
+			      a->max[i][a->nn - 1], over,
+			      isfinite(a->ims[i]->bound.c0) ? "yes" : "no claim");
 	}
-	close_in(f, name);
-	char vars[600];
-	snprintf(vars, sizeof vars,
-		 "data='%s'; out='fig1_error_vs_n_%s'; title_text='softmax %s: max (solid) and "
-		 "mean (dashed) "
-		 "ulp error vs n, normal(0, 3) rows'",
-		 name, smx_dtype_name(dt), smx_dtype_name(dt));
-	gnuplot(r, "error_vs_n", vars);
-	free(res);
 }
 
 /* ---- error against the input scale, with the BHH bound (figure 2) ---- */
 
-static void error_vs_scale(struct rep *r, FILE *csv)
+#define NSCALES 15 /* S = 2^-2 .. 2^12, a regular grid in log2 */
+
+static void scale_measure(struct rep *r, smx_dtype dt, FILE *csv, const struct smx_impl **ims,
+			  size_t k, double *res)
 {
 	const size_t n = 256, rows = r->mode == QUICK ? 4 : 16;
-	const struct smx_impl *ims[256];
-	size_t k = entries(r, SMX_OP_SOFTMAX, SMX_F32, ims);
-	const double scales[] = {0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128, 512, 4096};
-	const size_t ns = sizeof scales / sizeof *scales;
-	double *res = smx_alloc(k * ns, sizeof *res);
-	for (size_t j = 0; j < ns; j++) {
+	/* Relative error in units of u = 2^-p. */
+	const double u = dt == SMX_F32 ? 0x1p-24 : 0x1p-53;
+	for (size_t j = 0; j < NSCALES; j++) {
 		char spec[32];
-		snprintf(spec, sizeof spec, "scaled:%g", scales[j]);
+		snprintf(spec, sizeof spec, "scaled:%g", exp2((double)j - 2));
+		smx_progress_cell(0, "scale %s S=%g", smx_dtype_name(dt), exp2((double)j - 2));
 		struct smx_dist d;
 		smx_dist_parse(spec, &d);
 		struct smx_case c;
-		smx_case_generate(&c, SMX_OP_SOFTMAX, SMX_F32, &d, r->seed, rows, n);
+		smx_case_generate(&c, SMX_OP_SOFTMAX, dt, &d, r->seed, rows, n);
 		for (size_t i = 0; i < k; i++) {
 			struct smx_metrics m;
 			smx_metrics_init(&m);
 			smx_measure(ims[i], &c, &m, NULL);
-			double v = m.max_rel_normal / 0x1p-24;
-			res[i * ns + j] = m.nan_rows + m.inf_rows + m.zero_rows ? NAN : v;
-			fprintf(csv, "%s,softmax,f32,%s,%zu,%zu,%.17g,%.17g,%zu\n", ims[i]->name,
-				spec, n, rows, v, m.bound_ratio,
-				m.nan_rows + m.inf_rows + m.zero_rows);
+			double v = m.max_rel_normal / u;
+			size_t bad = m.nan_rows + m.inf_rows + m.zero_rows;
+			res[i * NSCALES + j] = bad ? NAN : v;
+			fprintf(csv, "%s,softmax,%s,%s,%zu,%zu,%.17g,%.17g,%zu\n", ims[i]->name,
+				smx_dtype_name(dt), spec, n, rows, v, m.bound_ratio, bad);
 		}
 		smx_case_free(&c);
+		smx_progress_step();
 	}
-	FILE *f = open_in(r, "fig2_error_vs_scale.dat");
+}
+
+/* The caption says what the curves show: which entries lose rows to
+ * overflow and from which scale, and how close the others come to the
+ * bound. */
+static void scale_caption(char *buf, size_t len, smx_dtype dt, const struct smx_impl **ims,
+			  size_t k, const double *res)
+{
+	size_t at =
+	    (size_t)snprintf(buf, len, "%s, n = 256, S = 2^-2 to 2^12 (rows uniform in (-S, S)). ",
+			     smx_dtype_name(dt));
+	double worst = 0, worst_s = 0;
+	const char *who = "-";
+	size_t nover = 0;
+	for (size_t i = 0; i < k; i++) {
+		size_t first = NSCALES;
+		for (size_t j = 0; j < NSCALES; j++) {
+			double v = res[i * NSCALES + j], s = exp2((double)j - 2);
+			if (isnan(v) && first == NSCALES)
+				first = j;
+			if (!isnan(v) && v / (256 + 2 + 4 * s) > worst) {
+				worst = v / (256 + 2 + 4 * s);
+				worst_s = s;
+				who = ims[i]->name;
+			}
+		}
+		if (first < NSCALES && at < len) {
+			at += (size_t)snprintf(buf + at, len - at,
+					       "%s returns no usable row from S = %g on (exp "
+					       "overflows; the curve stops). ",
+					       ims[i]->name, exp2((double)first - 2));
+			nover++;
+		}
+	}
+	if (at < len)
+		snprintf(buf + at, len - at,
+			 "%s entr%s stay%s within the bound; the closest comes to %.2g%% of it (%s "
+			 "at S = %g).",
+			 nover ? "The other" : "All", k - nover == 1 ? "y" : "ies",
+			 k - nover == 1 ? "s" : "", 100 * worst, who, worst_s);
+}
+
+static void error_vs_scale(struct rep *r, smx_dtype dt, FILE *csv, char *caption, size_t caplen)
+{
+	const struct smx_impl *ims[256];
+	size_t k = entries(r, SMX_OP_SOFTMAX, dt, ims);
+	double *res = smx_alloc(k ? k * NSCALES : 1, sizeof *res);
+	scale_measure(r, dt, csv, ims, k, res);
+	char name[64];
+	snprintf(name, sizeof name, "fig2_error_vs_scale_%s.dat", smx_dtype_name(dt));
+	FILE *f = open_in(r, name);
 	for (size_t i = 0; i < k; i++) {
 		fprintf(f, "\"%s\"\n", ims[i]->name);
-		for (size_t j = 0; j < ns; j++)
-			if (isfinite(res[i * ns + j]))
-				fprintf(f, "%g %g\n", scales[j], fmax(res[i * ns + j], 1e-2));
+		for (size_t j = 0; j < NSCALES; j++)
+			if (isfinite(res[i * NSCALES + j]))
+				fprintf(f, "%g %g\n", exp2((double)j - 2),
+					fmax(res[i * NSCALES + j], 1e-2));
 		fputs("\n\n", f);
 	}
-	close_in(f, "fig2_error_vs_scale.dat");
-	gnuplot(
-	    r, "error_vs_scale",
-	    "data='fig2_error_vs_scale.dat'; out='fig2_error_vs_scale'; nlen=256; "
-	    "title_text='softmax f32, "
-	    "n = 256: max relative error (normal outputs) / u vs input scale; a gap is a row that "
-	    "overflowed'");
+	close_in(f, name);
+	scale_caption(caption, caplen, dt, ims, k, res);
+	char vars[600];
+	snprintf(vars, sizeof vars,
+		 "data='%s'; out='fig2_error_vs_scale_%s'; nlen=256; title_text='softmax %s, n = "
+		 "256: max relative error (normal outputs) / u vs input scale'",
+		 name, smx_dtype_name(dt), smx_dtype_name(dt));
+	gnuplot(r, "error_vs_scale", vars);
 	free(res);
 }
 
@@ -234,40 +422,74 @@ static int cmp_d(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void error_cdf(struct rep *r)
+/* One entry's complementary CDF: the fraction of components whose error is
+ * at least e, at 200 quantiles and at every one of the largest 200 errors
+ * (the tail that sets the maximum). Exact components (0 ulp) have no place
+ * on the log axis: the curve starts at the least non-zero error. */
+static void ccdf_block(FILE *f, const char *name, double *errs, size_t total)
+{
+	qsort(errs, total, sizeof *errs, cmp_d);
+	fprintf(f, "\"%s\"\n", name);
+	size_t tail = total > 200 ? total - 200 : 0, step = tail / 200 ? tail / 200 : 1;
+	double e[402], frac[402];
+	size_t m = smx_ccdf(errs, total, tail, step, e, frac, 402);
+	for (size_t i = 0; i < m; i++)
+		fprintf(f, "%g %g\n", e[i], frac[i]);
+	fputs("\n\n", f);
+}
+
+static void error_ccdf(struct rep *r)
 {
 	const size_t n = 1024, rows = r->mode == QUICK ? 4 : 32;
 	const struct smx_impl *ims[256];
 	size_t k = entries(r, SMX_OP_SOFTMAX, SMX_F32, ims);
 	struct smx_dist d;
 	smx_dist_parse("normal:3", &d);
+	smx_progress_cell(0, "error distribution f32 n=%zu", n);
 	struct smx_case c;
 	smx_case_generate(&c, SMX_OP_SOFTMAX, SMX_F32, &d, r->seed, rows, n);
 	double *errs = smx_alloc(rows * n, sizeof *errs);
-	FILE *f = open_in(r, "fig3_error_cdf.dat");
+	FILE *f = open_in(r, "fig3_error_ccdf.dat");
 	for (size_t i = 0; i < k; i++) {
 		struct smx_metrics m;
 		smx_metrics_init(&m);
 		smx_measure(ims[i], &c, &m, errs);
-		qsort(errs, rows * n, sizeof *errs, cmp_d);
-		fprintf(f, "\"%s\"\n", ims[i]->name);
-		for (size_t q = 0; q <= 200; q++) {
-			size_t at = q * (rows * n - 1) / 200;
-			fprintf(f, "%g %g\n", fmax(errs[at], 1e-4),
-				(double)(at + 1) / (double)(rows * n));
-		}
-		fputs("\n\n", f);
+		ccdf_block(f, ims[i]->name, errs, rows * n);
 	}
-	close_in(f, "fig3_error_cdf.dat");
+	close_in(f, "fig3_error_ccdf.dat");
 	free(errs);
 	smx_case_free(&c);
-	gnuplot(
-	    r, "error_cdf",
-	    "data='fig3_error_cdf.dat'; out='fig3_error_cdf'; title_text='softmax f32, n = 1024, "
-	    "normal(0, 3) rows: distribution of the per-component ulp error'");
+	char vars[400];
+	snprintf(vars, sizeof vars,
+		 "data='fig3_error_ccdf.dat'; out='fig3_error_ccdf'; ymin=%g; title_text='softmax "
+		 "f32, n = 1024, normal(0, 3) rows: fraction of components with at least this "
+		 "error'",
+		 0.5 / (double)(rows * n));
+	gnuplot(r, "error_ccdf", vars);
+	smx_progress_step();
 }
 
 /* ---- the behaviour matrix (figure 4) ---- */
+
+/* The overflow threshold chart: per entry, the first scale S at which its
+ * rows stop being ok; "never" bars run to the format's maximum. */
+static void threshold_figure(struct rep *r, const struct smx_impl **ims, size_t k, const double *ts,
+			     const enum smx_outcome *becomes)
+{
+	FILE *f = open_in(r, "fig8_thresholds.dat");
+	fputs("# index threshold_scale never outcome name\n", f);
+	for (size_t i = 0; i < k; i++)
+		fprintf(f, "%zu %g %d \"%s\" \"%s\"\n", i, ts[i] > 0 ? ts[i] : FLT_MAX, ts[i] <= 0,
+			ts[i] > 0 ? smx_outcome_name(becomes[i]) : "never", ims[i]->name);
+	close_in(f, "fig8_thresholds.dat");
+	char vars[400];
+	snprintf(vars, sizeof vars,
+		 "data='fig8_thresholds.dat'; out='fig8_thresholds'; rows=%zu; xmax=%g; "
+		 "title_text='softmax f32: first input scale S (rows of 64 uniform in (-S, S)) at "
+		 "which the output is no longer ok'",
+		 k, (double)FLT_MAX);
+	gnuplot(r, "thresholds", vars);
+}
 
 static size_t behaviour(struct rep *r, FILE *csv, struct smx_table *breaks)
 {
@@ -285,6 +507,9 @@ static size_t behaviour(struct rep *r, FILE *csv, struct smx_table *breaks)
 		fprintf(t, "%s\"%s\" %zu", i ? ", " : "", ims[i]->name, i);
 	fputs(")\n", t);
 	fputs("# x y of each mismatch between outcome and declared policy\n", x);
+	double ts[256];
+	enum smx_outcome becomes[256];
+	smx_progress_cell(0, "edge behaviour f32");
 	for (size_t i = 0; i < k; i++) {
 		char bad[1024] = "", mis[512] = "";
 		size_t lb = 0, lm = 0;
@@ -311,11 +536,10 @@ static size_t behaviour(struct rep *r, FILE *csv, struct smx_table *breaks)
 				any ? "any" : smx_outcome_name(want), match ? "yes" : "no");
 		}
 		fputc('\n', m);
-		enum smx_outcome b;
-		double ts = smx_threshold_scale(ims[i], &b);
+		ts[i] = smx_threshold_scale(ims[i], &becomes[i]);
 		char tsx[64];
-		if (ts > 0)
-			snprintf(tsx, sizeof tsx, "%.4g (%s)", ts, smx_outcome_name(b));
+		if (ts[i] > 0)
+			snprintf(tsx, sizeof tsx, "%.4g (%s)", ts[i], smx_outcome_name(becomes[i]));
 		else
 			snprintf(tsx, sizeof tsx, "never");
 		smx_table_add(breaks, ims[i]->name, smx_origin_name(ims[i]->origin), lb ? bad : "-",
@@ -333,81 +557,196 @@ static size_t behaviour(struct rep *r, FILE *csv, struct smx_table *breaks)
 	    "the declared policy)'",
 	    k, ns);
 	gnuplot(r, "behaviour", vars);
+	threshold_figure(r, ims, k, ts, becomes);
+	smx_progress_step();
 	return nmis;
 }
 
-/* ---- throughput against n (figure 5) ---- */
+/* ---- throughput against n (figure 5), the Pareto plot ---- */
 
-struct fast {
-	size_t n;
-	char name[64];
-	double ns, vs_memcpy;
+enum { CEIL_COPY, CEIL_READ, CEIL_WRITE, NCEIL }; /* subjects before the entries */
+
+/* Time of every shown entry and of the three ceilings at each n. */
+struct perf_sweep {
+	smx_dtype dt;
+	size_t ns[MAXN], nn, k, rows[MAXN];
+	const struct smx_impl *ims[256];
+	struct smx_stats (*st)[NCEIL + 256]; /* [n][subject] */
 };
 
-static size_t throughput(struct rep *r, FILE *csv, struct fast *best)
+static size_t perf_ns(const struct rep *r, smx_dtype dt, size_t *ns)
 {
 	static const size_t quick[] = {16, 1024, 65536};
-	static const size_t normal[] = {16, 256, 4096, 65536, 1 << 20, 1 << 24};
+	static const size_t normal[] = {16, 256, 4096, 65536, 1 << 20, 1 << 22};
 	static const size_t full[] = {16,    64,     256,     1024,    4096,   16384,
 				      65536, 262144, 1 << 20, 1 << 22, 1 << 24};
-	const size_t *ns = r->mode == QUICK ? quick : r->mode == FULL ? full : normal;
-	size_t nn = r->mode == QUICK ? 3 : r->mode == FULL ? 11 : 6;
-	const struct smx_impl *ims[256];
-	size_t k = entries(r, SMX_OP_SOFTMAX, SMX_F32, ims);
-	double *res = smx_alloc((k + 1) * nn, sizeof *res);
+	const size_t *src = r->mode == QUICK ? quick : r->mode == FULL ? full : normal;
+	size_t k = r->mode == QUICK ? 3 : r->mode == FULL ? 11 : 6;
+	/* The default sweep's f64 stops at 1M (2^22 f64 takes as long as the
+	 * rest of the throughput sweep). */
+	if (r->mode == DEFAULT && dt == SMX_F64)
+		k--;
+	memcpy(ns, src, k * sizeof *ns);
+	return k;
+}
+
+static void perf_measure(struct rep *r, struct perf_sweep *p, FILE *csv)
+{
+	p->nn = perf_ns(r, p->dt, p->ns);
+	p->k = entries(r, SMX_OP_SOFTMAX, p->dt, p->ims);
+	p->st = smx_calloc(p->nn, sizeof *p->st);
 	struct smx_dist d;
 	smx_dist_parse("uniform:-10,10", &d);
-	for (size_t j = 0; j < nn; j++) {
-		size_t n = ns[j], rows = n >= 16384 ? 1 : 16384 / n;
-		double *vals = smx_alloc(rows * n, sizeof *vals);
-		smx_dist_fill(&d, SMX_F32, r->seed, rows, n, vals);
-		struct smx_bench b;
-		smx_bench_init(&b, SMX_OP_SOFTMAX, SMX_F32, vals, NULL, rows, n, SMX_CACHE_HOT,
-			       r->mode == QUICK ? 1 : 5, r->mode == QUICK ? 5 : 9);
-		free(vals);
-		enum smx_subject subj[257] = {SMX_SUBJ_MEMCPY};
-		const struct smx_impl *who[257] = {NULL};
-		for (size_t i = 0; i < k; i++) {
-			subj[i + 1] = SMX_SUBJ_IMPL;
-			who[i + 1] = ims[i];
-		}
-		struct smx_stats st[257];
-		smx_bench_run(&b, k + 1, subj, who, st);
-		smx_bench_free(&b);
-		best[j] = (struct fast){.n = n, .ns = INFINITY};
-		for (size_t i = 0; i <= k; i++) {
-			double per = st[i].median / (double)(rows * n);
-			res[i * nn + j] = per;
-			fprintf(csv, "%s,softmax,f32,%zu,%zu,hot,%.6g,%.6g,%.6g,%.6g,%.6g\n",
-				i ? ims[i - 1]->name : "memcpy/ceiling", n, rows, st[i].median,
-				st[i].q1, st[i].q3, per, st[i].median / st[0].median);
-			if (i && per < best[j].ns) {
-				best[j].ns = per;
-				best[j].vs_memcpy = st[i].median / st[0].median;
-				snprintf(best[j].name, sizeof best[j].name, "%s", ims[i - 1]->name);
-			}
-		}
-		smx_progress("report", j + 1, nn);
+	static const char *const ceil_name[] = {"memcpy/ceiling", "read/ceiling", "memset/ceiling"};
+	enum smx_subject subj[NCEIL + 256] = {SMX_SUBJ_MEMCPY, SMX_SUBJ_READ, SMX_SUBJ_MEMSET};
+	const struct smx_impl *who[NCEIL + 256] = {NULL};
+	for (size_t i = 0; i < p->k; i++) {
+		subj[NCEIL + i] = SMX_SUBJ_IMPL;
+		who[NCEIL + i] = p->ims[i];
 	}
-	FILE *f = open_in(r, "fig5_throughput.dat");
-	for (size_t i = 0; i <= k; i++) {
-		fprintf(f, "\"%s\"\n", i ? ims[i - 1]->name : "memcpy ceiling");
-		for (size_t j = 0; j < nn; j++)
-			fprintf(f, "%zu %g\n", ns[j], res[i * nn + j]);
+	for (size_t j = 0; j < p->nn; j++) {
+		size_t n = p->ns[j], rows = n >= 16384 ? 1 : 16384 / n;
+		p->rows[j] = rows;
+		smx_progress_cell(0, "throughput %s n=%zu", smx_dtype_name(p->dt), n);
+		double *vals = smx_alloc(rows * n, sizeof *vals);
+		smx_dist_fill(&d, p->dt, r->seed, rows, n, vals);
+		struct smx_bench b;
+		smx_bench_init(&b, SMX_OP_SOFTMAX, p->dt, vals, NULL, rows, n, SMX_CACHE_HOT,
+			       r->mode == QUICK ? 1 : 2, r->mode == QUICK ? 5 : 9);
+		free(vals);
+		smx_bench_run(&b, NCEIL + p->k, subj, who, p->st[j]);
+		smx_bench_free(&b);
+		for (size_t i = 0; i < NCEIL + p->k; i++) {
+			const struct smx_stats *st = &p->st[j][i];
+			fprintf(csv, "%s,softmax,%s,%zu,%zu,hot,%.6g,%.6g,%.6g,%.6g,%.6g\n",
+				i < NCEIL ? ceil_name[i] : p->ims[i - NCEIL]->name,
+				smx_dtype_name(p->dt), n, rows, st->median, st->q1, st->q3,
+				st->median / (double)(rows * n), st->median / p->st[j][0].median);
+		}
+		smx_progress_step();
+	}
+}
+
+/* Figure 5: blocks 0-2 the ceilings (copy, read, write of the same
+ * elements), then one per entry: n, median, q1, q3 in ns per element. */
+static void perf_figure(struct rep *r, const struct perf_sweep *p)
+{
+	static const char *const label[] = {"copy x to y (memcpy)", "read x", "write y (memset)"};
+	char name[64];
+	snprintf(name, sizeof name, "fig5_throughput_%s.dat", smx_dtype_name(p->dt));
+	FILE *f = open_in(r, name);
+	for (size_t i = 0; i < NCEIL + p->k; i++) {
+		fprintf(f, "\"%s\"\n", i < NCEIL ? label[i] : p->ims[i - NCEIL]->name);
+		for (size_t j = 0; j < p->nn; j++) {
+			double e = (double)(p->rows[j] * p->ns[j]);
+			const struct smx_stats *st = &p->st[j][i];
+			fprintf(f, "%zu %g %g %g\n", p->ns[j], st->median / e, st->q1 / e,
+				st->q3 / e);
+		}
 		fputs("\n\n", f);
 	}
-	close_in(f, "fig5_throughput.dat");
+	close_in(f, name);
 	char vars[800];
+	size_t es = p->dt == SMX_F32 ? 4 : 8;
 	size_t l1 = smx_env_cache(1), l2 = smx_env_cache(2), l3 = smx_env_cache(3);
 	snprintf(vars, sizeof vars,
-		 "data='fig5_throughput.dat'; out='fig5_throughput'; l1=%zu; l2=%zu; l3=%zu; "
-		 "title_text='softmax f32, hot cache, one thread: time per element vs n (cache "
-		 "lines: x and y "
-		 "together fill the cache)'",
-		 l1 ? l1 / 8 : 4096, l2 ? l2 / 8 : 131072, l3 ? l3 / 8 : 4194304);
+		 "data='%s'; out='fig5_throughput_%s'; l1=%zu; l2=%zu; l3=%zu; "
+		 "title_text='softmax %s, hot cache, one thread: time per element vs n (median, "
+		 "bars q1-q3)'",
+		 name, smx_dtype_name(p->dt), l1 ? l1 / (2 * es) : 4096 / es,
+		 l2 ? l2 / (2 * es) : 131072 / es, l3 ? l3 / (2 * es) : 4194304 / es,
+		 smx_dtype_name(p->dt));
 	gnuplot(r, "throughput", vars);
-	free(res);
-	return nn;
+}
+
+/* The fastest entry at column j, named only when its third quartile is
+ * below every other entry's first: else the entries whose spread overlaps
+ * the fastest one's are a tie. */
+static void perf_verdict(struct smx_doc *doc, const struct perf_sweep *p, size_t j)
+{
+	const struct smx_stats *st = p->st[j] + NCEIL;
+	double med[256], q1[256], q3[256];
+	for (size_t i = 0; i < p->k; i++) {
+		med[i] = st[i].median;
+		q1[i] = st[i].q1;
+		q3[i] = st[i].q3;
+	}
+	size_t w, tied[256];
+	size_t nt = smx_fastest(med, q1, q3, p->k, &w, tied);
+	double e = (double)(p->rows[j] * p->ns[j]), copy = p->st[j][CEIL_COPY].median;
+	char ties[512] = "";
+	for (size_t i = 0, at = 0; i < nt && at < sizeof ties; i++)
+		at += (size_t)snprintf(ties + at, sizeof ties - at, ", %s", p->ims[tied[i]]->name);
+	if (nt == 0)
+		smx_doc_li(doc,
+			   "%s softmax at n = %zu (hot cache): fastest %s, %.3g ns per element "
+			   "(%.3gx memcpy of the same bytes), faster beyond the quartiles of every "
+			   "other entry.",
+			   smx_dtype_name(p->dt), p->ns[j], p->ims[w]->name, st[w].median / e,
+			   st[w].median / copy);
+	else
+		smx_doc_li(doc,
+			   "%s softmax at n = %zu (hot cache): a tie between %s%s (quartiles "
+			   "overlap); the lowest median is %s's, %.3g ns per element (%.3gx "
+			   "memcpy).",
+			   smx_dtype_name(p->dt), p->ns[j], p->ims[w]->name, ties, p->ims[w]->name,
+			   st[w].median / e, st[w].median / copy);
+}
+
+/* The Pareto plot: at each n measured by both sweeps, every entry's time
+ * per element against its max ulp error; the front (no entry both faster
+ * and more accurate) joined and labelled. Blocks per panel: the points,
+ * then the front. */
+static int pareto_figure(struct rep *r, const struct acc_sweep *a, const struct perf_sweep *p)
+{
+	FILE *f = open_in(r, "fig9_pareto.dat");
+	char titles[200] = "";
+	size_t np = 0, tl = 0;
+	for (size_t jp = 0; jp < p->nn && np < 4; jp++)
+		for (size_t ja = 0; ja < a->nn; ja++) {
+			if (a->ns[ja] != p->ns[jp])
+				continue;
+			double e = (double)(p->rows[jp] * p->ns[jp]), t[256], u[256];
+			size_t order[256];
+			fprintf(f, "# n = %zu: ns_per_element max_ulp name\n", p->ns[jp]);
+			for (size_t i = 0; i < a->k && i < p->k; i++) {
+				t[i] = p->st[jp][NCEIL + i].median / e;
+				u[i] = fmax(a->max[i][ja], 1e-3);
+				fprintf(f, "%g %g \"%s\"\n", t[i], u[i], a->ims[i]->name);
+				order[i] = i;
+			}
+			/* Sort by time; the front keeps what beats every faster one. */
+			size_t k = a->k < p->k ? a->k : p->k;
+			for (size_t x = 1; x < k; x++)
+				for (size_t y = x; y > 0 && t[order[y]] < t[order[y - 1]]; y--) {
+					size_t tmp = order[y];
+					order[y] = order[y - 1];
+					order[y - 1] = tmp;
+				}
+			fputs("\n\n", f);
+			double best = INFINITY;
+			for (size_t x = 0; x < k; x++)
+				if (u[order[x]] < best) {
+					best = u[order[x]];
+					fprintf(f, "%g %g \"%s\"\n", t[order[x]], u[order[x]],
+						a->ims[order[x]]->name);
+				}
+			fputs("\n\n", f);
+			tl += (size_t)snprintf(titles + tl, sizeof titles - tl, "%s%zu",
+					       np ? " " : "", p->ns[jp]);
+			np++;
+		}
+	close_in(f, "fig9_pareto.dat");
+	if (!np)
+		return 0;
+	char vars[500];
+	snprintf(vars, sizeof vars,
+		 "data='fig9_pareto.dat'; out='fig9_pareto'; panels=%zu; ns='%s'; "
+		 "title_text='softmax %s: max ulp error (normal(0, 3) rows) against time per "
+		 "element (hot cache); the line joins the front'",
+		 np, titles, smx_dtype_name(a->dt));
+	gnuplot(r, "pareto", vars);
+	return 1;
 }
 
 /* ---- the Jacobian against the VJP (figure 6) ---- */
@@ -447,6 +786,7 @@ static void jacobian_cost(struct rep *r, FILE *csv, struct smx_table *tab)
 	smx_dist_parse("normal:3", &d);
 	for (size_t j = 0; j < nn; j++) {
 		size_t n = ns[j];
+		smx_progress_cell(0, "jacobian and vjp f32 n=%zu", n);
 		double *x = smx_alloc(n, sizeof *x), *g = smx_alloc(n, sizeof *g);
 		smx_dist_fill(&d, SMX_F32, r->seed, 1, n, x);
 		double m = -INFINITY, sum = 0;
@@ -476,6 +816,7 @@ static void jacobian_cost(struct rep *r, FILE *csv, struct smx_table *tab)
 		}
 		free(x);
 		free(g);
+		smx_progress_step();
 	}
 	FILE *f = open_in(r, "fig6_jacobian_vs_vjp.dat");
 	for (size_t w = 0; w < nw; w++) {
@@ -516,6 +857,7 @@ static const struct {
 
 static void next_token(struct rep *r, struct smx_doc *doc)
 {
+	smx_progress_cell(0, "next-token example");
 	double *x = smx_alloc(NTOK, sizeof *x);
 	for (size_t i = 0; i < NTOK; i++)
 		x[i] = tokens[i].logit;
@@ -533,10 +875,20 @@ static void next_token(struct rep *r, struct smx_doc *doc)
 		smx_table_add(&t, tokens[i].token, (double)tokens[i].logit, c.ref[i].cr);
 	}
 	close_in(f, "fig7_next_token.dat");
-	gnuplot(r, "next_token",
-		"data='fig7_next_token.dat'; out='fig7_next_token'; title_text='after ''the cat "
-		"sat on a'': "
-		"logits (bars) and softmax probabilities (line)'");
+	/* The two axes share their zero: the logit range [lo, hi] maps to
+	 * probabilities [lo / hi, 1]. */
+	double lo = 0, hi = 0;
+	for (size_t i = 0; i < NTOK; i++) {
+		lo = fmin(lo, floor(tokens[i].logit) - 1);
+		hi = fmax(hi, ceil(tokens[i].logit) + 1);
+	}
+	char vars[400];
+	snprintf(vars, sizeof vars,
+		 "data='fig7_next_token.dat'; out='fig7_next_token'; ylo=%g; yhi=%g; "
+		 "title_text='after ''the cat sat on a'': logits (bars, left) and softmax "
+		 "probabilities (line, right); both axes start from the same zero'",
+		 lo, hi);
+	gnuplot(r, "next_token", vars);
 	smx_doc_h2(doc, "next-token",
 		   "A worked example: the next token after \"the cat sat on a\"");
 	smx_doc_p(
@@ -573,6 +925,7 @@ static void next_token(struct rep *r, struct smx_doc *doc)
 	smx_doc_table(doc, &t);
 	smx_table_free(&t);
 	smx_case_free(&c);
+	smx_progress_step();
 }
 
 /* ---- the report ---- */
@@ -590,7 +943,18 @@ static void report_name(char *buf, size_t len)
 	snprintf(buf, len, "%s-%s", date, host);
 }
 
-int smx_cmd_report(int argc, char **argv)
+/* Everything the sweeps found, for the page. */
+struct results {
+	struct acc_sweep acc[SMX_DTYPE_COUNT];
+	struct perf_sweep perf[SMX_DTYPE_COUNT];
+	struct acc_best small[SMX_DTYPE_COUNT], large[SMX_DTYPE_COUNT];
+	char scale_caption[SMX_DTYPE_COUNT][1024];
+	struct smx_table at, bt, jt;
+	size_t nmis;
+	int pareto;
+};
+
+static const char *parse_args(int argc, char **argv, struct rep *r)
 {
 	static const struct option opts[] = {
 	    {"out", required_argument, 0, 'o'},
@@ -601,8 +965,6 @@ int smx_cmd_report(int argc, char **argv)
 	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0},
 	};
-	struct rep r = {.mode = DEFAULT, .seed = 1};
-	smx_sel_init(&r.sel);
 	const char *out = "reports";
 	int c;
 	while ((c = smx_getopt(argc, argv, opts, "report")) != -1) {
@@ -611,80 +973,110 @@ int smx_cmd_report(int argc, char **argv)
 			out = optarg;
 			break;
 		case 'q':
-			r.mode = QUICK;
+			r->mode = QUICK;
 			break;
 		case 'F':
-			r.mode = FULL;
+			r->mode = FULL;
 			break;
 		case 'i':
-			smx_sel_impls(&r.sel, optarg);
+			smx_sel_impls(&r->sel, optarg);
 			break;
 		case 's':
-			r.seed = smx_arg_seed("report", optarg);
+			r->seed = smx_arg_seed("report", optarg);
 			break;
 		case 'h':
-			fputs(help, stdout);
-			return 0;
+			smx_help(help);
 		}
 	}
 	if (optind < argc)
 		smx_die("report: unexpected argument '%s'", argv[optind]);
-	smx_sel_check(&r.sel);
-	r.scripts = getenv("SMX_SCRIPTS") ? getenv("SMX_SCRIPTS") : SMX_SOURCE_DIR "/scripts";
+	smx_sel_check(&r->sel);
+	return out;
+}
+
+/* The report's directory under a unique hidden name, removed on every
+ * exit smx controls until it is published. */
+static int make_temp_dir(char *dir, const char *out)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	int ok = mkdtemp(dir) != NULL;
+	int slot = ok ? smx_temp_add(dir, 1) : -1;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (!ok)
+		smx_die("report: %s: cannot create: %s", out, strerror(errno));
+	return slot;
+}
+
+/* The scripts and gnuplot are there; the output folder exists; the
+ * report's hidden temporary directory is made (its cleanup slot
+ * returned). */
+static int prepare(struct rep *r, const char *out, const char *name)
+{
+	r->scripts = getenv("SMX_SCRIPTS") ? getenv("SMX_SCRIPTS") : SMX_SOURCE_DIR "/scripts";
 	char probe[4200];
-	snprintf(probe, sizeof probe, "%s/gnuplot/common.gp", r.scripts);
+	snprintf(probe, sizeof probe, "%s/gnuplot/common.gp", r->scripts);
 	if (access(probe, R_OK))
 		smx_die(
 		    "report: %s: gnuplot scripts not found (set SMX_SCRIPTS to the scripts folder)",
 		    probe);
-	if (system("gnuplot --version >/dev/null 2>&1") != 0)
+	const char *probe_argv[] = {"gnuplot", "--version", NULL};
+	if (smx_proc_run(probe_argv, NULL, "/dev/null", "/dev/null") != 0)
 		smx_die("report: gnuplot not found (run scripts/install-deps.sh)");
 	if (mkdir(out, 0777) && errno != EEXIST)
 		smx_die("report: %s: %s", out, strerror(errno));
 	struct stat st;
 	if (stat(out, &st) || !S_ISDIR(st.st_mode))
 		smx_die("report: %s: not a directory", out);
-	char name[256];
-	report_name(name, sizeof name);
-	snprintf(r.dir, sizeof r.dir, "%s/.%s.tmpXXXXXX", out, name);
-	if (!mkdtemp(r.dir))
-		smx_die("report: %s: cannot create: %s", out, strerror(errno));
-	fprintf(stderr, "smx report: writing %s/%s\n", out, name);
+	snprintf(r->dir, sizeof r->dir, "%s/.%s.tmpXXXXXX", out, name);
+	return make_temp_dir(r->dir, out);
+}
 
-	char *env = smx_env_json(r.seed);
-	FILE *f = open_in(&r, "env.json");
-	fprintf(f, "%s\n", env ? env : "{}");
-	close_in(f, "env.json");
+/* Cells of the whole run, for the progress line. */
+static size_t report_cells(const struct rep *r)
+{
+	size_t ns[MAXN], cells = 1 + 1 + 1 + (r->mode == QUICK ? 4 : r->mode == FULL ? 6 : 5);
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
+		cells += acc_ns(r, (smx_dtype)dt, ns) + NSCALES + perf_ns(r, (smx_dtype)dt, ns);
+	return cells;
+}
 
-	FILE *acc = open_in(&r, "accuracy.csv");
-	fputs("impl,op,dtype,dist,n,rows,seed,max_ulp,mean_ulp,max_rel,sum_err_ulp,bad_rows\n",
-	      acc);
+static void run_accuracy(struct rep *r, struct results *res)
+{
 	static const struct smx_column atab[] = {
 	    {"dtype", SMX_STR, 1},
 	    {"impl", SMX_STR, 1},
 	    {"worst max ulp", SMX_NUM, 1},
 	    {"worst mean ulp", SMX_NUM, 1},
-	    {"max ulp at largest n", SMX_NUM, 1},
+	    {"largest n", SMX_STR, 1},
+	    {"max ulp there", SMX_NUM, 1},
+	    {"worst max / BHH bound", SMX_NUM, 1},
 	    {"claims a bound", SMX_STR, 1},
 	};
-	struct smx_table at;
-	smx_table_init(&at, atab, sizeof atab / sizeof *atab);
-	struct acc_best small[2] = {0}, large[2] = {0};
-	fprintf(stderr, "smx report: accuracy against n\n");
-	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
-		accuracy_vs_n(&r, (smx_dtype)dt, acc, &small[dt], &large[dt], &at);
+	smx_table_init(&res->at, atab, sizeof atab / sizeof *atab);
+	FILE *acc = open_in(r, "accuracy.csv");
+	fputs("impl,op,dtype,dist,n,rows,seed,max_ulp,mean_ulp,max_rel,sum_err_ulp,bad_rows\n",
+	      acc);
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++) {
+		struct acc_sweep *a = &res->acc[dt];
+		a->dt = (smx_dtype)dt;
+		acc_measure(r, a, acc);
+		acc_figure(r, a);
+		acc_table(a, &res->at, &res->small[dt], &res->large[dt]);
+	}
 	close_in(acc, "accuracy.csv");
-
-	fprintf(stderr, "smx report: error against scale, error distribution\n");
-	FILE *sc = open_in(&r, "scale.csv");
+	FILE *sc = open_in(r, "scale.csv");
 	fputs("impl,op,dtype,dist,n,rows,max_rel_normal_over_u,bound_ratio,bad_rows\n", sc);
-	error_vs_scale(&r, sc);
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
+		error_vs_scale(r, (smx_dtype)dt, sc, res->scale_caption[dt],
+			       sizeof res->scale_caption[dt]);
 	close_in(sc, "scale.csv");
-	error_cdf(&r);
+	error_ccdf(r);
+}
 
-	fprintf(stderr, "smx report: edge behaviour\n");
-	FILE *ov = open_in(&r, "overflow.csv");
-	fputs("impl,op,dtype,scenario,n,outcome,max_ulp,expected,matches\n", ov);
+static void run_behaviour(struct rep *r, struct results *res)
+{
 	static const struct smx_column btab[] = {
 	    {"impl", SMX_STR, 1},
 	    {"origin", SMX_STR, 1},
@@ -692,20 +1084,25 @@ int smx_cmd_report(int argc, char **argv)
 	    {"differs from its declared policy", SMX_STR, 1},
 	    {"first scale not ok", SMX_STR, 1},
 	};
-	struct smx_table bt;
-	smx_table_init(&bt, btab, sizeof btab / sizeof *btab);
-	size_t nmis = behaviour(&r, ov, &bt);
+	smx_table_init(&res->bt, btab, sizeof btab / sizeof *btab);
+	FILE *ov = open_in(r, "overflow.csv");
+	fputs("impl,op,dtype,scenario,n,outcome,max_ulp,expected,matches\n", ov);
+	res->nmis = behaviour(r, ov, &res->bt);
 	close_in(ov, "overflow.csv");
+}
 
-	fprintf(stderr, "smx report: throughput\n");
-	FILE *pf = open_in(&r, "perf.csv");
+static void run_speed(struct rep *r, struct results *res)
+{
+	FILE *pf = open_in(r, "perf.csv");
 	fputs("impl,op,dtype,n,rows,cache,median_ns,q1_ns,q3_ns,ns_per_elem,vs_memcpy\n", pf);
-	struct fast best[16];
-	size_t nfast = throughput(&r, pf, best);
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++) {
+		res->perf[dt].dt = (smx_dtype)dt;
+		perf_measure(r, &res->perf[dt], pf);
+		perf_figure(r, &res->perf[dt]);
+	}
 	close_in(pf, "perf.csv");
-
-	fprintf(stderr, "smx report: the Jacobian against the VJP\n");
-	FILE *jc = open_in(&r, "jacobian.csv");
+	res->pareto = pareto_figure(r, &res->acc[SMX_F32], &res->perf[SMX_F32]);
+	FILE *jc = open_in(r, "jacobian.csv");
 	fputs("impl,op,dtype,n,median_ns,q1_ns,q3_ns,matrix_bytes\n", jc);
 	static const struct smx_column jtab[] = {
 	    {"n", SMX_INT, 1},
@@ -715,98 +1112,199 @@ int smx_cmd_report(int argc, char **argv)
 	    {"via J / fused", SMX_NUM, 1},
 	    {"J size (MiB)", SMX_NUM, 1},
 	};
-	struct smx_table jt;
-	smx_table_init(&jt, jtab, sizeof jtab / sizeof *jtab);
-	jacobian_cost(&r, jc, &jt);
+	smx_table_init(&res->jt, jtab, sizeof jtab / sizeof *jtab);
+	jacobian_cost(r, jc, &res->jt);
 	close_in(jc, "jacobian.csv");
+}
 
-	struct smx_doc doc;
-	if (smx_doc_open(&doc, r.dir, "smx report: softmax examined"))
-		smx_die("report: %s: cannot write the pages", r.dir);
-	smx_doc_p(&doc, "Generated by smx on %s (%s). Seed %llu. Environment: env.json.",
-		  smx_env_cpu(),
-		  r.mode == QUICK  ? "quick sweep"
-		  : r.mode == FULL ? "full sweep"
-				   : "default sweep",
-		  (unsigned long long)r.seed);
-	smx_doc_h2(&doc, "conclusions", "Conclusions");
+static void doc_conclusions(struct smx_doc *doc, const struct results *res)
+{
+	smx_doc_h2(doc, "conclusions", "Conclusions");
 	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++) {
 		smx_doc_li(
-		    &doc,
-		    "Most accurate %s softmax on short rows (n <= 64): %s, at most %.3g ulps.",
-		    smx_dtype_name((smx_dtype)dt), small[dt].name, small[dt].err);
+		    doc, "Most accurate %s softmax on short rows (n <= 64): %s, at most %.3g ulps.",
+		    smx_dtype_name((smx_dtype)dt), res->small[dt].name, res->small[dt].err);
 		smx_doc_li(
-		    &doc,
+		    doc,
 		    "Most accurate %s softmax on long rows (n >= 1024): %s, at most %.3g ulps.",
-		    smx_dtype_name((smx_dtype)dt), large[dt].name, large[dt].err);
+		    smx_dtype_name((smx_dtype)dt), res->large[dt].name, res->large[dt].err);
 	}
-	for (size_t j = 0; j < nfast; j++)
-		smx_doc_li(&doc,
-			   "Fastest f32 softmax at n = %zu (hot cache): %s, %.3g ns per element, "
-			   "%.3gx the "
-			   "time of memcpy of the same bytes.",
-			   best[j].n, best[j].name, best[j].ns, best[j].vs_memcpy);
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
+		for (size_t j = 0; j < res->perf[dt].nn && res->perf[dt].k; j++)
+			perf_verdict(doc, &res->perf[dt], j);
 	smx_doc_li(
-	    &doc,
+	    doc,
 	    "Edge behaviour: %zu outcome(s) differ from what the entry declares (table below; "
 	    "for peers these are findings, for smx's kernels they would be defects).",
-	    nmis);
+	    res->nmis);
 	if (*smx_peer_missing())
-		smx_doc_li(&doc, "Peers missing from this build: %s", smx_peer_missing());
-	smx_doc_list_end(&doc);
+		smx_doc_li(doc, "Peers missing from this build: %s", smx_peer_missing());
+	smx_doc_list_end(doc);
+}
 
-	smx_doc_h2(&doc, "accuracy", "Accuracy against the correctly rounded reference");
-	smx_doc_p(
-	    &doc,
-	    "Error in ulps of the exact value (MPFR, Ziv loop), on normal(0, 3) rows; softmax.");
-	smx_doc_table(&doc, &at);
-	smx_doc_fig(&doc, "fig1_error_vs_n_f32", "f32: max and mean ulp error against n.");
-	smx_doc_fig(&doc, "fig1_error_vs_n_f64", "f64: max and mean ulp error against n.");
-	smx_doc_fig(
-	    &doc, "fig2_error_vs_scale",
-	    "Error against input scale, with the Blanchard-Higham-Higham bound for the shifted "
-	    "algorithm: the no-shift baseline is exact-ish until exp overflows; the shifted ones "
-	    "grow "
-	    "with the range, inside the bound.");
-	smx_doc_fig(&doc, "fig3_error_cdf", "Distribution of the per-component error at n = 1024.");
+static void doc_accuracy(struct smx_doc *doc, const struct results *res)
+{
+	smx_doc_h2(doc, "accuracy", "Accuracy against the correctly rounded reference");
+	smx_doc_p(doc, "Error in ulps of the exact value (MPFR, Ziv loop), on normal(0, 3) rows; "
+		       "softmax. The bound column divides each entry's worst error by the "
+		       "Blanchard-Higham-Higham bound of the shifted algorithm for the same rows.");
+	smx_doc_table(doc, &res->at);
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++) {
+		const struct acc_sweep *a = &res->acc[dt];
+		char fig[64], cap[400];
+		snprintf(fig, sizeof fig, "fig1_error_vs_n_%s", smx_dtype_name(a->dt));
+		snprintf(cap, sizeof cap,
+			 "%s: max and mean ulp error against n, to n = %zu, with the BHH bound of "
+			 "the shifted algorithm (dotted). Entries with identical results share "
+			 "a line; exact results (0 ulp, e.g. every entry at n = 1) are marked "
+			 "on the floor of the axis.",
+			 smx_dtype_name(a->dt), a->ns[a->nn - 1]);
+		smx_doc_fig(doc, fig, cap);
+	}
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++) {
+		char fig[64];
+		snprintf(fig, sizeof fig, "fig2_error_vs_scale_%s", smx_dtype_name((smx_dtype)dt));
+		smx_doc_fig(doc, fig, res->scale_caption[dt]);
+	}
+	smx_doc_fig(doc, "fig3_error_ccdf",
+		    "Complementary CDF of the per-component error at n = 1024 (f32): the "
+		    "fraction of components with at least a given error, on log axes, so the "
+		    "tail that sets each entry's maximum is visible.");
+}
+
+static void doc_speed(struct smx_doc *doc, const struct results *res)
+{
+	smx_doc_h2(doc, "throughput", "Throughput");
+	smx_doc_p(doc, "Median of the samples with their first and third quartiles as bars, hot "
+		       "cache, one pinned thread. The roofline: copying x to y (memcpy), reading x "
+		       "and writing y, measured in the same run on the same bytes; a softmax "
+		       "reads x and writes y at the least.");
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++) {
+		char fig[64], cap[200];
+		snprintf(fig, sizeof fig, "fig5_throughput_%s", smx_dtype_name((smx_dtype)dt));
+		snprintf(cap, sizeof cap, "%s: time per element against n.",
+			 smx_dtype_name((smx_dtype)dt));
+		smx_doc_fig(doc, fig, cap);
+	}
+	if (res->pareto)
+		smx_doc_fig(doc, "fig9_pareto",
+			    "Which strategy to pick: at each n, max ulp error against time per "
+			    "element (f32). An entry on the line is not beaten on both at once; "
+			    "anything above and to the right of it is.");
+	smx_doc_h2(doc, "jacobian", "The Jacobian against the VJP");
+	const struct smx_table *jt = &res->jt;
+	if (jt->nrows) {
+		const struct smx_cell *last = &jt->cells[(jt->nrows - 1) * jt->ncols];
+		smx_doc_p(doc,
+			  "The backward pass needs J^T g, not J: s (g - <g, s>) costs O(n), "
+			  "forming the n x n Jacobian and multiplying costs O(n^2) time and "
+			  "memory. At n = %lld the product through J takes %.3gx the time of the "
+			  "fused one, and J alone fills %.3g MiB.",
+			  last[0].i, last[4].d, last[5].d);
+	}
+	smx_doc_fig(doc, "fig6_jacobian_vs_vjp",
+		    "f32, one row, hot cache: J^T g without J, through J, and J alone, "
+		    "with the bytes of J (right axis).");
+	smx_doc_table(doc, jt);
+}
+
+static void write_doc(struct rep *r, struct results *res)
+{
+	struct smx_doc doc;
+	if (smx_doc_open(&doc, r->dir, "smx report: softmax examined") < 0)
+		smx_die("report: %s: cannot write the pages", r->dir);
+	smx_doc_p(&doc, "Generated by smx on %s (%s). Seed %llu. Environment: env.json.",
+		  smx_env_cpu(),
+		  r->mode == QUICK  ? "quick sweep"
+		  : r->mode == FULL ? "full sweep"
+				    : "default sweep",
+		  (unsigned long long)r->seed);
+	doc_conclusions(&doc, res);
+	doc_accuracy(&doc, res);
 	smx_doc_h2(&doc, "behaviour", "Overflow and edge rows");
-	smx_doc_p(
-	    &doc,
-	    "Each entry on the scenario catalogue (smx overflow): ok means within its declared "
-	    "bound; nan, inf, zero-row and wrong are what it did instead.");
+	smx_doc_p(&doc, "Each entry on the scenario catalogue (smx overflow): ok means within its "
+			"declared bound; nan, inf, zero-row and wrong are what it did instead.");
 	smx_doc_fig(&doc, "fig4_behaviour",
 		    "Outcome per implementation and scenario (f32 softmax).");
-	smx_doc_table(&doc, &bt);
-	smx_doc_h2(&doc, "throughput", "Throughput");
-	smx_doc_p(&doc,
-		  "Median of the samples, hot cache, one pinned thread; memcpy of the same bytes "
-		  "measured in the same run is the ceiling.");
-	smx_doc_fig(&doc, "fig5_throughput", "Time per element against n.");
-	smx_doc_p(&doc,
-		  "The full-Jacobian versus VJP cost figure arrives with the Jacobian operations.");
-	next_token(&r, &doc);
+	smx_doc_table(&doc, &res->bt);
+	smx_doc_fig(&doc, "fig8_thresholds",
+		    "Overflow threshold per entry: the least input scale at which its rows stop "
+		    "being ok (bisection); \"never\" bars reach FLT_MAX.");
+	doc_speed(&doc, res);
+	next_token(r, &doc);
 	smx_doc_h2(&doc, "data", "Data");
-	smx_doc_link(&doc, "accuracy.csv", "accuracy.csv");
-	smx_doc_link(&doc, "scale.csv", "scale.csv");
-	smx_doc_link(&doc, "overflow.csv", "overflow.csv");
-	smx_doc_link(&doc, "perf.csv", "perf.csv");
-	smx_doc_link(&doc, "jacobian.csv", "jacobian.csv");
-	smx_doc_link(&doc, "env.json", "env.json");
-	smx_doc_close(&doc);
-	smx_table_free(&at);
-	smx_table_free(&bt);
-	smx_table_free(&jt);
+	static const char *const files[] = {"accuracy.csv", "scale.csv",    "overflow.csv",
+					    "perf.csv",	    "jacobian.csv", "env.json"};
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+		smx_doc_link(&doc, files[i], files[i]);
+	if (smx_doc_close(&doc))
+		smx_die("report: %s: cannot write the pages: %s", r->dir, strerror(errno));
+}
+
+/* Rename the finished directory to out/name (out/name-2, -3, ... when a
+ * report of the same second exists), give it the umask's mode, point
+ * out/latest at it and print its page's path. */
+static void publish(struct rep *r, const char *out, const char *name, int slot)
+{
+	if (chmod(r->dir, 0777 & ~smx_umask()))
+		smx_die("report: %s: %s", r->dir, strerror(errno));
+	char base[300], final[4400];
+	for (int k = 1;; k++) {
+		if (k == 1)
+			snprintf(base, sizeof base, "%s", name);
+		else
+			snprintf(base, sizeof base, "%s-%d", name, k);
+		snprintf(final, sizeof final, "%s/%s", out, base);
+		if (renameat2(AT_FDCWD, r->dir, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
+			break;
+		if ((errno != EEXIST && errno != ENOTEMPTY) || k == 1000)
+			smx_die("report: %s: %s", final, strerror(errno));
+	}
+	smx_temp_done(slot);
+	char link[4400], tmp_link[4400];
+	snprintf(link, sizeof link, "%s/latest", out);
+	snprintf(tmp_link, sizeof tmp_link, "%s/.latest.tmp%ld", out, (long)getpid());
+	unlink(tmp_link);
+	int lslot = smx_temp_add(tmp_link, 0);
+	if (symlink(base, tmp_link) || rename(tmp_link, link)) {
+		unlink(tmp_link);
+		fprintf(stderr, "smx: note: could not point %s at %s\n", link, base);
+	}
+	smx_temp_done(lslot);
+	fprintf(smx_stdout(), "%s/index.html\n", final);
+	smx_out_commit(smx_stdout());
+}
+
+int smx_cmd_report(int argc, char **argv)
+{
+	struct rep r = {.mode = DEFAULT, .seed = 1};
+	smx_sel_init(&r.sel);
+	const char *out = parse_args(argc, argv, &r);
+	char name[256];
+	report_name(name, sizeof name);
+	int dir_slot = prepare(&r, out, name);
+	fprintf(stderr, "smx report: writing %s/%s\n", out, name);
+
+	char *env = smx_env_json(r.seed);
+	FILE *f = open_in(&r, "env.json");
+	fprintf(f, "%s\n", env ? env : "{}");
+	close_in(f, "env.json");
 	free(env);
 
-	char final[4400], link[4400], tmp_link[4400];
-	snprintf(final, sizeof final, "%s/%s", out, name);
-	if (rename(r.dir, final))
-		smx_die("report: %s: %s", final, strerror(errno));
-	snprintf(link, sizeof link, "%s/latest", out);
-	snprintf(tmp_link, sizeof tmp_link, "%s/.latest.%ld", out, (long)getpid());
-	unlink(tmp_link);
-	if (symlink(name, tmp_link) || rename(tmp_link, link))
-		fprintf(stderr, "smx: note: could not point %s at %s\n", link, name);
-	printf("%s/index.html\n", final);
+	static struct results res;
+	smx_progress_begin("report", report_cells(&r), 0);
+	run_accuracy(&r, &res);
+	run_behaviour(&r, &res);
+	run_speed(&r, &res);
+	write_doc(&r, &res);
+	smx_progress_end();
+	publish(&r, out, name, dir_slot);
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++) {
+		acc_free(&res.acc[dt]);
+		free(res.perf[dt].st);
+	}
+	smx_table_free(&res.at);
+	smx_table_free(&res.bt);
+	smx_table_free(&res.jt);
 	return 0;
 }

@@ -23,8 +23,44 @@ static char **env_argv;
 
 void smx_env_set_argv(int argc, char **argv)
 {
+	/* A copy: the options taken out of argv later (--plugin, --threads)
+	 * rearrange it. */
+	env_argv = calloc((size_t)argc + 1, sizeof *env_argv);
+	if (!env_argv)
+		return;
+	for (int i = 0; i < argc; i++)
+		env_argv[i] = argv[i];
 	env_argc = argc;
-	env_argv = argv;
+}
+
+void smx_env_sweep_id(char *buf, size_t len)
+{
+	/* The version, then the arguments after the program's name without
+	 * those that do not change the results: where they go (--output,
+	 * -o), which slice (--shard, -K) and how many threads (--threads). */
+	static const char *const skip[] = {"--output", "-o", "--shard", "-K", "--threads"};
+	size_t k = (size_t)snprintf(buf, len, "smx-%s", SMX_VERSION);
+	for (int i = 1; i < env_argc && k < len; i++) {
+		const char *a = env_argv[i];
+		int drop = 0;
+		for (size_t j = 0; j < sizeof skip / sizeof *skip && !drop; j++) {
+			size_t sl = strlen(skip[j]);
+			if (!strcmp(a, skip[j])) {
+				drop = 1;
+				i++; /* and its value */
+			} else if (!strncmp(a, skip[j], sl) &&
+				   (a[sl] == '=' || (skip[j][1] != '-' && a[sl]))) {
+				drop = 1;
+			}
+		}
+		if (drop)
+			continue;
+		k += (size_t)snprintf(buf + k, len - k, " %s", a);
+	}
+	/* One line, whatever the arguments hold. */
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = '?';
 }
 
 const char *smx_env_cpu(void)
@@ -103,6 +139,7 @@ char *smx_env_json(uint64_t seed)
 	smx_json_str(f, date);
 	fputs(", \"host_name\": ", f);
 	smx_json_str(f, host);
+	fputs(", \"smx_version\": \"" SMX_VERSION "\"", f);
 	fputs(", \"executable\": ", f);
 	smx_json_str(f, env_argc > 0 ? env_argv[0] : "smx");
 	fprintf(f, ", \"num_cpus\": %ld", sysconf(_SC_NPROCESSORS_ONLN));

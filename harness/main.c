@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "env.h"
 #include "plugin.h"
+#include "progress.h"
 #include "runner.h"
 #include "util.h"
 
@@ -31,20 +32,30 @@ static void usage(void)
 	puts("usage: smx <command> [options]\n\ncommands:");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		printf("  %-10s %s\n", commands[i].name, commands[i].what);
+	fputs(smx_global_help, stdout);
 	puts("\n'smx <command> --help' describes a command's options.");
 }
 
 int main(int argc, char **argv)
 {
 	smx_env_set_argv(argc, argv);
+	int before = argc;
 	argc = smx_plugins_from_argv(argc, argv);
+	/* A plug-in's prints go to standard error, never into smx's output. */
+	if (argc != before)
+		smx_stdout_protect();
 	argc = smx_threads_from_argv(argc, argv);
+	argc = smx_quiet_from_argv(argc, argv);
 	argc = smx_timeout_from_argv(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], SMX_RUNNER_COMMAND))
 		return smx_runner_main(argc - 1, argv + 1);
 	if (argc < 2)
 		smx_die("no command given (try 'smx --help')");
 	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--version")) {
+		puts("smx " SMX_VERSION);
+		return 0;
+	}
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage();
 		return 0;

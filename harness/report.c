@@ -2,6 +2,7 @@
  * for its figure files; a short script marks on <body> whether every
  * figure loaded, which the browser test reads. */
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,7 +49,7 @@ int smx_doc_open(struct smx_doc *d, const char *dir, const char *title)
 	return 0;
 }
 
-void smx_doc_close(struct smx_doc *d)
+int smx_doc_close(struct smx_doc *d)
 {
 	/* Mark whether every figure loaded (read by tests/report_browser.sh). */
 	fputs("<script>\nwindow.addEventListener('load', function () {\n"
@@ -59,8 +60,11 @@ void smx_doc_close(struct smx_doc *d)
 	      "imgs.length);\n"
 	      "});\n</script>\n</body></html>\n",
 	      d->html);
-	fclose(d->html);
-	fclose(d->md);
+	/* A write that failed earlier (a full disk) sets the error flag. */
+	int bad = ferror(d->html) | ferror(d->md);
+	bad |= fclose(d->html) != 0;
+	bad |= fclose(d->md) != 0;
+	return bad ? -1 : 0;
 }
 
 void smx_doc_h2(struct smx_doc *d, const char *id, const char *title)
@@ -130,6 +134,9 @@ static void cell_text(char *buf, size_t len, const struct smx_column *c, const s
 	case SMX_INT:
 		snprintf(buf, len, "%lld", v->i);
 		break;
+	case SMX_U64:
+		snprintf(buf, len, "%llu", v->u);
+		break;
 	case SMX_NUM:
 		if (isnan(v->d))
 			snprintf(buf, len, "-");
@@ -191,4 +198,52 @@ void smx_doc_link(struct smx_doc *d, const char *file, const char *what)
 	smx_xml_str(d->html, what);
 	fputs("</a> ", d->html);
 	fprintf(d->md, "[%s](%s) ", what, file);
+}
+
+size_t smx_fig_groups(const double *rows, size_t k, size_t len, size_t *group)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < k; i++) {
+		group[i] = i;
+		for (size_t g = 0; g < i && group[i] == i; g++)
+			if (group[g] == g &&
+			    !memcmp(rows + g * len, rows + i * len, len * sizeof *rows))
+				group[i] = g;
+		n += group[i] == i;
+	}
+	return n;
+}
+
+size_t smx_fastest(const double *median, const double *q1, const double *q3, size_t k,
+		   size_t *winner, size_t *tied)
+{
+	size_t w = 0, nt = 0;
+	for (size_t i = 1; i < k; i++)
+		if (median[i] < median[w])
+			w = i;
+	for (size_t i = 0; i < k; i++)
+		if (i != w && q1[i] <= q3[w])
+			tied[nt++] = i;
+	*winner = w;
+	return nt;
+}
+
+size_t smx_ccdf(const double *sorted, size_t total, size_t tail, size_t step, double *e,
+		double *frac, size_t max)
+{
+	size_t m = 0, at = 0;
+	double last = -1;
+	while (at < total && m < max) {
+		if (sorted[at] > 0 && sorted[at] != last) {
+			/* The first index holding this value: P(E >= sorted[at]). */
+			size_t lo = at;
+			while (lo > 0 && sorted[lo - 1] == sorted[at])
+				lo--;
+			e[m] = sorted[at];
+			frac[m++] = (double)(total - lo) / (double)total;
+			last = sorted[at];
+		}
+		at = at >= tail ? at + 1 : at + step < tail ? at + step : tail;
+	}
+	return m;
 }

@@ -1,6 +1,7 @@
 /* Row input: the text parser and the seeded generators (see rows.h). */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,10 @@ int smx_rows_parse(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out
 	size_t linecap = 0, lineno = 0;
 	ssize_t len;
 	int rc = 0;
-	while ((len = getline(&line, &linecap, f)) >= 0) {
+	/* getline also fails when a line cannot be held in memory: errno,
+	 * not end of file, says which. */
+	int read_errno = 0;
+	while ((errno = 0, len = getline(&line, &linecap, f)) >= 0 || !(read_errno = errno, 1)) {
 		lineno++;
 		if (memchr(line, 0, (size_t)len)) {
 			snprintf(err, errlen, "%s:%zu: NUL byte in a text row", name, lineno);
@@ -117,8 +121,9 @@ int smx_rows_parse(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out
 		}
 		rs.off[++rs.count] = nx;
 	}
-	if (!rc && ferror(f)) {
-		snprintf(err, errlen, "%s: read error", name);
+	if (!rc && (ferror(f) || read_errno)) {
+		snprintf(err, errlen, "%s:%zu: read error: %s", name, lineno + 1,
+			 strerror(read_errno ? read_errno : EIO));
 		rc = -1;
 	}
 	if (!rc && rs.count == 0) {
@@ -329,7 +334,7 @@ int smx_parse_shape(const char *s, size_t *rows, size_t *n)
 	if (smx_parse_size(buf, 1, (size_t)1 << 28, rows) ||
 	    smx_parse_size(x + 1, 1, (size_t)1 << 28, n))
 		return -1;
-	return (double)*rows * (double)*n > (double)((size_t)1 << 30) ? -1 : 0;
+	return (double)*rows * (double)*n > (double)SMX_MAX_VALUES ? -1 : 0;
 }
 
 /* Fill out from little-endian values of 4 or 8 bytes, checking that each
@@ -379,16 +384,17 @@ static int fill_rows(struct smx_rows *out, const unsigned char *data, size_t row
 	return 0;
 }
 
-/* The whole stream, up to limit bytes. */
+/* At most limit bytes of the stream (limit + 1 is asked for by callers
+ * that must see whether more follows). */
 static unsigned char *slurp(FILE *f, size_t limit, size_t *len)
 {
-	size_t cap = 1 << 16, k = 0;
-	unsigned char *buf = smx_alloc(cap, 1);
+	size_t cap = limit < ((size_t)1 << 16) ? limit : (size_t)1 << 16, k = 0;
+	unsigned char *buf = smx_alloc(cap ? cap : 1, 1);
 	for (;;) {
 		if (k == cap) {
 			if (cap >= limit)
 				break;
-			cap *= 2;
+			cap = cap > limit / 2 ? limit : 2 * cap;
 			buf = smx_realloc(buf, cap, 1);
 		}
 		size_t got = fread(buf + k, 1, cap - k, f);
@@ -400,125 +406,222 @@ static unsigned char *slurp(FILE *f, size_t limit, size_t *len)
 	return buf;
 }
 
-#define SMX_MAX_FILE ((size_t)8 << 30)
+/* The data of rows x n values of es bytes: exactly that many bytes, read
+ * no further than one byte past them (so a file far larger than its shape
+ * says is refused without being loaded). */
+static int read_data(FILE *f, const char *name, size_t rows, size_t n, size_t es,
+		     unsigned char **data, char *err, size_t errlen)
+{
+	size_t len, want = rows * n * es;
+	*data = slurp(f, want + 1, &len);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error: %s", name, strerror(errno));
+		return -1;
+	}
+	if (len != want) {
+		snprintf(err, errlen,
+			 "%s: %s%zu data bytes, but shape %zux%zu of %zu-byte values needs %zu",
+			 name, len > want ? "more than " : "", len > want ? want : len, rows, n, es,
+			 want);
+		return -1;
+	}
+	return 0;
+}
 
 int smx_rows_read_raw(FILE *f, const char *name, int is_f64, size_t rows, size_t n, smx_dtype dt,
 		      struct smx_rows *out, char *err, size_t errlen)
 {
-	size_t len, want = rows * n * (is_f64 ? 8 : 4);
-	unsigned char *buf = slurp(f, SMX_MAX_FILE, &len);
-	int rc = -1;
-	if (ferror(f))
-		snprintf(err, errlen, "%s: read error", name);
-	else if (len != want)
-		snprintf(err, errlen, "%s: %zu bytes, but shape %zux%zu of %s needs %zu", name, len,
-			 rows, n, is_f64 ? "f64" : "f32", want);
-	else
+	unsigned char *buf;
+	int rc = read_data(f, name, rows, n, is_f64 ? 8 : 4, &buf, err, errlen);
+	if (!rc)
 		rc = fill_rows(out, buf, rows, n, is_f64, dt, name, err, errlen);
 	free(buf);
 	return rc;
 }
 
-/* The value of key in the header dict ("'key': value"), or NULL. */
-static const char *npy_field(const char *h, const char *key)
+/* The .npy header: a Python dict literal with exactly the keys descr (a
+ * string), fortran_order (True/False) and shape (a tuple of whole
+ * numbers), parsed as such so that no key is found inside another's value. */
+struct npy_header {
+	char descr[16];
+	int fortran, have_descr, have_order, have_shape, nd;
+	long long dims[32];
+};
+
+static const char *npy_space(const char *p)
 {
-	char pat[32];
-	snprintf(pat, sizeof pat, "'%s':", key);
-	const char *p = strstr(h, pat);
-	if (!p)
-		return NULL;
-	p += strlen(pat);
 	while (*p == ' ')
 		p++;
 	return p;
 }
 
+/* A quoted string into out; NULL when malformed. */
+static const char *npy_string(const char *p, char *out, size_t len)
+{
+	char q = *p;
+	if (q != '\'' && q != '"')
+		return NULL;
+	size_t k = 0;
+	for (p++; *p && *p != q; p++) {
+		if (*p == '\\' || k + 1 >= len)
+			return NULL;
+		out[k++] = *p;
+	}
+	if (!*p)
+		return NULL;
+	out[k] = 0;
+	return p + 1;
+}
+
+static const char *npy_parse(const char *h, struct npy_header *o, char *why, size_t whylen)
+{
+	memset(o, 0, sizeof *o);
+	const char *p = npy_space(h);
+	if (*p++ != '{')
+		return "does not start with '{'";
+	for (;;) {
+		p = npy_space(p);
+		if (*p == '}')
+			break;
+		char key[32];
+		if (!(p = npy_string(p, key, sizeof key)))
+			return "a key is not a short quoted string";
+		p = npy_space(p);
+		if (*p++ != ':')
+			return "no ':' after a key";
+		p = npy_space(p);
+		if (!strcmp(key, "descr")) {
+			if (o->have_descr++)
+				return "descr given twice";
+			if (!(p = npy_string(p, o->descr, sizeof o->descr)))
+				return "descr is not a short string";
+		} else if (!strcmp(key, "fortran_order")) {
+			if (o->have_order++)
+				return "fortran_order given twice";
+			if (!strncmp(p, "True", 4))
+				o->fortran = 1, p += 4;
+			else if (!strncmp(p, "False", 5))
+				p += 5;
+			else
+				return "fortran_order is not True or False";
+		} else if (!strcmp(key, "shape")) {
+			if (o->have_shape++)
+				return "shape given twice";
+			if (*p++ != '(')
+				return "shape is not a tuple";
+			for (;;) {
+				p = npy_space(p);
+				if (*p == ')')
+					break;
+				if (o->nd == 32)
+					return "shape has more than 32 dimensions";
+				if (*p == '-') {
+					snprintf(why, whylen, "negative dimension in shape");
+					return why;
+				}
+				if (*p < '0' || *p > '9')
+					return "shape holds something not a whole number";
+				char *end;
+				errno = 0;
+				unsigned long long v = strtoull(p, &end, 10);
+				if (errno || v > ((unsigned long long)1 << 40))
+					return "a dimension is too large";
+				o->dims[o->nd++] = (long long)v;
+				p = npy_space(end);
+				if (*p == ',')
+					p++;
+				else if (*p != ')')
+					return "shape is not a tuple of whole numbers";
+			}
+			p++;
+		} else {
+			snprintf(why, whylen, "unknown key '%.20s'", key);
+			return why;
+		}
+		p = npy_space(p);
+		if (*p == ',')
+			p++;
+		else if (*p != '}')
+			return "entries not separated by ','";
+	}
+	p = npy_space(p + 1);
+	while (*p == '\n')
+		p++;
+	if (*p)
+		return "text after the dict";
+	if (!o->have_descr || !o->have_order || !o->have_shape)
+		return "lacks descr, fortran_order or shape";
+	return NULL;
+}
+
 int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out, char *err,
 		      size_t errlen)
 {
-	size_t len;
-	unsigned char *buf = slurp(f, SMX_MAX_FILE, &len);
+	unsigned char pre[12], *buf = NULL;
+	char header[4096], why[64];
+	size_t hlen = 0;
 	int rc = -1;
-	char header[4096];
-	size_t hlen = 0, start = 0;
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", name);
-		goto done;
-	}
-	if (len < 10 || memcmp(buf, "\x93NUMPY", 6)) {
+	if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6)) {
 		snprintf(err, errlen, "%s: not a .npy file (no \\x93NUMPY magic)", name);
-		goto done;
+		return -1;
 	}
-	if (buf[6] == 1) {
-		hlen = (size_t)buf[8] | (size_t)buf[9] << 8;
-		start = 10;
-	} else if ((buf[6] == 2 || buf[6] == 3) && len >= 12) {
-		hlen = (size_t)buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 |
-		       (size_t)buf[11] << 24;
-		start = 12;
+	if (pre[6] == 1) {
+		hlen = (size_t)pre[8] | (size_t)pre[9] << 8;
+	} else if ((pre[6] == 2 || pre[6] == 3) && fread(pre + 10, 1, 2, f) == 2) {
+		hlen = (size_t)pre[8] | (size_t)pre[9] << 8 | (size_t)pre[10] << 16 |
+		       (size_t)pre[11] << 24;
 	} else {
-		snprintf(err, errlen, "%s: .npy version %d is not supported", name, buf[6]);
-		goto done;
+		snprintf(err, errlen, "%s: .npy version %d is not supported", name, pre[6]);
+		return -1;
 	}
-	if (hlen >= sizeof header || start + hlen > len) {
+	if (hlen >= sizeof header || fread(header, 1, hlen, f) != hlen) {
 		snprintf(err, errlen, "%s: truncated or oversized .npy header", name);
-		goto done;
+		return -1;
 	}
-	memcpy(header, buf + start, hlen);
 	header[hlen] = 0;
-	const char *descr = npy_field(header, "descr"), *order = npy_field(header, "fortran_order"),
-		   *shape = npy_field(header, "shape");
-	if (!descr || !order || !shape) {
-		snprintf(err, errlen, "%s: .npy header lacks descr, fortran_order or shape", name);
-		goto done;
+	if (memchr(header, 0, hlen)) {
+		snprintf(err, errlen, "%s: NUL byte in the .npy header", name);
+		return -1;
+	}
+	struct npy_header h;
+	const char *bad = npy_parse(header, &h, why, sizeof why);
+	if (bad) {
+		snprintf(err, errlen, "%s: .npy header: %s", name, bad);
+		return -1;
 	}
 	int is_f64;
-	if (!strncmp(descr, "'<f4'", 5))
+	if (!strcmp(h.descr, "<f4"))
 		is_f64 = 0;
-	else if (!strncmp(descr, "'<f8'", 5))
+	else if (!strcmp(h.descr, "<f8"))
 		is_f64 = 1;
 	else {
-		snprintf(err, errlen, "%s: dtype %.8s is not little-endian float32 or float64",
-			 name, descr);
-		goto done;
+		snprintf(err, errlen, "%s: dtype '%s' is not little-endian float32 or float64",
+			 name, h.descr);
+		return -1;
 	}
-	if (strncmp(order, "False", 5)) {
+	if (h.fortran) {
 		snprintf(err, errlen, "%s: Fortran order is not supported (save C order)", name);
-		goto done;
+		return -1;
 	}
-	unsigned long long d[3] = {0, 0, 0};
-	int nd = 0;
-	const char *p = shape;
-	if (*p++ != '(') {
-		snprintf(err, errlen, "%s: bad shape in the .npy header", name);
-		goto done;
+	/* Any rank: the last axis is the row, the others flatten into rows. */
+	if (h.nd < 1) {
+		snprintf(err, errlen, "%s: shape must have at least one axis (a 0-d array has no row)",
+			 name);
+		return -1;
 	}
-	while (*p && *p != ')' && nd < 3) {
-		char *end;
-		d[nd++] = strtoull(p, &end, 10);
-		if (end == p)
-			break;
-		p = end;
-		while (*p == ',' || *p == ' ')
-			p++;
+	size_t n = (size_t)h.dims[h.nd - 1], rows = 1;
+	double total = (double)n;
+	for (int i = 0; i + 1 < h.nd; i++) {
+		rows *= (size_t)h.dims[i];
+		total *= (double)h.dims[i];
 	}
-	if (*p != ')' || nd < 1 || nd > 2) {
-		snprintf(err, errlen, "%s: shape must be 1-D or 2-D", name);
-		goto done;
+	if (rows == 0 || n == 0 || total > (double)SMX_MAX_VALUES) {
+		snprintf(err, errlen, "%s: shape is empty or has more than 2^28 values", name);
+		return -1;
 	}
-	size_t rows = nd == 2 ? (size_t)d[0] : 1, n = nd == 2 ? (size_t)d[1] : (size_t)d[0];
-	size_t es = is_f64 ? 8 : 4;
-	if (rows == 0 || n == 0 || (double)rows * (double)n > (double)((size_t)1 << 30)) {
-		snprintf(err, errlen, "%s: shape (%zu, %zu) is empty or too large", name, rows, n);
-		goto done;
-	}
-	if (len - start - hlen != rows * n * es) {
-		snprintf(err, errlen, "%s: %zu data bytes, shape (%zu, %zu) needs %zu", name,
-			 len - start - hlen, rows, n, rows * n * es);
-		goto done;
-	}
-	rc = fill_rows(out, buf + start + hlen, rows, n, is_f64, dt, name, err, errlen);
-done:
+	rc = read_data(f, name, rows, n, is_f64 ? 8 : 4, &buf, err, errlen);
+	if (!rc)
+		rc = fill_rows(out, buf, rows, n, is_f64, dt, name, err, errlen);
 	free(buf);
 	return rc;
 }

@@ -35,7 +35,9 @@ int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *
 		      size_t errlen);
 int smx_rows_read_raw(FILE *f, const char *name, int is_f64, size_t rows, size_t n, smx_dtype dt,
 		      struct smx_rows *out, char *err, size_t errlen);
-/* Parse "RxN"; -1 when malformed or zero. */
+/* The most values a file of rows may hold (2 GiB as doubles). */
+#define SMX_MAX_VALUES ((size_t)1 << 28)
+/* Parse "RxN"; -1 when malformed, zero, or above SMX_MAX_VALUES. */
 int smx_parse_shape(const char *s, size_t *rows, size_t *n);
 /* Write rows x n values (double, converted to dt) as a .npy file; ndim 1
  * writes shape (rows,) with n = 1, ndim 3 shape (rows, n, n). */

@@ -34,6 +34,9 @@ void smx_table_add(struct smx_table *t, ...)
 		case SMX_INT:
 			row[c].i = va_arg(ap, long long);
 			break;
+		case SMX_U64:
+			row[c].u = va_arg(ap, unsigned long long);
+			break;
 		case SMX_NUM:
 			row[c].d = va_arg(ap, double);
 			break;
@@ -119,6 +122,9 @@ static void text_cell(char *buf, size_t len, enum smx_col type, const struct smx
 	case SMX_INT:
 		snprintf(buf, len, "%lld", c->i);
 		break;
+	case SMX_U64:
+		snprintf(buf, len, "%llu", c->u);
+		break;
 	case SMX_NUM:
 		if (isnan(c->d))
 			snprintf(buf, len, "-");
@@ -194,6 +200,9 @@ static void write_csv(const struct smx_table *t, FILE *f)
 			case SMX_INT:
 				fprintf(f, "%lld", cell->i);
 				break;
+			case SMX_U64:
+				fprintf(f, "%llu", cell->u);
+				break;
 			case SMX_NUM:
 				if (isinf(cell->d))
 					fputs(cell->d > 0 ? "inf" : "-inf", f);
@@ -222,6 +231,9 @@ static void write_json(const struct smx_table *t, FILE *f, const char *context)
 				break;
 			case SMX_INT:
 				fprintf(f, "%lld", cell->i);
+				break;
+			case SMX_U64:
+				fprintf(f, "%llu", cell->u);
 				break;
 			case SMX_NUM:
 				smx_json_num(f, cell->d);

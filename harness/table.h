@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum smx_col { SMX_STR, SMX_INT, SMX_NUM };
+enum smx_col { SMX_STR, SMX_INT, SMX_NUM, SMX_U64 };
 enum smx_format { SMX_FMT_TABLE, SMX_FMT_CSV, SMX_FMT_JSON };
 
 struct smx_column {
@@ -18,6 +18,7 @@ struct smx_column {
 struct smx_cell {
 	const char *s; /* owned copy */
 	long long i;
+	unsigned long long u; /* seeds: every 64-bit value */
 	double d;
 };
 
@@ -29,7 +30,7 @@ struct smx_table {
 
 void smx_table_init(struct smx_table *t, const struct smx_column *cols, size_t ncols);
 /* Append a row: one argument per column, const char * / long long /
- * double by column type. */
+ * double / unsigned long long by column type. */
 void smx_table_add(struct smx_table *t, ...);
 /* context: a JSON object (text) put under "context" in JSON output, or
  * NULL. */

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Bad input: "smx: <what>: <why>" on stderr, temporary outputs removed,
  * exit status 2. */
@@ -27,20 +28,37 @@ int smx_parse_size(const char *s, size_t lo, size_t hi, size_t *out);
 int smx_parse_u64(const char *s, uint64_t *out);
 int smx_parse_double(const char *s, double *out);
 
-/* Split a comma-separated list in place; returns the number of items. */
+/* Split a comma-separated list in place; returns the number of items,
+ * which may exceed max (only the first max are stored): callers refuse. */
 size_t smx_split(char *s, char **items, size_t max);
 
 /* Output that appears complete or not at all: written to a temporary file
- * beside path and renamed by smx_out_commit. path "-" (or NULL) is stdout.
- * On a fatal error or SIGINT/SIGTERM the temporary file is removed. */
+ * beside path (beside the file a symbolic link names) and renamed by
+ * smx_out_commit, keeping the replaced file's mode (new files: 0666 less
+ * the umask). A target that is not a regular file (device, FIFO) is written
+ * in place. path "-" (or NULL) is standard output. Every write, flush,
+ * close and rename is checked (exit 2). On a fatal error or signal the
+ * temporary file is removed. */
 FILE *smx_out_open(const char *path);
 void smx_out_commit(FILE *f);
 
+/* Temporary paths (files, or directories of plain files) removed on a
+ * fatal error or a fatal signal (INT, TERM, HUP, QUIT, PIPE, USR1, USR2)
+ * until smx_temp_done. Returns the slot. */
+int smx_temp_add(const char *path, int dir);
+void smx_temp_done(int slot);
+/* The child process to kill before cleaning up (0: none). */
+void smx_child_set(pid_t pid);
+/* The process's umask (read without changing it for long). */
+mode_t smx_umask(void);
+
+/* Plug-ins may print: smx_stdout_protect points file descriptor 1 at
+ * standard error, and smx's own output goes to smx_stdout(), a copy of
+ * the original standard output. */
+void smx_stdout_protect(void);
+FILE *smx_stdout(void);
+
 /* Milliseconds since an arbitrary origin (monotonic). */
 double smx_now_ms(void);
-
-/* Progress on stderr when it is a terminal and the task runs over a
- * second: call with done/total, and with done == total to finish. */
-void smx_progress(const char *what, size_t done, size_t total);
 
 #endif

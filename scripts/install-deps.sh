@@ -4,6 +4,7 @@
 #   scripts/install-deps.sh --peers     also XNNPACK and oneDNN (comparison rows)
 #   scripts/install-deps.sh --browser   also Chromium (the report's browser test)
 #   scripts/install-deps.sh --fuzz      also clang and its fuzzer runtime (make fuzz)
+#   scripts/install-deps.sh --shards    also GNU parallel (scripts/shards-parallel.sh)
 #   scripts/install-deps.sh --check     exit 0 when the core is present, 1 if not
 # Elsewhere it names the packages to install and exits 1.
 set -eu
@@ -12,6 +13,7 @@ CORE="build-essential pkg-config libmpfr-dev libgmp-dev libcriterion-dev gnuplot
 PEERS="libxnnpack-dev libpthreadpool-dev libdnnl-dev"
 BROWSER="chromium"
 FUZZ="clang libclang-rt-dev"
+SHARDS="parallel"
 
 have_core() {
 	pkg-config --exists mpfr criterion 2>/dev/null && command -v gnuplot >/dev/null 2>&1
@@ -28,8 +30,9 @@ for arg in "$@"; do
 	--peers) pkgs="$pkgs $PEERS" extra=1 ;;
 	--browser) pkgs="$pkgs $BROWSER" extra=1 ;;
 	--fuzz) pkgs="$pkgs $FUZZ" extra=1 ;;
+	--shards) pkgs="$pkgs $SHARDS" extra=1 ;;
 	*)
-		echo "install-deps.sh: unknown option '$arg' (--peers, --browser, --fuzz, --check)" >&2
+		echo "install-deps.sh: unknown option '$arg' (--peers, --browser, --fuzz, --shards, --check)" >&2
 		exit 2
 		;;
 	esac

@@ -1,5 +1,8 @@
 /* Bad input to the CLI: one line on stderr, exit status 2, no output. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,36 +11,34 @@
 
 #include <criterion/criterion.h>
 
+#include "testutil.h"
+
 struct run {
 	int status;
 	char out[4096], err[4096];
 };
 
-static void slurp(const char *path, char *buf, size_t len)
+/* Each test's files live in a private directory, removed at its end. */
+static char dir[200];
+static void setup(void)
 {
-	FILE *f = fopen(path, "r");
-	size_t k = f ? fread(buf, 1, len - 1, f) : 0;
-	buf[k] = 0;
-	if (f)
-		fclose(f);
+	smx_test_tmpdir(dir, sizeof dir);
 }
+static void teardown(void)
+{
+	smx_test_rmtree(dir);
+}
+TestSuite(cli, .init = setup, .fini = teardown);
 
-/* Run "smx ARGS" through the shell with stdin from /dev/null. */
+/* Run "smx ARGS" (an argument vector, no shell) in a fresh directory with
+ * stdin from /dev/null. */
 static struct run smx(const char *args)
 {
 	struct run r;
-	char dir[] = "/tmp/smx-cli-XXXXXX";
-	cr_assert(mkdtemp(dir));
-	char cmd[2048], o[64], e[64];
-	snprintf(o, sizeof o, "%s/out", dir);
-	snprintf(e, sizeof e, "%s/err", dir);
-	snprintf(cmd, sizeof cmd, "cd %s && %s %s </dev/null >out 2>err", dir, SMX_BIN, args);
-	int st = system(cmd);
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	slurp(o, r.out, sizeof r.out);
-	slurp(e, r.err, sizeof r.err);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
+	char cwd[256];
+	smx_test_tmpdir(cwd, sizeof cwd);
+	r.status = smx_test_smx(cwd, NULL, args, r.out, sizeof r.out, r.err, sizeof r.err);
+	smx_test_rmtree(cwd);
 	return r;
 }
 
@@ -52,11 +53,11 @@ static void bad(const char *args, const char *needle)
 	cr_expect_eq(r.out[0], 0, "'smx %s' wrote output: %s", args, r.out);
 }
 
+static char *fpath(const char *name);
+
 static void file(const char *name, const char *text)
 {
-	char path[256];
-	snprintf(path, sizeof path, "/tmp/smx-cli-%d-%s", (int)getpid(), name);
-	FILE *f = fopen(path, "w");
+	FILE *f = fopen(fpath(name), "w");
 	cr_assert(f);
 	fputs(text, f);
 	fclose(f);
@@ -65,7 +66,7 @@ static void file(const char *name, const char *text)
 static char *fpath(const char *name)
 {
 	static char path[256];
-	snprintf(path, sizeof path, "/tmp/smx-cli-%d-%s", (int)getpid(), name);
+	snprintf(path, sizeof path, "%.180s/%.60s", dir, name);
 	return path;
 }
 
@@ -105,7 +106,7 @@ Test(cli, bad_row_files)
 	snprintf(args, sizeof args, "ref %s", fpath("empty"));
 	bad(args, "no rows");
 	bad("ref /nonexistent/rows.txt", "No such file");
-	bad("ref /tmp", "is a directory");
+	bad("ref /", "is a directory");
 	bad("ref a b", "more than one");
 	file("ragged", "1 2 3\n1 2\n");
 	snprintf(args, sizeof args, "accuracy --input %s", fpath("ragged"));
@@ -339,8 +340,7 @@ Test(cli, shards_and_threads, .timeout = 300)
 		 merged);
 	struct run r = smx(args);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	snprintf(args, sizeof args, "cmp -s %s %s", full, merged);
-	cr_expect_eq(system(args), 0, "merged shards differ from the unsharded run");
+	cr_expect(smx_test_same_file(full, merged), "merged shards differ from the unsharded run");
 	snprintf(args, sizeof args, "merge %s %s", parts[0], parts[1]);
 	bad(args, "2 of 3 shards");
 	snprintf(args, sizeof args, "merge %s %s", parts[0], parts[0]);
@@ -357,19 +357,27 @@ Test(cli, shards_and_threads, .timeout = 300)
 /* Interrupted mid-sweep, smx leaves neither the output nor its temporary. */
 Test(cli, interrupt_leaves_nothing, .timeout = 300)
 {
-	char dir[] = "/tmp/smx-int-XXXXXX";
-	cr_assert(mkdtemp(dir));
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd,
-		 "cd %s && (%s accuracy --n 65536 --rows 64 --dtype f64 --output out.csv & pid=$!; "
-		 "sleep 1; "
-		 "kill -INT $pid; wait $pid; echo $? > status)",
-		 dir, SMX_BIN);
-	cr_assert_eq(system(cmd), 0);
-	snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s | grep -v '^status$')\"", dir);
-	cr_expect_eq(system(cmd), 0, "files left behind in %s", dir);
-	snprintf(cmd, sizeof cmd, "grep -qx 130 %s/status", dir);
-	cr_expect_eq(system(cmd), 0, "not ended by SIGINT");
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
+	char *argv[] = {(char *)SMX_BIN, "accuracy", "--n",	 "65536",   "--rows", "64",
+			"--dtype",	 "f64",	     "--output", "out.csv", NULL};
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		if (chdir(dir) || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	sleep(1);
+	kill(pid, SIGINT);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT, "not ended by SIGINT: 0x%x", st);
+	DIR *d = opendir(dir);
+	cr_assert(d);
+	struct dirent *e;
+	while ((e = readdir(d)))
+		cr_expect(!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."),
+			  "%s left behind in %s", e->d_name, dir);
+	closedir(d);
 }

@@ -1,6 +1,6 @@
 /* Plug-ins: the example joins every command; bad ones are refused with one
  * line and exit 2; a crashing one is named. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,26 +9,12 @@
 
 #include <criterion/criterion.h>
 
+#include "testutil.h"
+
+/* "smx ARGS" as an argument vector (no shell), stdin from /dev/null. */
 static int run(const char *args, char *out, size_t outlen, char *err, size_t errlen)
 {
-	char cmd[2048], o[64], e[64];
-	snprintf(o, sizeof o, "/tmp/smx-plugin-%d.out", (int)getpid());
-	snprintf(e, sizeof e, "/tmp/smx-plugin-%d.err", (int)getpid());
-	snprintf(cmd, sizeof cmd, "%s %s </dev/null >%s 2>%s", SMX_BIN, args, o, e);
-	int st = system(cmd);
-	FILE *f = fopen(o, "r");
-	size_t k = f ? fread(out, 1, outlen - 1, f) : 0;
-	out[k] = 0;
-	if (f)
-		fclose(f);
-	f = fopen(e, "r");
-	k = f ? fread(err, 1, errlen - 1, f) : 0;
-	err[k] = 0;
-	if (f)
-		fclose(f);
-	unlink(o);
-	unlink(e);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return smx_test_smx(NULL, NULL, args, out, outlen, err, errlen);
 }
 
 static char out[1 << 16], err[4096];
@@ -63,12 +49,13 @@ Test(plugin, example_joins_every_command)
 
 Test(plugin, example_gate_holds_and_bites)
 {
-	char args[1024], base[128];
+	char args[1024], base[300], tmp[256];
 	snprintf(args, sizeof args,
 		 "--plugin %s/mysoftmax.so check --baseline %s/mysoftmax-baseline.txt", SMX_PLUGINS,
 		 SMX_EXAMPLES);
 	cr_expect_eq(run(args, out, sizeof out, err, sizeof err), 0, "%s%s", out, err);
-	snprintf(base, sizeof base, "/tmp/smx-plugin-base-%d.txt", (int)getpid());
+	smx_test_tmpdir(tmp, sizeof tmp);
+	snprintf(base, sizeof base, "%s/base.txt", tmp);
 	FILE *f = fopen(base, "w");
 	cr_assert(f);
 	fputs("softmax f32 mine/scalar lm 1000 16 1 max_ulp=0.25 mean_ulp=0.25 sum_err_ulp=8 "
@@ -78,7 +65,7 @@ Test(plugin, example_gate_holds_and_bites)
 	snprintf(args, sizeof args, "--plugin %s/mysoftmax.so check --baseline %s", SMX_PLUGINS,
 		 base);
 	cr_expect_eq(run(args, out, sizeof out, err, sizeof err), 1, "%s%s", out, err);
-	unlink(base);
+	smx_test_rmtree(tmp);
 }
 
 static void refused(const char *plugin, const char *needle)

@@ -1,4 +1,5 @@
 /* The reference against values known independently of its Ziv loop. */
+#define _XOPEN_SOURCE 700
 #include <float.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,0 +1,109 @@
+/* The report says what the data says: identical entries merged (and only
+ * those), "fastest" only beyond the spread, the complementary CDF, and a
+ * quick report whose pages hold every figure and no stale text. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "report.h"
+
+Test(report, identical_entries_merged_only)
+{
+	const double one_ulp_off = 0x1.0000000000001p+4;
+	const double rows[4][3] = {
+	    {16, 2.5, 0.25}, {16, 2.5, 0.25}, {one_ulp_off, 2.5, 0.25}, {16, 2.5, 0.25}};
+	size_t group[4];
+	cr_expect_eq(smx_fig_groups(&rows[0][0], 4, 3, group), 2);
+	cr_expect(group[0] == 0 && group[1] == 0 && group[3] == 0, "equal rows not merged");
+	cr_expect_eq(group[2], 2, "a row one ulp away was merged");
+}
+
+Test(report, fastest_only_beyond_the_spread)
+{
+	/* Entry 1 has the lowest median; entry 2's spread overlaps it. */
+	double med[3] = {10, 5, 6}, q1[3] = {9.5, 4.8, 5.4}, q3[3] = {10.5, 5.5, 6.5};
+	size_t w, tied[3];
+	cr_expect_eq(smx_fastest(med, q1, q3, 3, &w, tied), 1);
+	cr_expect_eq(w, 1);
+	cr_expect_eq(tied[0], 2);
+	/* Separated: entry 2's first quartile above the winner's third. */
+	q1[2] = 5.6;
+	cr_expect_eq(smx_fastest(med, q1, q3, 3, &w, tied), 0, "a clear winner called a tie");
+	cr_expect_eq(w, 1);
+}
+
+Test(report, complementary_cdf)
+{
+	const double errs[] = {0, 0, 1, 1, 2, 3};
+	double e[8], f[8];
+	size_t m = smx_ccdf(errs, 6, 0, 1, e, f, 8);
+	/* No point at 0 (no place on a log axis); P(E >= e) at each value. */
+	cr_assert_eq(m, 3);
+	cr_expect(e[0] == 1 && f[0] == 4.0 / 6, "P(E >= 1) = %g", f[0]);
+	cr_expect(e[1] == 2 && f[1] == 2.0 / 6);
+	cr_expect(e[2] == 3 && f[2] == 1.0 / 6, "the maximum's fraction is one component");
+	/* Sampled body (every 2nd index below 4), whole tail from 4. */
+	m = smx_ccdf(errs, 6, 4, 2, e, f, 8);
+	cr_expect_eq(m, 3);
+	cr_expect(e[0] == 1 && f[0] == 4.0 / 6, "first index of a value not found");
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	cr_assert(f, "cannot open %s", path);
+	static char buf[1 << 20];
+	size_t k = fread(buf, 1, sizeof buf - 1, f);
+	buf[k] = 0;
+	fclose(f);
+	return buf;
+}
+
+Test(report, quick_report_pages, .timeout = 300)
+{
+	char dir[] = "/tmp/smx-report-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execl(SMX_BIN, SMX_BIN, "--quiet", "report", "--quick", "--out", dir, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "smx report --quick failed");
+	char path[256];
+	snprintf(path, sizeof path, "%s/latest/index.html", dir);
+	const char *html = slurp(path);
+	static const char *const figs[] = {
+	    "fig1_error_vs_n_f32",     "fig1_error_vs_n_f64", "fig2_error_vs_scale_f32",
+	    "fig2_error_vs_scale_f64", "fig3_error_ccdf",     "fig4_behaviour",
+	    "fig5_throughput_f32",     "fig5_throughput_f64", "fig6_jacobian_vs_vjp",
+	    "fig7_next_token",	       "fig8_thresholds",     "fig9_pareto"};
+	for (size_t i = 0; i < sizeof figs / sizeof *figs; i++) {
+		char img[96];
+		snprintf(img, sizeof img, "src=\"%s.svg\"", figs[i]);
+		cr_expect(strstr(html, img), "%s is not on the page", figs[i]);
+	}
+	cr_expect(!strstr(html, "arrives with the Jacobian"), "stale Figure 6 paragraph");
+	/* n = 1 is exact for every entry: marked, never drawn at a fake floor. */
+	snprintf(path, sizeof path, "%s/latest/fig1_error_vs_n_f32.dat", dir);
+	const char *dat = slurp(path);
+	cr_expect(strstr(dat, "\"exact (0 ulp)\"\n1 "), "n = 1 not marked exact");
+	cr_expect(!strstr(dat, "\n1 0.001"), "a fake floor for n = 1");
+	pid = fork();
+	if (pid == 0) {
+		execlp("rm", "rm", "-rf", dir, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+}
