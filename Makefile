@@ -77,16 +77,19 @@ $(BUILD)/smx: $(BUILD)/harness/main.o $(BUILD)/libsmx.a
 $(BUILD)/smx-tests: $(TEST_OBJ) $(BUILD)/libsmx.a
 	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -lcriterion -o $@
 
-# Plug-ins: the worked example and the ones the tests refuse or catch
-# crashing. Plain flags: a plug-in is the user's code, not smx's.
-PLUGIN_SRC := examples/plugin/mysoftmax.c $(wildcard tests/plugins/*.c)
+# Plug-ins: the worked examples and the ones the tests refuse or catch
+# misbehaving. Plain flags: a plug-in is the user's code, not smx's; a few
+# test plug-ins add their own (PLUGIN_FLAGS).
+PLUGIN_SRC := $(wildcard examples/plugin/*.c) $(wildcard tests/plugins/*.c)
 PLUGINS := $(patsubst %.c,$(BUILD)/plugins/%.so,$(notdir $(PLUGIN_SRC)))
+$(BUILD)/plugins/fastmath.so: PLUGIN_FLAGS := -ffast-math
+$(BUILD)/plugins/omp_rows.so: PLUGIN_FLAGS := -fopenmp
 $(BUILD)/plugins/%.so: examples/plugin/%.c impls/smx_plugin.h impls/smx.h | deps
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -Iimpls $< -o $@ -lm
 $(BUILD)/plugins/%.so: tests/plugins/%.c impls/smx_plugin.h impls/smx.h | deps
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -Iimpls $< -o $@ -lm
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared $(PLUGIN_FLAGS) -Iimpls $< -o $@ -lm
 
 # Criterion runs two tests at a time; each uses one OpenMP thread (waiting
 # threads sleep), so the two cores are not oversubscribed. The tests that

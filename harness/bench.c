@@ -13,7 +13,7 @@
 #include "bench.h"
 #include "env.h"
 #include "measure.h"
-#include "plugin.h"
+#include "runner.h"
 #include "util.h"
 
 int smx_pin(int cpu)
@@ -117,8 +117,40 @@ void smx_bench_init(struct smx_bench *b, smx_op op, smx_dtype dt, const double *
 	b->threads = 1;
 }
 
+/* A copy of p (bytes long) ending within 64 bytes of a guard page. */
+static void *guarded(struct smx_gbuf *g, void *p, size_t bytes)
+{
+	if (!p)
+		return NULL;
+	void *q = smx_gbuf_alloc(g, bytes, SMX_GUARD_AFTER, 0);
+	if (!q)
+		smx_die("out of memory: cannot map %zu bytes", bytes);
+	q = (void *)((uintptr_t)q & ~(uintptr_t)63);
+	memcpy(q, p, bytes);
+	return q;
+}
+
+void smx_bench_guard(struct smx_bench *b)
+{
+	if (b->nbuf > 1000)
+		return;
+	b->maps = smx_calloc(3 * b->nbuf, sizeof *b->maps);
+	size_t ob = b->out_bytes > b->bytes ? b->out_bytes : b->bytes;
+	for (size_t i = 0; i < b->nbuf; i++) {
+		b->x[i] = guarded(&b->maps[3 * i], b->x[i], b->bytes);
+		b->g[i] = guarded(&b->maps[3 * i + 1], b->g[i], b->bytes);
+		b->y[i] = guarded(&b->maps[3 * i + 2], b->y[i], ob);
+	}
+	free(b->arena);
+	b->arena = NULL;
+}
+
 void smx_bench_free(struct smx_bench *b)
 {
+	if (b->maps)
+		for (size_t i = 0; i < 3 * b->nbuf; i++)
+			smx_gbuf_free(&b->maps[i]);
+	free(b->maps);
 	free(b->arena);
 	free(b->x);
 	free(b->g);
@@ -212,17 +244,51 @@ static double quantile(const double *s, size_t k, double q)
 void smx_bench_run(struct smx_bench *b, size_t count, const enum smx_subject *subj,
 		   const struct smx_impl *const *impls, struct smx_stats *out)
 {
-	double cyc;
-	/* A plug-in first runs once in a child process, so that a crash is
-	 * reported with its name rather than ending the run unexplained. */
+	size_t stopped;
 	for (size_t j = 0; j < count; j++)
-		if (subj[j] == SMX_SUBJ_IMPL && impls[j]->origin == SMX_ORIGIN_PLUGIN)
-			smx_run_guarded(impls[j], b->x[0], b->g[0], b->y[0], b->rows, b->n);
+		if (subj[j] == SMX_SUBJ_IMPL && impls[j]->origin == SMX_ORIGIN_PLUGIN) {
+			struct smx_run_result r;
+			if (smx_runner_bench(b, count, subj, impls, out, &r, &stopped)) {
+				const struct smx_impl *im =
+				    stopped < count && subj[stopped] == SMX_SUBJ_IMPL
+					? impls[stopped]
+					: impls[j];
+				smx_fail("plug-in %s %s %s: %s in perf at n = %zu",
+					 smx_op_name(im->op), smx_dtype_name(im->dtype), im->name,
+					 smx_run_describe(&r), b->n);
+			}
+			return;
+		}
+	smx_bench_run_here(b, count, subj, impls, out, &stopped);
+}
+
+/* One sample in the runner: the subject noted first, the beat after. */
+static double sample_noted(struct smx_bench *b, const enum smx_subject *subj,
+			   const struct smx_impl *const *impls, size_t j, size_t iters, double *cyc,
+			   int *stop)
+{
+	if (b->current)
+		*b->current = (uint32_t)j;
+	double ns = sample(b, subj[j], impls[j], iters, cyc);
+	if (b->beat && b->beat(j))
+		*stop = 1;
+	return ns;
+}
+
+int smx_bench_run_here(struct smx_bench *b, size_t count, const enum smx_subject *subj,
+		       const struct smx_impl *const *impls, struct smx_stats *out, size_t *stopped)
+{
+	double cyc;
+	int stop = 0;
 	/* Calibrate: double the calls until a sample lasts min_ms. */
 	for (size_t j = 0; j < count; j++) {
 		size_t iters = 1;
 		for (;;) {
-			double ns = sample(b, subj[j], impls[j], iters, &cyc);
+			double ns = sample_noted(b, subj, impls, j, iters, &cyc, &stop);
+			if (stop) {
+				*stopped = j;
+				return -1;
+			}
 			if (ns * (double)iters >= b->min_ms * 1e6 || iters >= (size_t)1 << 30)
 				break;
 			double want = b->min_ms * 1e6 / (ns > 0 ? ns : 1);
@@ -232,12 +298,20 @@ void smx_bench_run(struct smx_bench *b, size_t count, const enum smx_subject *su
 	}
 	double *t = smx_alloc(count * b->reps, sizeof *t);
 	double *cy = smx_alloc(count * b->reps, sizeof *cy);
-	for (size_t j = 0; j < count; j++) /* warm-up round */
-		sample(b, subj[j], impls[j], out[j].iters, &cyc);
-	for (size_t r = 0; r < b->reps; r++)
-		for (size_t j = 0; j < count; j++)
-			t[j * b->reps + r] =
-			    sample(b, subj[j], impls[j], out[j].iters, &cy[j * b->reps + r]);
+	for (size_t k = 0; k < (b->reps + 1) * count; k++) {
+		/* A warm-up round, then reps rounds. */
+		size_t j = k % count, r = k / count;
+		double ns = sample_noted(b, subj, impls, j, out[j].iters,
+					 r ? &cy[j * b->reps + r - 1] : &cyc, &stop);
+		if (stop) {
+			*stopped = j;
+			free(t);
+			free(cy);
+			return -1;
+		}
+		if (r)
+			t[j * b->reps + r - 1] = ns;
+	}
 	for (size_t j = 0; j < count; j++) {
 		double *s = t + j * b->reps, sum = 0, sq = 0;
 		double c_med = NAN;
@@ -262,4 +336,5 @@ void smx_bench_run(struct smx_bench *b, size_t count, const enum smx_subject *su
 	}
 	free(t);
 	free(cy);
+	return 0;
 }

@@ -17,6 +17,8 @@ const char smx_global_help[] =
     "  --threads T       threads for the reference rows (default: OpenMP's, every\n"
     "                    CPU; results do not depend on T); perf also times each\n"
     "                    entry on rows split across T threads\n"
+    "  --timeout S       time limit of one plug-in call in seconds (default 60); a\n"
+    "                    plug-in that exceeds it is named and the command exits 1\n"
     "  --quiet           no progress on stderr (shown for runs over 2 s: redrawn on a\n"
     "                    terminal, a heartbeat line every 2 to 10 s otherwise)\n"
     "  --version         print the version and exit (as 'smx --version')\n";

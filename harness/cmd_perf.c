@@ -30,7 +30,11 @@ static const char help[] =
     "for vjp; vs_memset (Jacobian, in place of vs_memcpy): time / memset of the\n"
     "n x n output.\n"
     "With the global --threads T, each implementation is measured again on rows\n"
-    "split across T threads ('impl xT'); scaling = t1 / (T tT).\n";
+    "split across T threads ('impl xT'); scaling = t1 / (T tT).\n"
+    "With a plug-in among the entries, the whole timing loop (ceilings and\n"
+    "built-ins beside it) runs in the plug-in runner, on buffers next to guard\n"
+    "pages; a plug-in that crashes, exits, changes the FP environment or spends\n"
+    "more than the global --timeout S (plus one sample) in a call is exit 1.\n";
 
 static const struct smx_column cols[] = {
     {"impl", SMX_STR, 1},

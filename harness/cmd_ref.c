@@ -355,7 +355,7 @@ int smx_cmd_ref(int argc, char **argv)
 			shape = optarg;
 			break;
 		case 'D':
-			smx_arg_dists("ref", optarg, &dist, 1);
+			smx_arg_dists("ref", "--dist", optarg, &dist, 1);
 			gen = 1;
 			break;
 		case 'B':

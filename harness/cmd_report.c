@@ -20,6 +20,7 @@
 #include "env.h"
 #include "measure.h"
 #include "peers.h"
+#include "plugin.h"
 #include "proc.h"
 #include "progress.h"
 #include "report.h"
@@ -922,7 +923,7 @@ static void next_token(struct rep *r, struct smx_doc *doc)
 		float in[NTOK], out[NTOK];
 		for (size_t j = 0; j < NTOK; j++)
 			in[j] = tokens[j].logit;
-		smx_impl_run(ims[i], in, NULL, out, 1, NTOK);
+		smx_run_guarded(ims[i], in, NULL, out, 1, NTOK);
 		double worst = 0;
 		for (size_t j = 0; j < NTOK; j++) {
 			y[j] = out[j];

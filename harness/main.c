@@ -6,6 +6,7 @@
 #include "env.h"
 #include "plugin.h"
 #include "progress.h"
+#include "runner.h"
 #include "util.h"
 
 static const struct command {
@@ -45,6 +46,9 @@ int main(int argc, char **argv)
 		smx_stdout_protect();
 	argc = smx_threads_from_argv(argc, argv);
 	argc = smx_quiet_from_argv(argc, argv);
+	argc = smx_timeout_from_argv(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], SMX_RUNNER_COMMAND))
+		return smx_runner_main(argc - 1, argv + 1);
 	if (argc < 2)
 		smx_die("no command given (try 'smx --help')");
 	const char *cmd = argv[1];

@@ -6,16 +6,15 @@
 #endif
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "plugin.h"
+#include "runner.h"
 #include "smx_plugin.h"
 #include "util.h"
 
@@ -32,6 +31,171 @@ static int parse_edge(const char *s, smx_edge *e)
 	return 0;
 }
 
+/* What one entry declares, from either ABI. */
+struct desc {
+	const char *op, *dtype, *name, *note;
+	smx_fn_f32 f32;
+	smx_fn_f64 f64;
+	smx_fn2_f32 f32_2;
+	smx_fn2_f64 f64_2;
+	const char *all_neginf, *pos_inf;
+	int overflows;
+	const char *kind; /* NULL: the op's default */
+	double c0, cn, cd, cm, domain;
+};
+
+/* The plug-ins loaded, in order (the runner loads the same ones). */
+static struct loaded {
+	char *path;	     /* absolute */
+	size_t first, count; /* registry indices of its entries */
+	int fpenv_changed;   /* loading it changed the FP environment */
+	struct smx_fpenv found;
+} loaded[64];
+static size_t nloaded;
+
+static int parse_kind(const struct desc *e, smx_op op, smx_bound_kind *k)
+{
+	int fwd = smx_op_forward(op);
+	if (!e->kind) {
+		*k = fwd || op == SMX_OP_JACOBIAN ? SMX_BOUND_ULP : SMX_BOUND_COND;
+		return 0;
+	}
+	if (!strcmp(e->kind, "ulp") && (fwd || op == SMX_OP_JACOBIAN))
+		*k = SMX_BOUND_ULP;
+	else if (!strcmp(e->kind, "abs") && fwd)
+		*k = SMX_BOUND_ABS;
+	else if (!strcmp(e->kind, "cond") && !fwd && op != SMX_OP_JACOBIAN)
+		*k = SMX_BOUND_COND;
+	else
+		return -1;
+	return 0;
+}
+
+static void add(const char *path, size_t i, const struct desc *e)
+{
+	struct smx_impl im = {.origin = SMX_ORIGIN_PLUGIN};
+	if (!e->op || smx_op_parse(e->op, &im.op))
+		smx_die("--plugin: %s: entry %zu: unknown op '%s'", path, i,
+			e->op ? e->op : "(null)");
+	if (!e->dtype || smx_dtype_parse(e->dtype, &im.dtype))
+		smx_die("--plugin: %s: entry %zu: unknown dtype '%s'", path, i,
+			e->dtype ? e->dtype : "(null)");
+	const char *slash = e->name ? strchr(e->name, '/') : NULL;
+	if (!slash || slash == e->name || !slash[1] || strchr(slash + 1, '/') ||
+	    strlen(e->name) > 60 || strpbrk(e->name, " \t\n,;"))
+		smx_die("--plugin: %s: entry %zu: name '%s' is not <algo>/<isa>", path, i,
+			e->name ? e->name : "(null)");
+	int two = smx_op_arity(im.op) == 2;
+	void (*want)(void) = im.dtype == SMX_F32
+				 ? (two ? (void (*)(void))e->f32_2 : (void (*)(void))e->f32)
+				 : (two ? (void (*)(void))e->f64_2 : (void (*)(void))e->f64);
+	if (!want)
+		smx_die("--plugin: %s: %s: no %s function for %s %s", path, e->name,
+			two ? "two-input" : "one-input", e->op, e->dtype);
+	if (smx_registry_find(im.op, im.dtype, e->name))
+		smx_die("--plugin: %s: %s %s %s is already registered", path, e->op, e->dtype,
+			e->name);
+	if (parse_edge(e->all_neginf, &im.policy.all_neginf) ||
+	    parse_edge(e->pos_inf, &im.policy.pos_inf))
+		smx_die("--plugin: %s: %s: edge policy is not nan, zero or limit", path, e->name);
+	const double co[5] = {e->c0, e->cn, e->cd, e->cm, e->domain};
+	for (int k = 0; k < 5; k++)
+		if (!(co[k] >= 0) || isinf(co[k]))
+			smx_die("--plugin: %s: %s: bound %g is not a finite number >= 0", path,
+				e->name, co[k]);
+	if (parse_kind(e, im.op, &im.bound.kind))
+		smx_die("--plugin: %s: %s: bound kind '%s' does not apply to %s (ulp or abs "
+			"for the forward ops, ulp for the Jacobian, cond for the backward ops)",
+			path, e->name, e->kind, e->op);
+	if (!smx_op_forward(im.op) && (e->cd > 0 || e->cm > 0))
+		smx_die("--plugin: %s: %s: the bound of %s takes c0 and cn only", path, e->name,
+			e->op);
+	/* Owned copies: the names outlive nothing but the process. */
+	char *name = smx_alloc(strlen(e->name) + 1, 1), *algo = smx_alloc(strlen(e->name) + 1, 1);
+	strcpy(name, e->name);
+	strcpy(algo, e->name);
+	algo[slash - e->name] = 0;
+	im.name = name;
+	im.algo = algo;
+	im.isa = name + (slash - e->name) + 1;
+	if (two && im.dtype == SMX_F32)
+		im.fn2.f32 = e->f32_2;
+	else if (two)
+		im.fn2.f64 = e->f64_2;
+	else if (im.dtype == SMX_F32)
+		im.fn.f32 = e->f32;
+	else
+		im.fn.f64 = e->f64;
+	im.policy.overflows = e->overflows != 0;
+	/* Every coefficient 0 claims nothing. */
+	int claim = e->c0 > 0 || e->cn > 0 || e->cd > 0 || e->cm > 0;
+	im.bound.c0 = claim ? e->c0 : INFINITY;
+	im.bound.cn = e->cn;
+	im.bound.cd = e->cd;
+	im.bound.cm = e->cm;
+	im.bound.domain = e->domain;
+	im.note = e->note ? e->note : "plug-in";
+	if (smx_registry_add(&im))
+		smx_die("--plugin: %s: out of memory", path);
+}
+
+static void add_abi1(const char *path, const struct smx_plugin *p)
+{
+	if (p->count > 0 && !p->impls)
+		smx_die("--plugin: %s: %zu entries but no table", path, p->count);
+	if (p->count > 256)
+		smx_die("--plugin: %s: %zu entries (at most 256)", path, p->count);
+	for (size_t i = 0; i < p->count; i++) {
+		const struct smx_plugin_impl *e = &p->impls[i];
+		struct desc d = {.op = e->op,
+				 .dtype = e->dtype,
+				 .name = e->name,
+				 .note = e->note,
+				 .f32 = e->f32,
+				 .f64 = e->f64,
+				 .f32_2 = e->f32_2,
+				 .f64_2 = e->f64_2,
+				 .all_neginf = e->all_neginf,
+				 .pos_inf = e->pos_inf,
+				 .overflows = e->overflows,
+				 .c0 = e->bound};
+		add(path, i, &d);
+	}
+}
+
+/* ABI 2: step through the table by each entry's own size; fields past the
+ * ones this smx knows must be zero (see smx_plugin.h). */
+static void add_abi2(const char *path, const struct smx_plugin2 *p)
+{
+	if (p->count > 0 && !p->entries)
+		smx_die("--plugin: %s: %zu entries but no table", path, p->count);
+	if (p->count > 256)
+		smx_die("--plugin: %s: %zu entries (at most 256)", path, p->count);
+	const unsigned char *at = (const unsigned char *)p->entries;
+	for (size_t i = 0; i < p->count; i++) {
+		const struct smx_plugin_entry *e =
+		    (const struct smx_plugin_entry *)(const void *)at;
+		if (e->size < sizeof *e || e->size > 65536 || e->size % sizeof(void *))
+			smx_die(
+			    "--plugin: %s: entry %zu: size %zu is not an entry's size (set it to "
+			    "SMX_ENTRY_SIZE)",
+			    path, i, e->size);
+		for (size_t b = sizeof *e; b < e->size; b++)
+			if (at[b])
+				smx_die(
+				    "--plugin: %s: entry %zu uses fields this smx does not know "
+				    "(built for a newer smx_plugin.h)",
+				    path, i);
+		struct desc d = {e->op,		 e->dtype,    e->name,	    e->note,
+				 e->f32,	 e->f64,      e->f32_2,	    e->f64_2,
+				 e->all_neginf,	 e->pos_inf,  e->overflows, e->bound.kind,
+				 e->bound.c0,	 e->bound.cn, e->bound.cd,  e->bound.cm,
+				 e->bound.domain};
+		add(path, i, &d);
+		at += e->size;
+	}
+}
+
 static void load(const char *path)
 {
 	struct stat st;
@@ -39,81 +203,65 @@ static void load(const char *path)
 		smx_die("--plugin: %s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		smx_die("--plugin: %s: not a regular file", path);
-	/* dlopen needs a path with a slash to skip the library search. */
-	char full[4096];
-	snprintf(full, sizeof full, "%s%s", strchr(path, '/') ? "" : "./", path);
+	if (nloaded == sizeof loaded / sizeof *loaded)
+		smx_die("--plugin: %s: more than %zu plug-ins", path, nloaded);
+	/* The runner loads the same file whatever directory it runs in. */
+	char *full = realpath(path, NULL);
+	if (!full)
+		smx_die("--plugin: %s: %s", path, strerror(errno));
+	/* Start-up code may change the FP environment (-ffast-math's does):
+	 * compare around dlopen, put smx's back and remember the violation. */
+	struct smx_fpenv before, after;
+	smx_fpenv_get(&before);
 	void *h = dlopen(full, RTLD_NOW | RTLD_LOCAL);
+	smx_fpenv_get(&after);
+	struct loaded *l = &loaded[nloaded];
+	*l = (struct loaded){.path = full, .first = smx_registry_count()};
+	if (after.mxcsr != before.mxcsr || after.x87 != before.x87) {
+		l->fpenv_changed = 1;
+		l->found = after;
+		smx_fpenv_default();
+	}
 	if (!h) {
+		/* dlerror names the file by its full path: the line names it once. */
 		const char *why = dlerror();
+		size_t fl = strlen(full);
+		if (why && !strncmp(why, full, fl) && !strncmp(why + fl, ": ", 2))
+			why += fl + 2;
 		smx_die("--plugin: %s: not a loadable shared object (%s)", path, why ? why : "?");
 	}
-	const struct smx_plugin *p = dlsym(h, "smx_plugin");
-	if (!p)
+	const int *abi = dlsym(h, "smx_plugin");
+	if (!abi)
 		smx_die("--plugin: %s: no symbol 'smx_plugin' (see impls/smx_plugin.h)", path);
-	if (p->abi != SMX_PLUGIN_ABI)
-		smx_die("--plugin: %s: ABI version %d, this smx knows %d", path, p->abi,
-			SMX_PLUGIN_ABI);
-	if (p->count > 0 && !p->impls)
-		smx_die("--plugin: %s: %zu entries but no table", path, p->count);
-	if (p->count > 256)
-		smx_die("--plugin: %s: %zu entries (at most 256)", path, p->count);
-	for (size_t i = 0; i < p->count; i++) {
-		const struct smx_plugin_impl *e = &p->impls[i];
-		struct smx_impl im = {.origin = SMX_ORIGIN_PLUGIN};
-		if (!e->op || smx_op_parse(e->op, &im.op))
-			smx_die("--plugin: %s: entry %zu: unknown op '%s'", path, i,
-				e->op ? e->op : "(null)");
-		if (!e->dtype || smx_dtype_parse(e->dtype, &im.dtype))
-			smx_die("--plugin: %s: entry %zu: unknown dtype '%s'", path, i,
-				e->dtype ? e->dtype : "(null)");
-		const char *slash = e->name ? strchr(e->name, '/') : NULL;
-		if (!slash || slash == e->name || !slash[1] || strchr(slash + 1, '/') ||
-		    strlen(e->name) > 60 || strpbrk(e->name, " \t\n,;"))
-			smx_die("--plugin: %s: entry %zu: name '%s' is not <algo>/<isa>", path, i,
-				e->name ? e->name : "(null)");
-		int two = smx_op_arity(im.op) == 2;
-		void (*want)(void) =
-		    im.dtype == SMX_F32 ? (two ? (void (*)(void))e->f32_2 : (void (*)(void))e->f32)
-					: (two ? (void (*)(void))e->f64_2 : (void (*)(void))e->f64);
-		if (!want)
-			smx_die("--plugin: %s: %s: no %s function for %s %s", path, e->name,
-				two ? "two-input" : "one-input", e->op, e->dtype);
-		if (smx_registry_find(im.op, im.dtype, e->name))
-			smx_die("--plugin: %s: %s %s %s is already registered", path, e->op,
-				e->dtype, e->name);
-		if (parse_edge(e->all_neginf, &im.policy.all_neginf) ||
-		    parse_edge(e->pos_inf, &im.policy.pos_inf))
-			smx_die("--plugin: %s: %s: edge policy is not nan, zero or limit", path,
-				e->name);
-		if (!(e->bound >= 0) || isinf(e->bound))
-			smx_die("--plugin: %s: %s: bound %g is not a finite number >= 0", path,
-				e->name, e->bound);
-		/* Owned copies: the names outlive nothing but the process. */
-		char *name = smx_alloc(strlen(e->name) + 1, 1),
-		     *algo = smx_alloc(strlen(e->name) + 1, 1);
-		strcpy(name, e->name);
-		strcpy(algo, e->name);
-		algo[slash - e->name] = 0;
-		im.name = name;
-		im.algo = algo;
-		im.isa = name + (slash - e->name) + 1;
-		if (two && im.dtype == SMX_F32)
-			im.fn2.f32 = e->f32_2;
-		else if (two)
-			im.fn2.f64 = e->f64_2;
-		else if (im.dtype == SMX_F32)
-			im.fn.f32 = e->f32;
-		else
-			im.fn.f64 = e->f64;
-		im.policy.overflows = e->overflows != 0;
-		im.bound = (struct smx_bound){
-		    .kind = smx_op_forward(im.op) || im.op == SMX_OP_JACOBIAN ? SMX_BOUND_ULP
-									      : SMX_BOUND_COND,
-		    .c0 = e->bound > 0 ? e->bound : INFINITY};
-		im.note = e->note ? e->note : "plug-in";
-		if (smx_registry_add(&im))
-			smx_die("--plugin: %s: out of memory", path);
-	}
+	if (*abi == SMX_PLUGIN_ABI)
+		add_abi1(path, (const struct smx_plugin *)(const void *)abi);
+	else if (*abi == SMX_PLUGIN_ABI_2)
+		add_abi2(path, (const struct smx_plugin2 *)(const void *)abi);
+	else
+		smx_die("--plugin: %s: ABI version %d, this smx knows %d and %d", path, *abi,
+			SMX_PLUGIN_ABI, SMX_PLUGIN_ABI_2);
+	l->count = smx_registry_count() - l->first;
+	nloaded++;
+}
+
+size_t smx_plugin_paths(const char **paths, size_t max)
+{
+	size_t k = 0;
+	for (; k < nloaded && k < max; k++)
+		paths[k] = loaded[k].path;
+	return k;
+}
+
+int smx_plugin_fpenv_at_load(const struct smx_impl *im, struct smx_fpenv *found)
+{
+	for (size_t i = 0; i < nloaded; i++)
+		for (size_t j = 0; j < loaded[i].count; j++)
+			if (smx_registry_get(loaded[i].first + j) == im) {
+				if (loaded[i].fpenv_changed && found)
+					*found = loaded[i].found;
+				return loaded[i].fpenv_changed;
+			}
+	return 0;
 }
 
 int smx_plugins_from_argv(int argc, char **argv)
@@ -137,11 +285,78 @@ int smx_plugins_from_argv(int argc, char **argv)
 	return k;
 }
 
-static int threads = 1;
+static int threads = 1, threads_given;
 
 int smx_threads(void)
 {
 	return threads;
+}
+
+int smx_threads_given(void)
+{
+	return threads_given;
+}
+
+/* The stack size libgomp gives its threads: OMP_STACKSIZE (or
+ * GOMP_STACKSIZE), a number with an optional B, K, M or G suffix (K when
+ * none); 0 for the pthread default. */
+static size_t omp_stacksize(void)
+{
+	const char *s = getenv("OMP_STACKSIZE");
+	if (!s)
+		s = getenv("GOMP_STACKSIZE");
+	if (!s)
+		return 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	while (*end == ' ')
+		end++;
+	int sh = *end == 'B' || *end == 'b'   ? 0
+		 : *end == 'M' || *end == 'm' ? 20
+		 : *end == 'G' || *end == 'g' ? 30
+					      : 10;
+	return v && v < (1ull << 40) >> sh ? (size_t)(v << sh) : 0;
+}
+
+static void *idle(void *arg)
+{
+	return arg;
+}
+
+/* libgomp ends the process with its own message and status 1 when it
+ * cannot create a thread. So with --threads T the team is started here, at
+ * start-up, after a probe with plain threads of the same stack size has
+ * shown that they can all exist at once: failing to start them is bad
+ * input (exit 2). */
+static void start_threads(void)
+{
+#ifdef _OPENMP
+	int T = threads_given;
+	if (T <= 1)
+		return;
+	pthread_attr_t at;
+	if (pthread_attr_init(&at))
+		smx_die("--threads %d: cannot set up threads", T);
+	size_t stack = omp_stacksize();
+	if (stack && pthread_attr_setstacksize(&at, stack))
+		smx_die("--threads %d: OMP_STACKSIZE %zu is refused", T, stack);
+	pthread_t *t = smx_alloc((size_t)T, sizeof *t);
+	int made = 0, err = 0;
+	while (made < T - 1 && !(err = pthread_create(&t[made], &at, idle, NULL)))
+		made++;
+	for (int i = 0; i < made; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+	pthread_attr_destroy(&at);
+	if (err)
+		smx_die("--threads %d: cannot start %d threads: %s", T, T, strerror(err));
+	int got = 0;
+#pragma omp parallel num_threads(T)
+#pragma omp atomic
+	got++;
+	if (got != T)
+		smx_die("--threads %d: only %d threads started", T, got);
+#endif
 }
 
 int smx_threads_from_argv(int argc, char **argv)
@@ -163,12 +378,13 @@ int smx_threads_from_argv(int argc, char **argv)
 		size_t t;
 		if (smx_parse_size(v, 1, 1024, &t))
 			smx_die("--threads: '%s' is not a whole number from 1 to 1024", v);
-		threads = (int)t;
+		threads = threads_given = (int)t;
 #ifdef _OPENMP
 		omp_set_num_threads(threads);
 #endif
 	}
 	argv[k] = NULL;
+	start_threads();
 	return k;
 }
 
@@ -179,43 +395,11 @@ void smx_run_guarded(const struct smx_impl *im, const void *a, const void *b, vo
 		smx_impl_run(im, a, b, out, rows, n);
 		return;
 	}
-	size_t es = smx_dtype_size(im->dtype), in_bytes = rows * n * es;
-	size_t out_bytes = rows * smx_op_out_len(im->op, n) * es;
-	size_t len = out_bytes > in_bytes ? out_bytes : in_bytes;
-	void *shared =
-	    mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (shared == MAP_FAILED)
-		smx_die("out of memory: cannot map %zu bytes for a plug-in run", len);
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		smx_die("cannot fork to run plug-in %s: %s", im->name, strerror(errno));
-	if (pid == 0) {
-		/* In place stays in place: the aliased input is the shared copy. */
-		const void *ca = a, *cb = b;
-		if (out == a || out == b) {
-			memcpy(shared, out, in_bytes);
-			if (out == a)
-				ca = shared;
-			else
-				cb = shared;
-		}
-		smx_impl_run(im, ca, cb, shared, rows, n);
-		_exit(0);
-	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			smx_die("plug-in %s: lost its child process: %s", im->name,
-				strerror(errno));
-	if (WIFSIGNALED(status))
-		smx_die("plug-in %s %s %s crashed (signal %d, %s) on rows of n = %zu",
-			smx_op_name(im->op), smx_dtype_name(im->dtype), im->name, WTERMSIG(status),
-			strsignal(WTERMSIG(status)), n);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		smx_die("plug-in %s %s %s exited with status %d instead of returning",
-			smx_op_name(im->op), smx_dtype_name(im->dtype), im->name,
-			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	memcpy(out, shared, out_bytes);
-	munmap(shared, len ? len : 1);
+	struct smx_run_opts o = {.in_place = out == a ? 1 : out == b && b ? 2 : 0};
+	struct smx_run_result r;
+	if (smx_runner_call(im, a, b, out, rows, n, &o, &r))
+		smx_die("internal: plug-in %s cannot run in place", im->name);
+	if (r.status != SMX_RUN_OK)
+		smx_fail("plug-in %s %s %s: %s on rows of n = %zu", smx_op_name(im->op),
+			 smx_dtype_name(im->dtype), im->name, smx_run_describe(&r), n);
 }

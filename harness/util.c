@@ -396,3 +396,18 @@ double smx_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
+
+void smx_fail(const char *fmt, ...)
+{
+	va_list ap;
+	fflush(stdout);
+	if (saved_stdout)
+		fflush(saved_stdout);
+	fputs("smx: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cleanup();
+	exit(1);
+}

@@ -16,6 +16,10 @@ _Noreturn void smx_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)
  * makes a refusal recoverable. */
 void smx_die_hook(void (*hook)(const char *line));
 
+/* A failed verdict that ends the run (a plug-in entry crashed, exited or
+ * timed out): the same one line and clean-up, exit status 1. */
+_Noreturn void smx_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Allocation that reports failure (exit 2) instead of crashing; n * size is
  * checked for overflow. */
 void *smx_alloc(size_t n, size_t size);

@@ -1,22 +1,53 @@
 /* smx plug-ins: bring your own softmax.
  *
- * A shared object exports one symbol,
- *
- *     const struct smx_plugin smx_plugin = { SMX_PLUGIN_ABI, count, impls };
- *
- * and `smx --plugin PATH.so <command> ...` (any command, repeatable) adds
- * its entries to the registry, marked as plug-ins: they appear in list,
+ * A shared object exports one symbol, `smx_plugin`, and
+ * `smx --plugin PATH.so <command> ...` (any command, repeatable) adds its
+ * entries to the registry, marked as plug-ins: they appear in list,
  * accuracy, overflow, perf, check and report like the built-ins. Functions
  * take the registry's signatures (smx.h): one input for softmax,
  * logsoftmax and jacobian, two for vjp, jvp and logsoftmax_vjp. See
- * examples/plugin/ for a worked example. */
+ * examples/plugin/ for worked examples of both ABIs.
+ *
+ * ABI 2 (new plug-ins):
+ *
+ *     static const struct smx_plugin_entry entries[] = {
+ *         {SMX_ENTRY_SIZE, .op = "softmax", .dtype = "f32", .name = "mine/avx2",
+ *          .f32 = my_softmax, .bound = {.c0 = 2, .cn = 0x1p-24}},
+ *     };
+ *     const struct smx_plugin2 smx_plugin = {SMX_PLUGIN_ABI_2, 1, entries};
+ *
+ * ABI 1 (struct smx_plugin with struct smx_plugin_impl, a constant bound)
+ * keeps loading unchanged.
+ *
+ * How ABI 2 grows: every entry starts with its own size (SMX_ENTRY_SIZE,
+ * the sizeof the plug-in was compiled with), and smx steps through the
+ * table by that size. Fields are only ever appended, and a field that is
+ * zero means "absent" (today's meaning). So a plug-in built against an
+ * older header loads in a newer smx (the missing tail reads as zeros), and
+ * one built against a newer header loads in an older smx as long as the
+ * fields that smx does not know are zero; otherwise it is refused with one
+ * line, never half-understood. Storage formats, precision recipes and
+ * variant parameters will arrive this way, without a new ABI number.
+ *
+ * The environment a function runs in (both ABIs): a separate runner
+ * process with guard pages next to its buffers and a time limit
+ * (`--timeout`, 60 s by default); a crash, an exit() or a timeout is a
+ * failed verdict on the entry. Every call starts under the default
+ * floating-point environment (round to nearest, no flush-to-zero, no
+ * denormals-are-zero, exceptions masked) and must leave it so; a call or a
+ * load (e.g. -ffast-math's start-up code) that changes it is named as a
+ * violation, and the state is restored. */
 #ifndef SMX_PLUGIN_H
 #define SMX_PLUGIN_H
 
+#include <stddef.h>
+
 #include "smx.h"
 
-#define SMX_PLUGIN_ABI 1
+#define SMX_PLUGIN_ABI 1   /* struct smx_plugin */
+#define SMX_PLUGIN_ABI_2 2 /* struct smx_plugin2 */
 
+/* ABI 1. */
 struct smx_plugin_impl {
 	const char *op;	   /* "softmax", "logsoftmax", "jacobian", "vjp", "jvp", "logsoftmax_vjp" */
 	const char *dtype; /* "f32" or "f64" */
@@ -41,6 +72,42 @@ struct smx_plugin {
 	int abi; /* SMX_PLUGIN_ABI */
 	size_t count;
 	const struct smx_plugin_impl *impls;
+};
+
+/* ABI 2: one entry. After size, the next eleven fields mean what they mean
+ * in ABI 1. */
+struct smx_plugin_entry {
+	size_t size; /* SMX_ENTRY_SIZE */
+	const char *op, *dtype, *name, *note;
+	smx_fn_f32 f32;
+	smx_fn_f64 f64;
+	smx_fn2_f32 f32_2;
+	smx_fn2_f64 f64_2;
+	const char *all_neginf, *pos_inf;
+	int overflows;
+	/* The claimed bound of component i of a row of n entries (smx.h,
+	 * struct smx_bound):
+	 *     c0 + cn n + cd |x_i - max| + cm max_j |x_j - max|
+	 * kind: "ulp" (ulps of the exact value), "abs" (units of
+	 * u max(1, |y_i|), for log-softmax) or "cond" (units of u times the
+	 * condition scale, the backward ops); NULL: "ulp" for the forward ops
+	 * and the Jacobian, "cond" for the backward ops. The backward ops use
+	 * c0 + cn n only. domain: the bound holds for rows whose entries all
+	 * lie in [-domain, domain]; 0 means every finite row. Every
+	 * coefficient 0: no claim. */
+	struct {
+		const char *kind;
+		double c0, cn, cd, cm, domain;
+	} bound;
+	/* Fields appended later go here (see "How ABI 2 grows" above). */
+};
+
+#define SMX_ENTRY_SIZE sizeof(struct smx_plugin_entry)
+
+struct smx_plugin2 {
+	int abi; /* SMX_PLUGIN_ABI_2 */
+	size_t count;
+	const struct smx_plugin_entry *entries; /* stepped through by each entry's size */
 };
 
 #endif
