@@ -23,6 +23,8 @@ static const struct command {
     {"perf", smx_cmd_perf, "throughput next to memcpy and a streaming read of the same bytes"},
     {"report", smx_cmd_report, "the default sweep as a report: HTML, Markdown, figures, CSV"},
     {"merge", smx_cmd_merge, "combine --shard outputs into the unsharded result"},
+    {"vet", smx_cmd_vet,
+     "everything smx can check of an entry: sizes, guard pages, in place, edges, FP env"},
     {"check", smx_cmd_check, "the CI gate: measure a baseline again, exit 1 on regression"},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)

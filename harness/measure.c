@@ -92,6 +92,29 @@ void smx_from_dtype(smx_dtype dt, const void *in, double *x, size_t count)
 			x[i] = ((const double *)in)[i];
 }
 
+void smx_case_fold_errs(const struct smx_impl *im, const struct smx_case *c, const double *y,
+			struct smx_metrics *m, double *errs)
+{
+	size_t olen = smx_op_out_len(c->op, c->n);
+	const struct smx_bound *bd = isfinite(im->bound.c0) ? &im->bound : NULL;
+	for (size_t r = 0; r < c->rows; r++) {
+		const double *in = c->in + r * c->n, *g = c->g ? c->g + r * c->n : NULL;
+		double *e = errs ? errs + r * olen : NULL;
+		if (smx_op_forward(c->op))
+			smx_metrics_row(m, c->op, c->dt, bd, in, y + r * olen, c->ref + r * olen,
+					c->status[r], c->n, e);
+		else
+			smx_metrics_backward_row(m, c->op, c->dt, bd, in, g, y + r * olen,
+						 c->ref + r * olen, c->status[r], c->n, e);
+	}
+}
+
+void smx_case_fold(const struct smx_impl *im, const struct smx_case *c, const double *y,
+		   struct smx_metrics *m)
+{
+	smx_case_fold_errs(im, c, y, m, NULL);
+}
+
 void smx_measure(const struct smx_impl *im, const struct smx_case *c, struct smx_metrics *m,
 		 double *errs)
 {
@@ -107,17 +130,7 @@ void smx_measure(const struct smx_impl *im, const struct smx_case *c, struct smx
 	}
 	smx_run_guarded(im, a, b, out, c->rows, c->n);
 	smx_from_dtype(c->dt, out, y, outs);
-	const struct smx_bound *bd = isfinite(im->bound.c0) ? &im->bound : NULL;
-	for (size_t r = 0; r < c->rows; r++) {
-		const double *in = c->in + r * c->n, *g = c->g ? c->g + r * c->n : NULL;
-		double *e = errs ? errs + r * olen : NULL;
-		if (smx_op_forward(c->op))
-			smx_metrics_row(m, c->op, c->dt, bd, in, y + r * olen, c->ref + r * olen,
-					c->status[r], c->n, e);
-		else
-			smx_metrics_backward_row(m, c->op, c->dt, bd, in, g, y + r * olen,
-						 c->ref + r * olen, c->status[r], c->n, e);
-	}
+	smx_case_fold_errs(im, c, y, m, errs);
 	free(a);
 	free(b);
 	free(out);

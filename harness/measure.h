@@ -48,6 +48,13 @@ void smx_case_free(struct smx_case *c);
 void smx_measure(const struct smx_impl *im, const struct smx_case *c, struct smx_metrics *m,
 		 double *errs);
 
+/* Fold outputs y (rows x out_len doubles) of im on the case into m, with
+ * per-component errors into errs when not NULL. */
+void smx_case_fold_errs(const struct smx_impl *im, const struct smx_case *c, const double *y,
+			struct smx_metrics *m, double *errs);
+void smx_case_fold(const struct smx_impl *im, const struct smx_case *c, const double *y,
+		   struct smx_metrics *m);
+
 /* Convert between the dtype's array and doubles. */
 void smx_to_dtype(smx_dtype dt, const double *x, void *out, size_t count);
 void smx_from_dtype(smx_dtype dt, const void *in, double *x, size_t count);

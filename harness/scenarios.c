@@ -7,6 +7,7 @@
 
 #include "rows.h"
 #include "plugin.h"
+#include "runner.h"
 #include "scenarios.h"
 #include "util.h"
 
@@ -135,17 +136,40 @@ const char *smx_outcome_name(enum smx_outcome o)
 	return names[o];
 }
 
+/* One call of im on one row: through smx_run_guarded when r is NULL, else
+ * in the runner with guard pages, its result in r. 1 when the call
+ * returned (outputs written). */
+static int scen_call(const struct smx_impl *im, void *in, void *out, size_t n,
+		     struct smx_run_result *r)
+{
+	if (!r) {
+		smx_run_guarded(im, in, NULL, out, 1, n);
+		return 1;
+	}
+	const struct smx_run_opts o = {.guard = SMX_GUARD_AFTER};
+	smx_runner_call(im, in, NULL, out, 1, n, &o, r);
+	return r->status == SMX_RUN_OK || r->status == SMX_RUN_FPENV;
+}
+
 enum smx_outcome smx_scenario_run(const struct smx_impl *im, const struct smx_scenario *s,
 				  double *max_ulp)
 {
+	return smx_scenario_run_in(im, s, max_ulp, NULL);
+}
+
+enum smx_outcome smx_scenario_run_in(const struct smx_impl *im, const struct smx_scenario *s,
+				     double *max_ulp, struct smx_run_result *r)
+{
 	*max_ulp = NAN;
 	if (s->n == 0) {
-		/* Nothing may be written: a sentinel just past an empty row. */
+		/* Nothing may be written: a sentinel just past an empty row (in
+		 * the runner, a guard page). */
 		double sentinel[2] = {7, 7};
 		float sf[2] = {7, 7};
-		smx_run_guarded(im, im->dtype == SMX_F32 ? (void *)sf : (void *)sentinel, NULL,
-				im->dtype == SMX_F32 ? (void *)(sf + 1) : (void *)(sentinel + 1), 1,
-				0);
+		if (!scen_call(im, im->dtype == SMX_F32 ? (void *)sf : (void *)sentinel,
+			       im->dtype == SMX_F32 ? (void *)(sf + 1) : (void *)(sentinel + 1), 0,
+			       r))
+			return SMX_OUT_WRONG;
 		return (im->dtype == SMX_F32 ? sf[1] == 7 : sentinel[1] == 7) ? SMX_OUT_OK
 									      : SMX_OUT_WRONG;
 	}
@@ -157,7 +181,13 @@ enum smx_outcome smx_scenario_run(const struct smx_impl *im, const struct smx_sc
 	void *in = smx_alloc(s->n, es), *out = smx_alloc(s->n, es);
 	double *y = smx_alloc(s->n, sizeof *y);
 	smx_to_dtype(im->dtype, c.x, in, s->n);
-	smx_run_guarded(im, in, NULL, out, 1, s->n);
+	if (!scen_call(im, in, out, s->n, r)) {
+		free(in);
+		free(out);
+		free(y);
+		smx_case_free(&c);
+		return SMX_OUT_WRONG;
+	}
 	smx_from_dtype(im->dtype, out, y, s->n);
 	int nan = 0, inf = 0, zero = 1;
 	for (size_t i = 0; i < s->n; i++) {

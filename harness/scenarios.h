@@ -39,6 +39,13 @@ const char *smx_outcome_name(enum smx_outcome o);
 enum smx_outcome smx_scenario_run(const struct smx_impl *im, const struct smx_scenario *s,
 				  double *max_ulp);
 
+/* The same in the runner with guard pages: r gets how the call went, and
+ * the outcome means something only when it returned (SMX_RUN_OK or
+ * SMX_RUN_FPENV). r NULL: as smx_scenario_run. */
+struct smx_run_result;
+enum smx_outcome smx_scenario_run_in(const struct smx_impl *im, const struct smx_scenario *s,
+				     double *max_ulp, struct smx_run_result *r);
+
 /* What the entry's policy declares for the scenario; any = 1 when the
  * policy allows every outcome (a row beyond a no-shift entry's domain). */
 enum smx_outcome smx_scenario_expect(const struct smx_impl *im, const struct smx_scenario *s,
