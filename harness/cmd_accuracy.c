@@ -8,20 +8,29 @@
 #include "env.h"
 #include "measure.h"
 #include "peers.h"
+#include "sweep.h"
 #include "util.h"
+#include "verdict.h"
 
 static const char help[] =
     "usage: smx accuracy [--op LIST] [--dtype LIST] [--impl LIST|all|best]\n"
     "                    [--dist SPEC[;SPEC...]] [--n LIST] [--rows R] [--seed S]\n"
     "                    [--input FILE [--shape RxN]] [--ref-from s|x] [--gdist SPEC]\n"
     "                    [--shard K/N] [--format table|csv|json] [--output FILE]\n"
+    "                    [--no-fail]\n"
     "defaults: softmax and logsoftmax ('--op all' adds jacobian, vjp, jvp,\n"
-    "logsoftmax_vjp), f32 and f64, every runnable implementation, the six\n"
-    "generator families, n = 16,1000, 32 rows, seed 1. Backward ops take s (y)\n"
+    "logsoftmax_vjp) and every op a plug-in defines, f32 and f64, every runnable\n"
+    "implementation, the six generator families, n = 1,2,3,7,8,9,15,16,17,31,33,\n"
+    "63,65,1000,4103 (the Jacobian up to 128), 32 rows (8 at n = 4103: about\n"
+    "2^15 values a cell), seed 1. Backward ops take s (y)\n"
     "= the correctly rounded forward output of the rows and g from --gdist\n"
     "(normal:1); --ref-from s (default) measures the backward formula alone,\n"
     "--ref-from x end to end against the exact softmax of x. The Jacobian uses\n"
-    "at most 2^22 / n^2 rows and refuses n > 8192.\n";
+    "at most 2^22 / n^2 rows and refuses n > 8192.\n"
+    "Exit 0: every claim holds; 1: an entry (built-in or plug-in) has rows beyond\n"
+    "its claimed bound, or nan / inf / zero rows where the reference is finite, or\n"
+    "nothing was measured (peers' breaks are findings, on stderr); 2: bad input.\n"
+    "--no-fail reports and exits 0. The summary line goes to stderr.\n";
 
 static const struct smx_column cols[] = {
     {"impl", SMX_STR, 1},	 {"op", SMX_STR, 1},
@@ -52,14 +61,16 @@ static void add_result(struct smx_table *t, const struct smx_impl *im, const cha
 /* The Jacobian's rows are capped so that rows x n^2 <= 2^22. */
 static size_t op_rows(smx_op op, size_t rows, size_t n)
 {
+	if (!rows)
+		return smx_sweep_cell_rows(op, n);
 	if (op != SMX_OP_JACOBIAN)
 		return rows;
 	size_t cap = ((size_t)1 << 22) / (n * n);
 	return cap == 0 ? 1 : cap < rows ? cap : rows;
 }
 
-static void run_case(struct smx_table *t, const struct smx_sel *sel, const struct smx_case *c,
-		     const char *dist, uint64_t seed)
+static void run_case(struct smx_table *t, struct smx_tally *tally, const struct smx_sel *sel,
+		     const struct smx_case *c, const char *dist, uint64_t seed)
 {
 	const struct smx_impl *ims[256];
 	size_t k = smx_sel_entries(sel, c->op, c->dt, ims, 256);
@@ -68,20 +79,34 @@ static void run_case(struct smx_table *t, const struct smx_sel *sel, const struc
 		smx_metrics_init(&m);
 		smx_measure(ims[i], c, &m, NULL);
 		add_result(t, ims[i], dist, c->n, c->rows, seed, &m);
+		char why[200], cell[200];
+		int broken = smx_verdict_metrics(ims[i], &m, why, sizeof why);
+		snprintf(cell, sizeof cell, "%s %s %s %s n=%zu", smx_op_name(c->op),
+			 smx_dtype_name(c->dt), ims[i]->name, dist, c->n);
+		smx_tally_add(tally, ims[i], cell, broken, why);
 	}
 }
 
 int smx_cmd_accuracy(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"op", required_argument, 0, 'p'},	     {"dtype", required_argument, 0, 'd'},
-	    {"impl", required_argument, 0, 'i'},     {"dist", required_argument, 0, 'D'},
-	    {"n", required_argument, 0, 'n'},	     {"rows", required_argument, 0, 'r'},
-	    {"seed", required_argument, 0, 's'},     {"input", required_argument, 0, 'I'},
-	    {"format", required_argument, 0, 'f'},   {"output", required_argument, 0, 'o'},
-	    {"ref-from", required_argument, 0, 'R'}, {"gdist", required_argument, 0, 'G'},
-	    {"shape", required_argument, 0, 'S'},    {"shard", required_argument, 0, 'K'},
-	    {"help", no_argument, 0, 'h'},	     {0, 0, 0, 0},
+	    {"op", required_argument, 0, 'p'},
+	    {"dtype", required_argument, 0, 'd'},
+	    {"impl", required_argument, 0, 'i'},
+	    {"dist", required_argument, 0, 'D'},
+	    {"n", required_argument, 0, 'n'},
+	    {"rows", required_argument, 0, 'r'},
+	    {"seed", required_argument, 0, 's'},
+	    {"input", required_argument, 0, 'I'},
+	    {"format", required_argument, 0, 'f'},
+	    {"output", required_argument, 0, 'o'},
+	    {"ref-from", required_argument, 0, 'R'},
+	    {"gdist", required_argument, 0, 'G'},
+	    {"shape", required_argument, 0, 'S'},
+	    {"shard", required_argument, 0, 'K'},
+	    {"no-fail", no_argument, 0, 'F'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
 	};
 	const char *cmd = "accuracy";
 	struct smx_dist gdist;
@@ -89,7 +114,8 @@ int smx_cmd_accuracy(int argc, char **argv)
 	struct smx_sel sel;
 	smx_sel_init(&sel);
 	struct smx_dist dists[SMX_MAX_LIST];
-	size_t ndists = 0, ns[SMX_MAX_LIST] = {16, 1000}, nn = 2, rows = 32;
+	size_t ndists = 0, ns[SMX_MAX_LIST], nn = 0, rows = 0;
+	int ops_given = 0, no_fail = 0;
 	uint64_t seed = 1;
 	enum smx_format fmt = SMX_FMT_TABLE;
 	const char *output = NULL, *input = NULL, *shape = NULL;
@@ -118,11 +144,23 @@ int smx_cmd_accuracy(int argc, char **argv)
 			smx_arg_dists(cmd, optarg, &gdist, 1);
 			copts.gdist = &gdist;
 			break;
+		case 'F':
+			no_fail = 1;
+			break;
+		case 'p':
+			ops_given = 1;
+			smx_common_opt(c, &co);
+			break;
 		default:
 			smx_common_opt(c, &co);
 		}
 	}
 	smx_common_end(argc, argv, &co);
+	if (!ops_given)
+		smx_sweep_plugin_ops(&sel);
+	int default_n = nn == 0;
+	for (size_t i = 0; default_n && i < smx_sweep_nn; i++)
+		ns[nn++] = smx_sweep_ns[i];
 	if (ndists == 0)
 		for (size_t i = 0; i < smx_dist_ndefaults; i++)
 			smx_dist_parse(smx_dist_defaults[i], &dists[ndists++]);
@@ -131,8 +169,9 @@ int smx_cmd_accuracy(int argc, char **argv)
 	for (size_t o = 0; o < sel.nops; o++)
 		jac |= sel.ops[o] == SMX_OP_JACOBIAN;
 	for (size_t i = 0; i < nn; i++) {
-		if (smx_mul_overflows(ns[i], rows, &cells) || cells > (size_t)1 << 28)
-			smx_die("%s: --rows x --n = %zu x %zu is more than 2^28 values", cmd, rows,
+		size_t r = rows ? rows : smx_sweep_rows(ns[i]);
+		if (smx_mul_overflows(ns[i], r, &cells) || cells > (size_t)1 << 28)
+			smx_die("%s: --rows x --n = %zu x %zu is more than 2^28 values", cmd, r,
 				ns[i]);
 		/* Refused before anything is allocated: n^2 outputs and their
 		 * references would not fit. */
@@ -160,6 +199,8 @@ int smx_cmd_accuracy(int argc, char **argv)
 	/* The output opens before the work: a bad path fails at once, and an
 	 * interrupted run leaves nothing (util.c removes the temporary). */
 	FILE *f = smx_out_open(output);
+	struct smx_tally tally;
+	smx_tally_init(&tally, cmd);
 	struct smx_table t;
 	smx_table_init(&t, cols, sizeof cols / sizeof *cols);
 	size_t steps = sel.nops * sel.ndts * (input ? 1 : ndists * nn), step = 0, cell = 0;
@@ -179,20 +220,24 @@ int smx_cmd_accuracy(int argc, char **argv)
 					x[i] = in[d].x[i];
 				smx_case_adopt_opts(&cs, sel.ops[o], sel.dts[d], x, in[d].count, n,
 						    seed, &copts);
-				run_case(&t, &sel, &cs, label, seed);
+				run_case(&t, &tally, &sel, &cs, label, seed);
 				smx_case_free(&cs);
 				smx_progress(cmd, ++step, steps);
 				continue;
 			}
 			for (size_t di = 0; di < ndists; di++)
 				for (size_t ni = 0; ni < nn; ni++) {
+					if (default_n && !smx_sweep_covers(sel.ops[o], ns[ni])) {
+						smx_progress(cmd, ++step, steps);
+						continue;
+					}
 					size_t mine = cell++;
 					if (mine < lo || mine >= hi)
 						continue; /* another shard's cell */
 					smx_case_generate_opts(
 					    &cs, sel.ops[o], sel.dts[d], &dists[di], seed,
 					    op_rows(sel.ops[o], rows, ns[ni]), ns[ni], &copts);
-					run_case(&t, &sel, &cs, dists[di].spec, seed);
+					run_case(&t, &tally, &sel, &cs, dists[di].spec, seed);
 					smx_case_free(&cs);
 					smx_progress(cmd, ++step, steps);
 				}
@@ -209,5 +254,5 @@ int smx_cmd_accuracy(int argc, char **argv)
 	smx_table_free(&t);
 	if (*smx_peer_missing())
 		fputs(smx_peer_missing(), stderr);
-	return 0;
+	return smx_tally_exit(&tally, no_fail);
 }

@@ -4,6 +4,7 @@
 #include <mpfr.h>
 
 #include "metrics.h"
+#include "verdict.h"
 
 void smx_metrics_init(struct smx_metrics *m)
 {
@@ -71,6 +72,24 @@ static void dd_add(struct dd *a, double b)
 	a->hi = s;
 }
 
+/* (y - v) / ulp(v), v the exact value behind ref, signed; for finite
+ * errors (smx_ulp_error finite). */
+static double offset_ulps(const struct smx_refval *ref, double y)
+{
+	double d = y - ref->cr;
+	if (d != 0 && ilogb(d) - ref->e > 1000)
+		return copysign(0x1p1000, d);
+	return ldexp(d, -ref->e) - ref->r;
+}
+
+/* e^t - 1 - t without cancellation for small t. */
+static double expm1_minus(double t)
+{
+	if (fabs(t) < 1e-4)
+		return t * t / 2 + t * t * t / 6 + t * t * t * t / 24;
+	return expm1(t) - t;
+}
+
 void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct smx_bound *bound,
 		     const double *x, const double *y, const struct smx_refval *ref, int status,
 		     size_t n, double *errs)
@@ -82,7 +101,6 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 	m->rows++;
 	int p = smx_dtype_prec(dt);
 	double u = ldexp(1.0, -p);
-	int has_nan = 0, has_inf = 0, all_zero = 1, ref_zero = 1, wrong = 0;
 	double xmax = -INFINITY, xmin = INFINITY;
 	for (size_t i = 0; i < n; i++)
 		if (isfinite(x[i])) {
@@ -98,11 +116,12 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 		finite_row &= isfinite(x[i]) || x[i] == -INFINITY;
 	for (size_t i = 0; i < n; i++)
 		finite_row &= x[i] != INFINITY;
+	int claimed = bound && in_domain && finite_row;
 	/* Blanchard, Higham & Higham (2021): shifted softmax satisfies
 	 * |y_i - s_i| <= (n + 2 + 2 (x_max - x_min)) u s_i to first order. */
 	double bhh = (double)(n + 2) + 2 * (xmax - xmin);
 	double dmax = xmax - xmin;
-	double num = 0, den = 0, kl = 0;
+	double num = 0, den = 0, kl = 0, row_ratio = claimed ? 0 : NAN;
 	struct dd sum = {0, 0};
 	long double lsum = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -110,36 +129,30 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 		if (errs)
 			errs[i] = e;
 		double s = smx_ref_value(&ref[i]);
-		if (isnan(y[i]))
-			has_nan = 1;
-		else if (isinf(y[i]) && y[i] != ref[i].cr)
-			has_inf = 1;
-		if (y[i] != 0)
-			all_zero = 0;
-		if (s != 0)
-			ref_zero = 0;
 		if (isfinite(e)) {
 			m->comps++;
 			m->sum_ulp += e;
 		}
 		if (e > m->max_ulp || isnan(e))
 			m->max_ulp = e;
-		if (bound && in_domain && finite_row) {
+		if (claimed) {
 			double d = isfinite(x[i]) ? xmax - x[i] : 0;
 			double lim = smx_bound_at(bound, n, d, dmax);
 			double r = smx_bound_measure(bound, dt, &ref[i], y[i]) / lim;
-			if (!(r <= 1))
-				wrong = 1;
+			if (!(r <= row_ratio))
+				row_ratio = r;
 			if (isnan(m->decl_ratio) || !(r <= m->decl_ratio))
 				m->decl_ratio = r;
 		}
 		if (isinf(s))
 			continue;
-		double err = fabs(y[i] - s);
-		if (!isfinite(e))
-			err = INFINITY;
+		/* Errors from the exact value: |y - s| = e ulps of 2^ref.e, and
+		 * |s| / 2^ref.e from the rounded value and its offset. */
+		double err = isfinite(e) ? ldexp(e, ref[i].e) : INFINITY;
+		double s_ulps = fabs(ldexp(ref[i].cr, -ref[i].e) + ref[i].r);
+		double off = isfinite(e) ? offset_ulps(&ref[i], y[i]) : NAN;
 		if (s != 0) {
-			double rel = err / fabs(s);
+			double rel = isfinite(e) ? e / s_ulps : INFINITY;
 			if (!(rel <= m->max_rel))
 				m->max_rel = rel;
 			int normal = fabs(s) >= ldexp(1.0, dt == SMX_F32 ? -126 : -1022);
@@ -158,23 +171,23 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 			/* A zero where the exact value rounds to zero costs
 			 * nothing; where it does not, KL is infinite. */
 			if (y[i] > 0)
-				kl += s > 0 ? y[i] * kl_term((s - y[i]) / y[i]) : y[i];
+				kl += s > 0 && isfinite(off)
+					  ? y[i] * kl_term(-off / ldexp(y[i], -ref[i].e))
+					  : y[i];
 			else if (ref[i].cr != 0)
 				kl = INFINITY;
 		} else {
-			long double q = expl((long double)y[i]), ps = expl((long double)s);
-			lsum += q;
-			kl += (double)(ps * (long double)(s - y[i]) - ps + q);
+			/* e^s (e^(y - s) - 1 - (y - s)), y - s from the exact offset. */
+			lsum += expl((long double)y[i]);
+			kl += isfinite(off) ? exp(s) * expm1_minus(ldexp(off, ref[i].e)) : INFINITY;
 		}
 	}
-	if (has_nan)
-		m->nan_rows++;
-	else if (has_inf)
-		m->inf_rows++;
-	else if (op == SMX_OP_SOFTMAX && all_zero && !ref_zero && n > 0)
-		m->zero_rows++;
-	if (wrong)
-		m->wrong_rows++;
+	enum smx_outcome o = smx_classify(op, status, y, ref, n, row_ratio);
+	m->nan_rows += o == SMX_OUT_NAN;
+	m->inf_rows += o == SMX_OUT_INF;
+	m->zero_rows += o == SMX_OUT_ZERO;
+	m->wrong_rows += o == SMX_OUT_WRONG;
+	m->unclaimed_bad_rows += bound && !claimed && o != SMX_OUT_OK;
 	double nr = den > 0 ? num / den : 0;
 	if (!(nr <= m->norm_rel))
 		m->norm_rel = nr;
@@ -227,6 +240,22 @@ static void fold_max(double *m, double v)
 		*m = v;
 }
 
+double smx_cond_units(smx_dtype dt, double ulps, int e, double scale)
+{
+	if (ulps == 0)
+		return 0;
+	if (!isfinite(ulps))
+		return INFINITY;
+	int p = smx_dtype_prec(dt), emin = smx_dtype_emin_sub(dt);
+	/* u * scale < 2^emin exactly when scale < 2^(emin + p), a normal
+	 * double for both dtypes: a scale that underflowed lies below it. */
+	if (!(scale >= ldexp(1.0, emin + p)))
+		return ldexp(ulps, e - emin);
+	int sx;
+	double sm = frexp(scale, &sx);
+	return ldexp(ulps / sm, e + p - sx);
+}
+
 void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 			      const struct smx_bound *bound, const double *in, const double *g,
 			      const double *y, const struct smx_refval *ref, int status, size_t n,
@@ -238,23 +267,19 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 		return;
 	}
 	m->rows++;
-	const double u = ldexp(1.0, -smx_dtype_prec(dt));
 	size_t outs = smx_op_out_len(op, n);
 	double sum_abs = 0;
 	for (size_t j = 0; j < n && op != SMX_OP_JACOBIAN; j++)
 		sum_abs += op == SMX_OP_LOGSOFTMAX_VJP ? fabs(g[j]) : fabs(in[j] * g[j]);
-	int has_nan = 0, has_inf = 0, wrong = 0;
-	double num = 0, den = 0, scale_total = 0;
+	double num = 0, den = 0, scale_total = 0, row_ratio = bound ? 0 : NAN;
 	struct dd total = {0, 0};
 	for (size_t k = 0; k < outs; k++) {
 		double e = smx_ulp_error(&ref[k], y[k]), v = smx_ref_value(&ref[k]);
 		if (errs)
 			errs[k] = e;
-		has_nan |= isnan(y[k]);
-		has_inf |= isinf(y[k]) && y[k] != ref[k].cr;
 		double scale = smx_cond_scale(op, in, g, n, k, sum_abs);
 		double err = isfinite(e) ? ldexp(e, ref[k].e) : INFINITY;
-		double cond = err == 0 ? 0 : scale > 0 ? err / (u * scale) : INFINITY;
+		double cond = smx_cond_units(dt, e, ref[k].e, scale);
 		fold_max(&m->cond_err, cond);
 		if (fabs(v) >= 0x1p-10 * scale) {
 			if (isfinite(e)) {
@@ -263,14 +288,15 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 			}
 			if (e > m->max_ulp)
 				m->max_ulp = e;
-			if (v != 0 && !(err / fabs(v) <= m->max_rel))
-				m->max_rel = err / fabs(v);
+			double v_ulps = fabs(ldexp(ref[k].cr, -ref[k].e) + ref[k].r);
+			if (v != 0 && !(e / v_ulps <= m->max_rel))
+				m->max_rel = e / v_ulps;
 		}
 		if (bound) {
 			double lim = smx_bound_at(bound, n, 0, 0);
 			double r = (bound->kind == SMX_BOUND_COND ? cond : e) / lim;
-			if (!(r <= 1))
-				wrong = 1;
+			if (!(r <= row_ratio))
+				row_ratio = r;
 			fold_max(&m->decl_ratio, r);
 		}
 		num = err > num || isnan(err) ? err : num;
@@ -281,28 +307,25 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 		}
 	}
 	/* The invariants: every row of J sums to 0 (residual in u s_i), and
-	 * sum(dx) = 0 (residual in u times the summed condition scales). */
+	 * sum(dx) = 0 (residual in u times the summed condition scales),
+	 * floored like cond_err. */
 	double inv = 0;
 	if (op == SMX_OP_JACOBIAN) {
 		for (size_t i = 0; i < n; i++) {
 			struct dd row = {0, 0};
 			for (size_t j = 0; j < n; j++)
 				dd_add(&row, y[i * n + j]);
-			double r = fabs(row.hi + row.lo);
-			double w = in[i] > 0 ? r / (u * in[i]) : r == 0 ? 0 : INFINITY;
+			double w = smx_cond_units(dt, fabs(row.hi + row.lo), 0, in[i]);
 			inv = w > inv || isnan(w) ? w : inv;
 		}
 	} else {
-		double r = fabs(total.hi + total.lo);
-		inv = r == 0 ? 0 : scale_total > 0 ? r / (u * scale_total) : INFINITY;
+		inv = smx_cond_units(dt, fabs(total.hi + total.lo), 0, scale_total);
 	}
 	fold_max(&m->invariant, inv);
-	if (has_nan)
-		m->nan_rows++;
-	else if (has_inf)
-		m->inf_rows++;
-	if (wrong)
-		m->wrong_rows++;
+	enum smx_outcome o = smx_classify(op, status, y, ref, outs, row_ratio);
+	m->nan_rows += o == SMX_OUT_NAN;
+	m->inf_rows += o == SMX_OUT_INF;
+	m->wrong_rows += o == SMX_OUT_WRONG;
 	double nr = den > 0 ? num / den : num > 0 ? INFINITY : 0;
 	if (!(nr <= m->norm_rel))
 		m->norm_rel = nr;
