@@ -129,12 +129,6 @@ size_t smx_scenarios(smx_dtype dt, struct smx_scenario *out, size_t max)
 	return k;
 }
 
-const char *smx_outcome_name(enum smx_outcome o)
-{
-	static const char *const names[] = {"ok", "nan", "inf", "zero-row", "wrong"};
-	return names[o];
-}
-
 enum smx_outcome smx_scenario_run(const struct smx_impl *im, const struct smx_scenario *s,
 				  double *max_ulp)
 {
@@ -159,21 +153,10 @@ enum smx_outcome smx_scenario_run(const struct smx_impl *im, const struct smx_sc
 	smx_to_dtype(im->dtype, c.x, in, s->n);
 	smx_run_guarded(im, in, NULL, out, 1, s->n);
 	smx_from_dtype(im->dtype, out, y, s->n);
-	int nan = 0, inf = 0, zero = 1;
-	for (size_t i = 0; i < s->n; i++) {
-		nan |= isnan(y[i]);
-		inf |= isinf(y[i]) && !(c.status[0] == SMX_REF_OK && y[i] == c.ref[i].cr);
-		zero &= y[i] == 0;
-	}
-	enum smx_outcome o;
-	if (nan)
-		o = SMX_OUT_NAN;
-	else if (inf)
-		o = SMX_OUT_INF;
-	else if (c.status[0] != SMX_REF_OK)
-		o = zero && im->op == SMX_OP_SOFTMAX ? SMX_OUT_ZERO : SMX_OUT_WRONG;
-	else {
-		double worst = 0, worst_ratio = 0, dmax = 0, xm = -INFINITY;
+	double ratio = NAN;
+	if (c.status[0] == SMX_REF_OK) {
+		double worst = 0, dmax = 0, xm = -INFINITY;
+		ratio = 0;
 		for (size_t i = 0; i < s->n; i++)
 			if (c.x[i] > xm)
 				xm = c.x[i];
@@ -189,13 +172,11 @@ enum smx_outcome smx_scenario_run(const struct smx_impl *im, const struct smx_sc
 				lim = smx_bound_at(&im->bound, s->n, d, dmax);
 				m = smx_bound_measure(&im->bound, im->dtype, &c.ref[i], y[i]);
 			}
-			worst_ratio = m / lim > worst_ratio ? m / lim : worst_ratio;
+			ratio = m / lim > ratio ? m / lim : ratio;
 		}
 		*max_ulp = worst;
-		o = worst_ratio <= 1		       ? SMX_OUT_OK
-		    : zero && im->op == SMX_OP_SOFTMAX ? SMX_OUT_ZERO
-						       : SMX_OUT_WRONG;
 	}
+	enum smx_outcome o = smx_classify(im->op, c.status[0], y, c.ref, s->n, ratio);
 	free(in);
 	free(out);
 	free(y);
