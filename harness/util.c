@@ -55,8 +55,13 @@ static void remove_dir(const char *path)
 	rmdir(path);
 }
 
+static volatile sig_atomic_t child_group;
+
 static void cleanup(void)
 {
+	pid_t group = (pid_t)child_group;
+	if (group > 0)
+		kill(-group, SIGKILL);
 	pid_t pid = (pid_t)child_pid;
 	if (pid > 0) {
 		kill(pid, SIGKILL);
@@ -126,6 +131,12 @@ void smx_child_set(pid_t pid)
 {
 	catch_signals();
 	child_pid = pid;
+}
+
+void smx_child_group_set(pid_t pgid)
+{
+	catch_signals();
+	child_group = pgid;
 }
 
 static FILE *saved_stdout;
