@@ -44,7 +44,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 # Install missing system packages first (scripts/install-deps.sh).
 DEPS_MISSING := $(shell scripts/install-deps.sh --check >/dev/null 2>&1 || echo 1)
 
-.PHONY: all deps test san format format-check clean report exp-exhaustive fuzz
+.PHONY: all deps test san format format-check clean report exp-exhaustive fuzz ref-identity
 all: $(BUILD)/smx
 
 deps:
@@ -111,9 +111,21 @@ exp-exhaustive: $(BUILD)/smx
 report: $(BUILD)/smx
 	$(BUILD)/smx report
 
-# Fuzzing (libFuzzer, clang): the file parsers, built with clang into
-# build-fuzz and run for FUZZ_SECONDS each on the committed corpus
-# (tests/fuzz/<target>/); new interesting inputs land there too.
+# The reference's fast path against its MPFR path, value for value, on
+# REF_IDENTITY_VALUES values (minutes on two cores; REF_IDENTITY_SECONDS > 0
+# stops it, failing, at that time); `make test` runs 10^6.
+REF_IDENTITY_VALUES ?= 100000000
+REF_IDENTITY_SECONDS ?= 0
+$(BUILD)/ref-identity: tests/tools/ref_identity.c tests/ref_identity.h $(BUILD)/libsmx.a
+	$(CC) $(ALL_CFLAGS) -Itests $< $(BUILD)/libsmx.a $(LDLIBS) -o $@
+ref-identity: $(BUILD)/ref-identity
+	$(BUILD)/ref-identity $(REF_IDENTITY_VALUES) tests/data/ref_hard.txt $(REF_IDENTITY_SECONDS)
+
+# Fuzzing (libFuzzer, clang): the file parsers, the option parser and the
+# baseline writer, built with clang into build-fuzz and run for FUZZ_SECONDS
+# each. The committed corpus (tests/fuzz/<target>/) is copied to
+# build-fuzz/corpus/<target>, where new inputs and any crash land: the
+# source tree is left as it was.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -124,9 +136,10 @@ fuzz: deps
 	set -e; for t in $(FUZZ_TARGETS); do \
 		clang -std=c11 -g -O1 $(FUZZ_FLAGS) -fsanitize=fuzzer -Iimpls -Ireference -Iharness \
 			tests/fuzz/$$t.c build-fuzz/libsmx.a -lmpfr -lgmp -lm -ldl -o build-fuzz/bin/$$t; \
-		mkdir -p tests/fuzz/$$t; \
+		mkdir -p build-fuzz/corpus/$$t; \
+		if [ -d tests/fuzz/$$t ]; then cp -R tests/fuzz/$$t/. build-fuzz/corpus/$$t/; fi; \
 		build-fuzz/bin/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
-			-print_final_stats=1 tests/fuzz/$$t; \
+			-artifact_prefix=build-fuzz/$$t- -print_final_stats=1 build-fuzz/corpus/$$t; \
 	done
 
 FORMAT_SRC = $(wildcard impls/*.[ch] reference/*.[ch] harness/*.[ch] tests/*.[ch])

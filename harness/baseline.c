@@ -31,7 +31,9 @@ static int parse_kv(const char *tok, const char *key, double *v)
 	char *end;
 	errno = 0;
 	*v = strtod(s, &end);
-	return errno || end == s || *end || !(*v >= 0) ? -1 : 0;
+	/* A tiny budget may underflow to a subnormal: still a budget. */
+	int bad_range = errno && !(errno == ERANGE && *v < 1);
+	return bad_range || end == s || *end || !(*v >= 0) ? -1 : 0;
 }
 
 #define FAIL(...)                                                                                  \

@@ -14,8 +14,9 @@
 const char smx_global_help[] =
     "\nglobal options (anywhere on the line, for every command):\n"
     "  --plugin FILE.so  load an implementation plug-in (repeatable; see smx_plugin.h)\n"
-    "  --threads T       OpenMP threads for the reference and metrics (default 1);\n"
-    "                    perf also times each entry on rows split across T threads\n"
+    "  --threads T       threads for the reference rows (default: OpenMP's, every\n"
+    "                    CPU; results do not depend on T); perf also times each\n"
+    "                    entry on rows split across T threads\n"
     "  --timeout S       time limit of one plug-in call in seconds (default 60); a\n"
     "                    plug-in that exceeds it is named and the command exits 1\n"
     "  --quiet           no progress on stderr (shown for runs over 2 s: redrawn on a\n"

@@ -299,19 +299,22 @@ int smx_cmd_check(int argc, char **argv)
 	}
 	smx_progress_end();
 
+	/* smx_stdout: a plug-in's prints never mix with the summary. */
+	FILE *o = smx_stdout();
 	if (update) {
 		FILE *f = smx_out_open(baseline);
 		write_baseline(f, ls, k);
 		smx_out_commit(f);
-		printf("smx check: %s rewritten: %zu lines measured, %zu skipped\n", baseline,
-		       ntests - nskip, nskip);
+		fprintf(o, "smx check: %s rewritten: %zu lines measured, %zu skipped\n", baseline,
+			ntests - nskip, nskip);
 		nfail = 0;
 	} else if (fmt == SMX_FMT_JSON) {
 		char *ctx = smx_env_json(0);
-		printf("{\n  \"context\": %s,\n  \"summary\": {\"lines\": %zu, \"failed\": %zu, "
-		       "\"skipped\": "
-		       "%zu, \"slow\": %zu},\n  \"lines\": [",
-		       ctx ? ctx : "{}", ntests, nfail, nskip, nslow);
+		fprintf(o,
+			"{\n  \"context\": %s,\n  \"summary\": {\"lines\": %zu, \"failed\": %zu, "
+			"\"skipped\": "
+			"%zu, \"slow\": %zu},\n  \"lines\": [",
+			ctx ? ctx : "{}", ntests, nfail, nskip, nslow);
 		free(ctx);
 		int first = 1;
 		for (size_t i = 0; i < k; i++) {
@@ -319,35 +322,34 @@ int smx_cmd_check(int argc, char **argv)
 				continue;
 			char name[256];
 			case_name(&ls[i], name, sizeof name);
-			printf("%s\n    {\"name\": ", first ? "" : ",");
+			fprintf(o, "%s\n    {\"name\": ", first ? "" : ",");
 			first = 0;
-			smx_json_str(stdout, name);
-			printf(", \"status\": \"%s\", \"why\": ", status_name[ls[i].st]);
-			smx_json_str(stdout, ls[i].why);
-			printf(", \"budget\": ");
-			smx_json_num(stdout, ls[i].b.budget[0]);
-			printf(", \"measured\": ");
-			smx_json_num(stdout, ls[i].st == ST_SKIP ? NAN : ls[i].got[0]);
-			putchar('}');
+			smx_json_str(o, name);
+			fprintf(o, ", \"status\": \"%s\", \"why\": ", status_name[ls[i].st]);
+			smx_json_str(o, ls[i].why);
+			fprintf(o, ", \"budget\": ");
+			smx_json_num(o, ls[i].b.budget[0]);
+			fprintf(o, ", \"measured\": ");
+			smx_json_num(o, ls[i].st == ST_SKIP ? NAN : ls[i].got[0]);
+			fputc('}', o);
 		}
-		puts("\n  ]\n}");
+		fputs("\n  ]\n}\n", o);
 	} else {
 		for (size_t i = 0; i < k; i++)
 			if (ls[i].b.kind && ls[i].st != ST_PASS) {
 				char name[256];
 				case_name(&ls[i], name, sizeof name);
-				printf("%-8s %s: %s\n", status_name[ls[i].st], name, ls[i].why);
+				fprintf(o, "%-8s %s: %s\n", status_name[ls[i].st], name, ls[i].why);
 			}
-		printf("smx check: %zu lines: %zu passed, %zu failed, %zu skipped%s\n", ntests,
-		       ntests - nfail - nskip - nslow, nfail, nskip,
-		       nslow ? " (some perf lines slower than their budget: informational)" : "");
+		fprintf(o, "smx check: %zu lines: %zu passed, %zu failed, %zu skipped%s\n", ntests,
+			ntests - nfail - nskip - nslow, nfail, nskip,
+			nslow ? " (some perf lines slower than their budget: informational)" : "");
 	}
 	if (junit)
 		write_junit(junit, ls, k, nfail, nskip, ntests);
 	for (size_t i = 0; i < k; i++)
 		free(ls[i].text);
 	free(ls);
-	if (fflush(stdout) || ferror(stdout))
-		smx_die("standard output: write error");
+	smx_out_commit(o);
 	return nfail ? 1 : 0;
 }

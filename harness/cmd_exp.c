@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "metrics.h"
 #include "smx_impls.h"
 #include "util.h"
@@ -172,18 +173,25 @@ int smx_cmd_exp(int argc, char **argv)
 				"use --dtype f32");
 	struct smx_table t;
 	smx_table_init(&t, cols, sizeof cols / sizeof *cols);
+	smx_progress_begin("exp", sizeof layers / sizeof *layers, 0);
 	for (size_t i = 0; i < sizeof layers / sizeof *layers; i++) {
 		const struct layer *l = &layers[i];
 		int chosen = 0;
 		for (size_t d = 0; d < sel.ndts; d++)
 			chosen |= sel.dts[d] == l->dt;
-		if (!chosen || (l->cpu & ~smx_cpu_features()))
+		if (!chosen || (l->cpu & ~smx_cpu_features())) {
+			smx_progress_step();
 			continue;
+		}
 		int full = exhaustive && l->dt == SMX_F32;
+		smx_progress_cell(0, "%s %s %s", smx_dtype_name(l->dt), l->isa,
+				  full ? "exhaustive" : "random");
 		struct worst w = full ? sweep_f32(l->f32) : sample(l, samples, seed);
+		smx_progress_step();
 		smx_table_add(&t, smx_dtype_name(l->dt), l->isa, full ? "exhaustive" : "random",
 			      (long long)w.count, w.ulp, w.x, (long long)w.over1);
 	}
+	smx_progress_end();
 	FILE *f = smx_out_open(output);
 	smx_table_write(&t, f, fmt, NULL);
 	smx_out_commit(f);

@@ -34,10 +34,10 @@ static char *slurp_text(const char *path)
 			buf = smx_realloc(buf, cap, 1);
 		}
 	}
-	int bad = ferror(f);
+	int bad = ferror(f) ? errno : 0;
 	fclose(f);
 	if (bad)
-		smx_die("merge: %s: read error", path);
+		smx_die("merge: %s: read error: %s", path, strerror(bad));
 	buf[len] = 0;
 	if (memchr(buf, 0, len))
 		smx_die("merge: %s: not a text file", path);

@@ -37,7 +37,8 @@ static const char help[] =
     "throughput next to memcpy) and writes DIR/<date>-<host>/ (DIR defaults to\n"
     "reports) with index.html, report.md, figures (SVG and PNG), the raw CSV and\n"
     "env.json; DIR/latest points at it. Prints the path of index.html.\n"
-    "--quick: a smaller sweep (seconds); --full: the thorough one (n to 16M).\n"
+    "Default: accuracy to n = 256K, throughput to 4M (f64: 1M). --quick: a smaller\n"
+    "sweep (seconds); --full: accuracy to 16M (f64: 4M), throughput to 16M.\n"
     "Implementations: scalar, the widest vector ISA this CPU has, and peers.\n";
 
 enum mode { QUICK, DEFAULT, FULL };
@@ -48,7 +49,6 @@ struct rep {
 	enum mode mode;
 	struct smx_sel sel;
 	uint64_t seed;
-	FILE *gplog;
 };
 
 static FILE *open_in(struct rep *r, const char *name)
@@ -357,7 +357,6 @@ static void scale_caption(char *buf, size_t len, smx_dtype dt, const struct smx_
 			     smx_dtype_name(dt));
 	double worst = 0, worst_s = 0;
 	const char *who = "-";
-	size_t nover = 0;
 	for (size_t i = 0; i < k; i++) {
 		size_t first = NSCALES;
 		for (size_t j = 0; j < NSCALES; j++) {
@@ -372,18 +371,19 @@ static void scale_caption(char *buf, size_t len, smx_dtype dt, const struct smx_
 		}
 		if (first < NSCALES && at < len) {
 			at += (size_t)snprintf(buf + at, len - at,
-					       "%s returns no usable row from S = %g on (exp "
-					       "overflows; the curve stops). ",
+					       "%s first returns unusable rows at S = %g (exp "
+					       "overflows: no point there). ",
 					       ims[i]->name, exp2((double)first - 2));
-			nover++;
 		}
 	}
-	if (at < len)
+	if (at < len && worst <= 1)
 		snprintf(buf + at, len - at,
-			 "%s entr%s stay%s within the bound; the closest comes to %.2g%% of it (%s "
-			 "at S = %g).",
-			 nover ? "The other" : "All", k - nover == 1 ? "y" : "ies",
-			 k - nover == 1 ? "s" : "", 100 * worst, who, worst_s);
+			 "Where they return rows, all entries stay within the bound; the closest "
+			 "comes to %.2g%% of it (%s at S = %g).",
+			 100 * worst, who, worst_s);
+	else if (at < len)
+		snprintf(buf + at, len - at, "%s exceeds the bound at S = %g: %.3g times it.", who,
+			 worst_s, worst);
 }
 
 static void error_vs_scale(struct rep *r, smx_dtype dt, FILE *csv, char *caption, size_t caplen)
@@ -395,8 +395,18 @@ static void error_vs_scale(struct rep *r, smx_dtype dt, FILE *csv, char *caption
 	char name[64];
 	snprintf(name, sizeof name, "fig2_error_vs_scale_%s.dat", smx_dtype_name(dt));
 	FILE *f = open_in(r, name);
+	size_t group[256];
+	smx_fig_groups(res, k, NSCALES, group);
 	for (size_t i = 0; i < k; i++) {
-		fprintf(f, "\"%s\"\n", ims[i]->name);
+		if (group[i] != i)
+			continue; /* identical to an earlier entry: named on its line */
+		fputc('"', f);
+		for (size_t m = i, first = 1; m < k; m++)
+			if (group[m] == i) {
+				fprintf(f, "%s%s", first ? "" : ", ", ims[m]->name);
+				first = 0;
+			}
+		fputs("\"\n", f);
 		for (size_t j = 0; j < NSCALES; j++)
 			if (isfinite(res[i * NSCALES + j]))
 				fprintf(f, "%g %g\n", exp2((double)j - 2),

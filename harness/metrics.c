@@ -1,9 +1,11 @@
 /* Metrics against the reference; see metrics.h. */
 #include <math.h>
+#include <stdlib.h>
 
 #include <mpfr.h>
 
 #include "metrics.h"
+#include "util.h"
 
 void smx_metrics_init(struct smx_metrics *m)
 {
@@ -71,41 +73,46 @@ static void dd_add(struct dd *a, double b)
 	a->hi = s;
 }
 
-void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct smx_bound *bound,
-		     const double *x, const double *y, const struct smx_refval *ref, int status,
-		     size_t n, double *errs)
+/* What smx_metrics_row folds over a row besides m. */
+struct row_acc {
+	int has_nan, has_inf, all_zero, ref_zero, wrong;
+	double num, den, kl;
+	struct dd sum;
+	long double lsum;
+};
+
+/* The row's facts the components are measured with. */
+struct row_ctx {
+	smx_op op;
+	smx_dtype dt;
+	const struct smx_bound *bound;
+	const double *x, *y;
+	const struct smx_refval *ref;
+	size_t n;
+	double *errs;
+	double u, xmax, bhh, dmax;
+	int in_domain, finite_row;
+};
+
+/* Components [i0, i1) of a row, folded into m and a. */
+static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_ctx *c, size_t i0,
+		     size_t i1)
 {
-	if (status != SMX_REF_OK) {
-		m->undefined_rows++;
-		return;
-	}
-	m->rows++;
-	int p = smx_dtype_prec(dt);
-	double u = ldexp(1.0, -p);
-	int has_nan = 0, has_inf = 0, all_zero = 1, ref_zero = 1, wrong = 0;
-	double xmax = -INFINITY, xmin = INFINITY;
-	for (size_t i = 0; i < n; i++)
-		if (isfinite(x[i])) {
-			xmax = x[i] > xmax ? x[i] : xmax;
-			xmin = x[i] < xmin ? x[i] : xmin;
-		}
-	int in_domain = 1;
-	if (bound && bound->domain > 0)
-		for (size_t i = 0; i < n; i++)
-			in_domain &= fabs(x[i]) <= bound->domain;
-	int finite_row = 1;
-	for (size_t i = 0; i < n; i++)
-		finite_row &= isfinite(x[i]) || x[i] == -INFINITY;
-	for (size_t i = 0; i < n; i++)
-		finite_row &= x[i] != INFINITY;
-	/* Blanchard, Higham & Higham (2021): shifted softmax satisfies
-	 * |y_i - s_i| <= (n + 2 + 2 (x_max - x_min)) u s_i to first order. */
-	double bhh = (double)(n + 2) + 2 * (xmax - xmin);
-	double dmax = xmax - xmin;
-	double num = 0, den = 0, kl = 0;
-	struct dd sum = {0, 0};
-	long double lsum = 0;
-	for (size_t i = 0; i < n; i++) {
+	const smx_op op = c->op;
+	const smx_dtype dt = c->dt;
+	const struct smx_bound *bound = c->bound;
+	const double *x = c->x, *y = c->y;
+	const struct smx_refval *ref = c->ref;
+	const size_t n = c->n;
+	double *errs = c->errs;
+	const double u = c->u, xmax = c->xmax, bhh = c->bhh, dmax = c->dmax;
+	const int in_domain = c->in_domain, finite_row = c->finite_row;
+	int has_nan = a->has_nan, has_inf = a->has_inf, all_zero = a->all_zero,
+	    ref_zero = a->ref_zero, wrong = a->wrong;
+	double num = a->num, den = a->den, kl = a->kl;
+	struct dd sum = a->sum;
+	long double lsum = a->lsum;
+	for (size_t i = i0; i < i1; i++) {
 		double e = smx_ulp_error(&ref[i], y[i]);
 		if (errs)
 			errs[i] = e;
@@ -167,6 +174,102 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 			kl += (double)(ps * (long double)(s - y[i]) - ps + q);
 		}
 	}
+	*a = (struct row_acc){has_nan, has_inf, all_zero, ref_zero, wrong, num, den, kl, sum, lsum};
+}
+
+static void fold_max(double *m, double v);
+
+/* Rows this long are measured in blocks of SPAN in parallel, and the
+ * blocks folded in order: the result does not depend on the thread count
+ * (sums associate per block). */
+#define SPAN_MIN ((size_t)1 << 16)
+#define SPAN ((size_t)1 << 14)
+
+static void row_spans(struct smx_metrics *m, struct row_acc *a, const struct row_ctx *c)
+{
+	if (c->n < SPAN_MIN) {
+		row_span(m, a, c, 0, c->n);
+		return;
+	}
+	size_t nb = (c->n + SPAN - 1) / SPAN;
+	struct smx_metrics *pm = smx_alloc(nb, sizeof *pm);
+	struct row_acc *pa = smx_alloc(nb, sizeof *pa);
+	long lnb = (long)nb;
+#pragma omp parallel for schedule(static)
+	for (long b = 0; b < lnb; b++) {
+		smx_metrics_init(&pm[b]);
+		pa[b] = (struct row_acc){.all_zero = 1, .ref_zero = 1};
+		size_t i0 = (size_t)b * SPAN, i1 = i0 + SPAN < c->n ? i0 + SPAN : c->n;
+		row_span(&pm[b], &pa[b], c, i0, i1);
+	}
+	for (size_t b = 0; b < nb; b++) {
+		m->comps += pm[b].comps;
+		m->sum_ulp += pm[b].sum_ulp;
+		if (pm[b].max_ulp > m->max_ulp || isnan(pm[b].max_ulp))
+			m->max_ulp = pm[b].max_ulp;
+		if (!isnan(pm[b].decl_ratio))
+			fold_max(&m->decl_ratio, pm[b].decl_ratio);
+		if (!(pm[b].max_rel <= m->max_rel))
+			m->max_rel = pm[b].max_rel;
+		if (!(pm[b].max_rel_normal <= m->max_rel_normal))
+			m->max_rel_normal = pm[b].max_rel_normal;
+		if (!isnan(pm[b].bound_ratio))
+			fold_max(&m->bound_ratio, pm[b].bound_ratio);
+		a->has_nan |= pa[b].has_nan;
+		a->has_inf |= pa[b].has_inf;
+		a->all_zero &= pa[b].all_zero;
+		a->ref_zero &= pa[b].ref_zero;
+		a->wrong |= pa[b].wrong;
+		a->num = pa[b].num > a->num || isnan(pa[b].num) ? pa[b].num : a->num;
+		a->den = pa[b].den > a->den ? pa[b].den : a->den;
+		a->kl += pa[b].kl;
+		dd_add(&a->sum, pa[b].sum.hi);
+		dd_add(&a->sum, pa[b].sum.lo);
+		a->lsum += pa[b].lsum;
+	}
+	free(pm);
+	free(pa);
+}
+
+void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct smx_bound *bound,
+		     const double *x, const double *y, const struct smx_refval *ref, int status,
+		     size_t n, double *errs)
+{
+	if (status != SMX_REF_OK) {
+		m->undefined_rows++;
+		return;
+	}
+	m->rows++;
+	int p = smx_dtype_prec(dt);
+	double u = ldexp(1.0, -p);
+	double xmax = -INFINITY, xmin = INFINITY;
+	int in_domain = 1, finite_row = 1;
+	long ln = (long)n;
+	/* exact reductions: the same for any thread count */
+#pragma omp parallel for reduction(max : xmax) reduction(min : xmin)                              \
+    reduction(&& : in_domain, finite_row) if (n >= SPAN_MIN)
+	for (long i = 0; i < ln; i++) {
+		if (isfinite(x[i])) {
+			xmax = x[i] > xmax ? x[i] : xmax;
+			xmin = x[i] < xmin ? x[i] : xmin;
+		}
+		if (bound && bound->domain > 0)
+			in_domain = in_domain && fabs(x[i]) <= bound->domain;
+		finite_row = finite_row && (isfinite(x[i]) || x[i] == -INFINITY);
+	}
+	/* Blanchard, Higham & Higham (2021): shifted softmax satisfies
+	 * |y_i - s_i| <= (n + 2 + 2 (x_max - x_min)) u s_i to first order. */
+	double bhh = (double)(n + 2) + 2 * (xmax - xmin);
+	double dmax = xmax - xmin;
+	struct row_ctx ctx = {op,   dt, bound, x,   y,	  ref,	     n,
+			      errs, u,	xmax,  bhh, dmax, in_domain, finite_row};
+	struct row_acc acc = {.all_zero = 1, .ref_zero = 1};
+	row_spans(m, &acc, &ctx);
+	int has_nan = acc.has_nan, has_inf = acc.has_inf, all_zero = acc.all_zero,
+	    ref_zero = acc.ref_zero, wrong = acc.wrong;
+	double num = acc.num, den = acc.den, kl = acc.kl;
+	struct dd sum = acc.sum;
+	long double lsum = acc.lsum;
 	if (has_nan)
 		m->nan_rows++;
 	else if (has_inf)

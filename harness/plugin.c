@@ -223,7 +223,11 @@ static void load(const char *path)
 		smx_fpenv_default();
 	}
 	if (!h) {
+		/* dlerror names the file by its full path: the line names it once. */
 		const char *why = dlerror();
+		size_t fl = strlen(full);
+		if (why && !strncmp(why, full, fl) && !strncmp(why + fl, ": ", 2))
+			why += fl + 2;
 		smx_die("--plugin: %s: not a loadable shared object (%s)", path, why ? why : "?");
 	}
 	const int *abi = dlsym(h, "smx_plugin");

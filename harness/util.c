@@ -158,17 +158,30 @@ FILE *smx_stdout(void)
 	return saved_stdout ? saved_stdout : stdout;
 }
 
+static void (*die_hook)(const char *line);
+
+void smx_die_hook(void (*hook)(const char *line))
+{
+	die_hook = hook;
+}
+
 void smx_die(const char *fmt, ...)
 {
+	char line[2048];
 	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	/* One line, whatever a file name or an argument holds. */
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	if (die_hook)
+		die_hook(line);
 	fflush(stdout);
 	if (saved_stdout)
 		fflush(saved_stdout);
-	fputs("smx: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "smx: %s\n", line);
 	cleanup();
 	exit(2);
 }

@@ -8,9 +8,14 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Bad input: "smx: <what>: <why>" on stderr, temporary outputs removed,
- * exit status 2. */
+/* Bad input: "smx: <what>: <why>" on stderr as one line (control
+ * characters shown as '?'), temporary outputs removed, exit status 2. */
 _Noreturn void smx_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For the fuzz targets: hook receives the line (control characters shown
+ * as '?') before it is printed; a hook that does not return (longjmp)
+ * makes a refusal recoverable. */
+void smx_die_hook(void (*hook)(const char *line));
+
 /* A failed verdict that ends the run (a plug-in entry crashed, exited or
  * timed out): the same one line and clean-up, exit status 1. */
 _Noreturn void smx_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

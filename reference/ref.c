@@ -268,18 +268,76 @@ static mpfr_prec_t start_prec(smx_dtype dt, size_t n)
 	return p < 64 ? 64 : p;
 }
 
-int smx_ref_row(smx_op op, smx_dtype dt, const double *x, size_t n, struct smx_refval *out)
+static int mpfr_only;
+static unsigned long long n_fast, n_mpfr, n_mpfr_rows;
+
+void smx_ref_set_mpfr_only(int on)
 {
+	mpfr_only = on;
+}
+
+int smx_ref_fast_on(void)
+{
+	return !mpfr_only;
+}
+
+void smx_ref_count(size_t values, int fell_back)
+{
+	if (fell_back) {
+#pragma omp atomic
+		n_mpfr += values;
+#pragma omp atomic
+		n_mpfr_rows++;
+	} else {
+#pragma omp atomic
+		n_fast += values;
+	}
+}
+
+void smx_ref_stats_get(struct smx_ref_stats *s)
+{
+#pragma omp critical(smx_ref_stats)
+	*s = (struct smx_ref_stats){n_fast, n_mpfr, n_mpfr_rows};
+}
+
+void smx_ref_stats_reset(void)
+{
+#pragma omp critical(smx_ref_stats)
+	n_fast = n_mpfr = n_mpfr_rows = 0;
+}
+
+static int row_path(smx_op op, smx_dtype dt, const double *x, size_t n, struct smx_refval *out,
+		    int mpfr)
+{
+	if (op != SMX_OP_SOFTMAX && op != SMX_OP_LOGSOFTMAX)
+		return SMX_REF_UNSUPPORTED;
 	struct row rw;
 	if (row_setup(&rw, x, n) != 0)
 		return n == 0 ? SMX_REF_OK : SMX_REF_UNDEFINED;
+	if (!mpfr) {
+		if (!rw.posinf && smx_ref_fast_row(op, dt, x, n, rw.k, rw.m, out)) {
+			smx_ref_count(n, 0);
+			return SMX_REF_OK;
+		}
+		smx_ref_count(n, 1);
+	}
 	for (mpfr_prec_t p = start_prec(dt, n); p <= SMX_REF_MAX_PREC; p *= 2)
 		if (eval_row(op, dt, &rw, p, out))
 			return SMX_REF_OK;
 	abort(); /* unreachable: see the termination argument in ref.h */
 }
 
-int smx_ref_lse(smx_dtype dt, const double *x, size_t n, struct smx_refval *out)
+int smx_ref_row(smx_op op, smx_dtype dt, const double *x, size_t n, struct smx_refval *out)
+{
+	return row_path(op, dt, x, n, out, mpfr_only);
+}
+
+int smx_ref_row_mpfr(smx_op op, smx_dtype dt, const double *x, size_t n, struct smx_refval *out)
+{
+	return row_path(op, dt, x, n, out, 1);
+}
+
+static int lse_path(smx_dtype dt, const double *x, size_t n, struct smx_refval *out, int mpfr)
 {
 	struct row rw;
 	int st = row_setup(&rw, x, n);
@@ -288,6 +346,13 @@ int smx_ref_lse(smx_dtype dt, const double *x, size_t n, struct smx_refval *out)
 	if (st > 0 || rw.posinf) {
 		*out = (struct smx_refval){rw.posinf ? INFINITY : -INFINITY, 0.0, 0};
 		return SMX_REF_OK;
+	}
+	if (!mpfr) {
+		if (smx_ref_fast_lse(dt, x, n, rw.k, rw.m, out)) {
+			smx_ref_count(1, 0);
+			return SMX_REF_OK;
+		}
+		smx_ref_count(1, 1);
 	}
 	for (mpfr_prec_t p = start_prec(dt, n); p <= SMX_REF_MAX_PREC; p *= 2) {
 		struct work w;
@@ -303,6 +368,16 @@ int smx_ref_lse(smx_dtype dt, const double *x, size_t n, struct smx_refval *out)
 			return SMX_REF_OK;
 	}
 	abort(); /* unreachable: see ref.h */
+}
+
+int smx_ref_lse(smx_dtype dt, const double *x, size_t n, struct smx_refval *out)
+{
+	return lse_path(dt, x, n, out, mpfr_only);
+}
+
+int smx_ref_lse_mpfr(smx_dtype dt, const double *x, size_t n, struct smx_refval *out)
+{
+	return lse_path(dt, x, n, out, 1);
 }
 
 void smx_ref_rows(enum smx_ref_what what, smx_dtype dt, const double *x, size_t rows, size_t n,

@@ -26,11 +26,28 @@ struct smx_refval {
 	int e;
 };
 
-enum { SMX_REF_OK = 0, SMX_REF_UNDEFINED = 1 };
+/* SMX_REF_UNSUPPORTED: an op this function does not evaluate. */
+enum { SMX_REF_OK = 0, SMX_REF_UNDEFINED = 1, SMX_REF_UNSUPPORTED = 2 };
+
+/* Each row is first evaluated by a fast path (double-double with a proven
+ * error bound, reference/ref_fast.c) that returns a row only when every
+ * component provably rounds as the MPFR loop rounds it; other rows run the
+ * MPFR loop. Covered: softmax, log-softmax and lse, and vjp and jvp from
+ * a given s; the Jacobian, logsoftmax_vjp and every backward op from x
+ * always run MPFR. smx_ref_set_mpfr_only(1) turns the fast path off (for
+ * comparisons), process-wide. The counters add up the values returned by
+ * each path since the last reset (thread-safe). */
+void smx_ref_set_mpfr_only(int on);
+struct smx_ref_stats {
+	unsigned long long fast_values, mpfr_values, mpfr_rows;
+};
+void smx_ref_stats_get(struct smx_ref_stats *s);
+void smx_ref_stats_reset(void);
 
 /* Reference softmax or log-softmax of one row of n values (f32 inputs are
  * passed exactly as doubles). Rows with a NaN, and rows whose entries are
- * all -inf, are SMX_REF_UNDEFINED and out is left alone. +inf entries share
+ * all -inf, are SMX_REF_UNDEFINED and out is left alone; any other op is
+ * SMX_REF_UNSUPPORTED. Rows of 2^16 or more are split across threads. +inf entries share
  * the mass equally (the limit); -inf entries are exact zeros. */
 int smx_ref_row(smx_op op, smx_dtype dt, const double *x, size_t n, struct smx_refval *out);
 

@@ -199,8 +199,8 @@ static int end_to_end(smx_op op, smx_dtype dt, const double *x, const double *g,
 	return ok;
 }
 
-int smx_ref_backward(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,
-		     size_t n, struct smx_refval *out)
+static int backward_path(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,
+			 size_t n, struct smx_refval *out, int mpfr)
 {
 	if (n == 0)
 		return SMX_REF_OK;
@@ -214,6 +214,13 @@ int smx_ref_backward(smx_op op, smx_dtype dt, int from_x, const double *a, const
 		for (size_t i = 0; i < n; i++)
 			if (isinf(a[i]) && !(op == SMX_OP_LOGSOFTMAX_VJP && a[i] == -INFINITY))
 				return SMX_REF_UNDEFINED;
+		if (!mpfr) {
+			if (smx_ref_fast_backward(op, dt, a, g, n, out)) {
+				smx_ref_count(smx_op_out_len(op, n), 0);
+				return SMX_REF_OK;
+			}
+			smx_ref_count(smx_op_out_len(op, n), 1);
+		}
 		return from_given(op, dt, a, g, n, out);
 	}
 	/* Rows whose softmax is undefined have no backward either. */
@@ -222,10 +229,24 @@ int smx_ref_backward(smx_op op, smx_dtype dt, int from_x, const double *a, const
 		undefined &= a[i] == -INFINITY;
 	if (undefined)
 		return SMX_REF_UNDEFINED;
+	if (!mpfr)
+		smx_ref_count(smx_op_out_len(op, n), 1);
 	for (mpfr_prec_t p = smx_ref_start_prec(dt, n); p <= SMX_REF_MAX_PREC; p *= 2)
 		if (end_to_end(op, dt, a, g, n, p, out))
 			return SMX_REF_OK;
 	abort(); /* unreachable: see ref.h */
+}
+
+int smx_ref_backward(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,
+		     size_t n, struct smx_refval *out)
+{
+	return backward_path(op, dt, from_x, a, g, n, out, !smx_ref_fast_on());
+}
+
+int smx_ref_backward_mpfr(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,
+			  size_t n, struct smx_refval *out)
+{
+	return backward_path(op, dt, from_x, a, g, n, out, 1);
 }
 
 void smx_ref_backward_rows(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,

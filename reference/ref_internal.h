@@ -19,6 +19,35 @@ int smx_ref_softmax_bounds(const double *x, size_t n, mpfr_prec_t p, mpfr_t *lo,
 /* The first precision of a Ziv loop for a row of n. */
 mpfr_prec_t smx_ref_start_prec(smx_dtype dt, size_t n);
 
+/* The fast path (ref_fast.c): 1 when every component is decided (out
+ * filled), 0 when the caller must run the MPFR loop. kmax is the index of
+ * a maximum m of a row with no NaN or +inf and at least one finite entry. */
+int smx_ref_fast_row(smx_op op, smx_dtype dt, const double *x, size_t n, size_t kmax, double m,
+		     struct smx_refval *out);
+int smx_ref_fast_lse(smx_dtype dt, const double *x, size_t n, size_t kmax, double m,
+		     struct smx_refval *out);
+/* vjp and jvp from the given s and g (finite, no NaN). */
+int smx_ref_fast_backward(smx_op op, smx_dtype dt, const double *s, const double *g, size_t n,
+			  struct smx_refval *out);
+
+/* The fast path's exp: e^(dh + dl) = 2^k (hi + lo) within 2^-81 relative,
+ * |dh| <= 1500. For tests: smx_ref_fast_plant, when not 0, multiplies
+ * every such exp by 1 + plant without widening the bound (a planted error
+ * that the identity tests must catch). */
+void smx_ref_fast_exp(double dh, double dl, int *k, double *hi, double *lo);
+extern double smx_ref_fast_plant;
+
+/* The MPFR path alone, whatever smx_ref_set_mpfr_only says, and not
+ * counted (for comparisons from several threads). */
+int smx_ref_row_mpfr(smx_op op, smx_dtype dt, const double *x, size_t n, struct smx_refval *out);
+int smx_ref_lse_mpfr(smx_dtype dt, const double *x, size_t n, struct smx_refval *out);
+int smx_ref_backward_mpfr(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,
+			  size_t n, struct smx_refval *out);
+
+/* Whether the fast path runs, and its counters (ref.c). */
+int smx_ref_fast_on(void);
+void smx_ref_count(size_t values, int fell_back);
+
 /* Far beyond any row's need (a loop ends at the first p that separates the
  * exact value from the nearest rounding boundary). */
 #define SMX_REF_MAX_PREC (1L << 20)

@@ -212,7 +212,7 @@ Test(reference, agrees_with_4000_bits_on_random_rows, .timeout = 600)
 				double x[8 * 100];
 				smx_dist_fill(&dist, (smx_dtype)dt, 7, 8, ns[k], x);
 				for (size_t r = 0; r < 8; r++)
-					for (int op = 0; op < SMX_OP_COUNT; op++)
+					for (int op = 0; op <= SMX_OP_LOGSOFTMAX; op++)
 						agree_on((smx_op)op, (smx_dtype)dt, x + r * ns[k],
 							 ns[k], dist.spec);
 			}
@@ -225,7 +225,7 @@ Test(reference, agrees_on_the_hard_rows_file)
 		struct smx_rows rs;
 		smx_test_rows(SMX_TESTDATA "/ref_hard.txt", (smx_dtype)dt, &rs);
 		for (size_t r = 0; r < rs.count; r++)
-			for (int op = 0; op < SMX_OP_COUNT; op++)
+			for (int op = 0; op <= SMX_OP_LOGSOFTMAX; op++)
 				agree_on((smx_op)op, (smx_dtype)dt, rs.x + rs.off[r],
 					 rs.off[r + 1] - rs.off[r], "ref_hard.txt");
 		smx_rows_free(&rs);
@@ -262,4 +262,17 @@ Test(reference, midpoint_with_vanishing_log_term)
 	cr_assert_eq(smx_ref_row(SMX_OP_LOGSOFTMAX, SMX_F64, x, 2, o), SMX_REF_OK);
 	cr_expect_eq(o[1].cr, -0x1.0000000000001p+54, "%a", o[1].cr);
 	cr_expect(o[0].cr == 0 && signbit(o[0].cr), "-tiny rounds to -0, got %a", o[0].cr);
+}
+
+/* smx_ref_row evaluates softmax and log-softmax only; any other op is an
+ * error, never another op's values. */
+Test(reference, refuses_ops_it_does_not_evaluate)
+{
+	const double x[] = {0, 1, 2};
+	struct smx_refval o[9];
+	for (int op = 0; op < SMX_OP_COUNT; op++) {
+		int want = op <= SMX_OP_LOGSOFTMAX ? SMX_REF_OK : SMX_REF_UNSUPPORTED;
+		cr_expect_eq(smx_ref_row((smx_op)op, SMX_F64, x, 3, o), want, "op %s",
+			     smx_op_name((smx_op)op));
+	}
 }

@@ -92,10 +92,11 @@ static inline void smx_test_slurp(int fd, char *buf, size_t len)
 
 /* Run argv (argv[0] a path) without a shell: in directory cwd (NULL: here),
  * standard input from the file in (NULL: /dev/null), output and error
- * captured (truncated to the buffers). Returns the exit status, or 128 +
- * the signal that ended it. */
-static inline int smx_test_exec(const char *cwd, const char *in, char *const argv[], char *out,
-				size_t outlen, char *err, size_t errlen)
+ * captured (truncated to the buffers); pre (if set) runs in the child just
+ * before exec (limits, umask). Returns the exit status, or 128 + the
+ * signal that ended it. */
+static inline int smx_test_exec_pre(const char *cwd, const char *in, char *const argv[], char *out,
+				    size_t outlen, char *err, size_t errlen, void (*pre)(void))
 {
 	char tdir[256], po[300], pe[300];
 	smx_test_tmpdir(tdir, sizeof tdir);
@@ -112,6 +113,8 @@ static inline int smx_test_exec(const char *cwd, const char *in, char *const arg
 		if (fi < 0 || dup2(fi, 0) < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0 ||
 		    (cwd && chdir(cwd)))
 			_exit(126);
+		if (pre)
+			pre();
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -122,6 +125,12 @@ static inline int smx_test_exec(const char *cwd, const char *in, char *const arg
 	smx_test_slurp(fe, err, errlen);
 	smx_test_rmtree(tdir);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static inline int smx_test_exec(const char *cwd, const char *in, char *const argv[], char *out,
+				size_t outlen, char *err, size_t errlen)
+{
+	return smx_test_exec_pre(cwd, in, argv, out, outlen, err, errlen, NULL);
 }
 
 /* The same for "smx ARGS", ARGS split by smx_test_words. */

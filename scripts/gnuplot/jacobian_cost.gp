@@ -9,6 +9,7 @@ set key inside left top box opaque
 set logscale xy
 set logscale y2
 set format x '10^{%L}'
+set format y '10^{%L}'
 set format y2 '10^{%L}'
 set ytics nomirror
 set y2tics
