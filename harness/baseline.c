@@ -42,6 +42,38 @@ static int parse_kv(const char *tok, const char *key, double *v)
 		return -1;                                                                         \
 	} while (0)
 
+static int parse_policy(const char *tok, const char *key, smx_edge *e)
+{
+	size_t k = strlen(key);
+	if (strncmp(tok, key, k) || tok[k] != '=')
+		return -1;
+	for (int i = SMX_EDGE_NAN; i <= SMX_EDGE_LIMIT; i++)
+		if (!strcmp(tok + k + 1, smx_edge_name((smx_edge)i))) {
+			*e = (smx_edge)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_edge_line(char **tok, size_t k, struct smx_bline *l, char *err, size_t errlen)
+{
+	if (k != 6)
+		FAIL("expected 6 fields in an edge line, found %zu", k);
+	l->kind = 3;
+	if (smx_op_parse(tok[1], &l->op) || !smx_op_forward(l->op))
+		FAIL("edge lines take softmax or logsoftmax, not '%.40s'", tok[1]);
+	if (smx_dtype_parse(tok[2], &l->dt))
+		FAIL("unknown dtype '%.40s'", tok[2]);
+	if (strlen(tok[3]) >= sizeof l->impl || !strchr(tok[3], '/'))
+		FAIL("bad implementation name '%.40s'", tok[3]);
+	strcpy(l->impl, tok[3]);
+	if (parse_policy(tok[4], "all_neginf", &l->all_neginf))
+		FAIL("expected all_neginf=nan|zero|limit, found '%.40s'", tok[4]);
+	if (parse_policy(tok[5], "pos_inf", &l->pos_inf))
+		FAIL("expected pos_inf=nan|zero|limit, found '%.40s'", tok[5]);
+	return 0;
+}
+
 int smx_bline_parse(const char *text, struct smx_bline *l, char *err, size_t errlen)
 {
 	memset(l, 0, sizeof *l);
@@ -61,6 +93,8 @@ int smx_bline_parse(const char *text, struct smx_bline *l, char *err, size_t err
 	}
 	if (k == 0)
 		return 0;
+	if (!strcmp(tok[0], "edge"))
+		return parse_edge_line(tok, k, l, err, errlen);
 	int perf = !strcmp(tok[0], "perf");
 	size_t want = perf ? 7 : 11, o = perf ? 1 : 0;
 	if (k != want)

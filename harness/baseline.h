@@ -1,7 +1,10 @@
 /* The accuracy baseline's line format (baselines/accuracy.txt):
  *   OP DTYPE IMPL DIST N ROWS SEED max_ulp=V mean_ulp=V sum_err_ulp=V bad_rows=K
  *   perf OP DTYPE IMPL N ROWS vs_memcpy=V
- * ('#' starts a comment; backward ops carry cond_err=V for sum_err_ulp). */
+ *   edge OP DTYPE IMPL all_neginf=P pos_inf=P
+ * ('#' starts a comment; backward ops carry cond_err=V for sum_err_ulp; an
+ * edge line runs the overflow and edge catalogue for a forward entry, P is
+ * nan, zero or limit: the policy the entry declares). */
 #ifndef SMX_BASELINE_H
 #define SMX_BASELINE_H
 
@@ -12,7 +15,7 @@
 #include "smx.h"
 
 struct smx_bline {
-	int kind; /* 0 comment or blank, 1 accuracy, 2 perf */
+	int kind; /* 0 comment or blank, 1 accuracy, 2 perf, 3 edge */
 	smx_op op;
 	smx_dtype dt;
 	char impl[64];
@@ -21,6 +24,7 @@ struct smx_bline {
 	uint64_t seed;
 	double
 	    budget[4]; /* max_ulp, mean_ulp, sum_err_ulp or cond_err, bad_rows; perf: vs_memcpy */
+	smx_edge all_neginf, pos_inf; /* edge lines: the declared policy */
 };
 
 /* Parse one line; -1 with the reason in err (no file name or line). */

@@ -10,17 +10,21 @@
 #include "outputs.h"
 #include "peers.h"
 #include "progress.h"
+#include "sweep.h"
 #include "util.h"
+#include "verdict.h"
 
 static const char help[] =
     "usage: smx accuracy [--op LIST] [--dtype LIST] [--impl LIST|all|best]\n"
     "                    [--dist SPEC[;SPEC...]] [--n LIST] [--rows R] [--seed S]\n"
     "                    [--input FILE [--shape RxN]] [--ref-from s|x] [--gdist SPEC]\n"
     "                    [--outputs NAME=FILE ...] [--shard K/N]\n"
-    "                    [--format table|csv|json] [--output FILE]\n"
+    "                    [--format table|csv|json] [--output FILE] [--no-fail]\n"
     "defaults: softmax and logsoftmax ('--op all' adds jacobian, vjp, jvp,\n"
-    "logsoftmax_vjp), f32 and f64, every runnable implementation, the six\n"
-    "generator families, n = 16,1000, 32 rows, seed 1. Backward ops take s (y)\n"
+    "logsoftmax_vjp) and every op a plug-in defines, f32 and f64, every runnable\n"
+    "implementation, the six generator families, n = 1,2,3,7,8,9,15,16,17,31,33,\n"
+    "63,65,1000,4103 (the Jacobian up to 128), 32 rows (8 at n = 4103: about\n"
+    "2^15 values a cell), seed 1. Backward ops take s (y)\n"
     "= the correctly rounded forward output of the rows and g from --gdist\n"
     "(normal:1); --ref-from s (default) measures the backward formula alone,\n"
     "--ref-from x end to end against the exact softmax of x. The Jacobian uses\n"
@@ -31,7 +35,11 @@ static const char help[] =
     "names them.\n"
     "--impl best: the most accurate built-in for the op and dtype (accurate/, else\n"
     "shifted/, widest ISA first); listed with names, it joins them.\n"
-    "undefined_rows: rows where the reference is undefined (not measured).\n";
+    "undefined_rows: rows where the reference is undefined (not measured).\n"
+    "Exit 0: every claim holds; 1: an entry (built-in or plug-in) has rows beyond\n"
+    "its claimed bound, or nan / inf / zero rows where the reference is finite, or\n"
+    "nothing was measured (peers' breaks are findings, on stderr); 2: bad input.\n"
+    "--no-fail reports and exits 0. The summary line goes to stderr.\n";
 
 static const struct smx_column cols[] = {
     {"impl", SMX_STR, 1},	 {"op", SMX_STR, 1},
@@ -59,23 +67,45 @@ static void add_result(struct smx_table *t, const struct smx_impl *im, const cha
 		      m->invariant);
 }
 
+/* Rows of a cell: --rows (0: the default sweep's per-cell count), the
+ * Jacobian capped (smx_op_rows). */
+static size_t op_rows(smx_op op, size_t rows, size_t n)
+{
+	return rows ? smx_op_rows(op, rows, n) : smx_sweep_cell_rows(op, n);
+}
+
 /* The elements this shard's cells measure, for the time remaining. */
 static double sweep_work(const struct smx_sel *sel, size_t ndists, const size_t *ns, size_t nn,
-			 size_t rows, size_t lo, size_t hi)
+			 int default_n, size_t rows, size_t lo, size_t hi)
 {
 	double w = 0;
 	size_t cell = 0;
 	for (size_t o = 0; o < sel->nops; o++)
 		for (size_t d = 0; d < sel->ndts * ndists; d++)
-			for (size_t ni = 0; ni < nn; ni++, cell++)
+			for (size_t ni = 0; ni < nn; ni++) {
+				if (default_n && !smx_sweep_covers(sel->ops[o], ns[ni]))
+					continue;
 				if (cell >= lo && cell < hi)
-					w += (double)smx_op_rows(sel->ops[o], rows, ns[ni]) *
+					w += (double)op_rows(sel->ops[o], rows, ns[ni]) *
 					     (double)ns[ni];
+				cell++;
+			}
 	return w;
 }
 
-static void run_case(struct smx_table *t, const struct smx_sel *sel, const struct smx_case *c,
-		     const char *dist, uint64_t seed)
+/* One measured cell into the tally: its verdict for the entry. */
+static void judge(struct smx_tally *tally, const struct smx_impl *im, const struct smx_metrics *m,
+		  const char *dist, size_t n)
+{
+	char why[200], cell[200];
+	int broken = smx_verdict_metrics(im, m, why, sizeof why);
+	snprintf(cell, sizeof cell, "%s %s %s %s n=%zu", smx_op_name(im->op),
+		 smx_dtype_name(im->dtype), im->name, dist, n);
+	smx_tally_add(tally, im, cell, broken, why);
+}
+
+static void run_case(struct smx_table *t, struct smx_tally *tally, const struct smx_sel *sel,
+		     const struct smx_case *c, const char *dist, uint64_t seed)
 {
 	const struct smx_impl *ims[256];
 	size_t k = smx_sel_entries(sel, c->op, c->dt, ims, 256);
@@ -84,6 +114,7 @@ static void run_case(struct smx_table *t, const struct smx_sel *sel, const struc
 		smx_metrics_init(&m);
 		smx_measure(ims[i], c, &m, NULL);
 		add_result(t, ims[i], dist, c->n, c->rows, seed, &m);
+		judge(tally, ims[i], &m, dist, c->n);
 	}
 }
 
@@ -105,6 +136,7 @@ int smx_cmd_accuracy(int argc, char **argv)
 	    {"shape", required_argument, 0, 'S'},
 	    {"shard", required_argument, 0, 'K'},
 	    {"outputs", required_argument, 0, 'U'},
+	    {"no-fail", no_argument, 0, 'F'},
 	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0},
 	};
@@ -115,7 +147,8 @@ int smx_cmd_accuracy(int argc, char **argv)
 	struct smx_sel sel;
 	smx_sel_init(&sel);
 	struct smx_dist dists[SMX_MAX_LIST];
-	size_t ndists = 0, ns[SMX_MAX_LIST] = {16, 1000}, nn = 2, rows = 32;
+	size_t ndists = 0, ns[SMX_MAX_LIST], nn = 0, rows = 0;
+	int ops_given = 0, no_fail = 0;
 	uint64_t seed = 1;
 	enum smx_format fmt = SMX_FMT_TABLE;
 	const char *output = NULL, *input = NULL, *shape = NULL;
@@ -147,6 +180,13 @@ int smx_cmd_accuracy(int argc, char **argv)
 			smx_arg_dists(cmd, "--gdist", optarg, &gdist, 1);
 			copts.gdist = &gdist;
 			break;
+		case 'F':
+			no_fail = 1;
+			break;
+		case 'p':
+			ops_given = 1;
+			smx_common_opt(c, &co);
+			break;
 		default:
 			smx_common_opt(c, &co);
 		}
@@ -156,6 +196,11 @@ int smx_cmd_accuracy(int argc, char **argv)
 		smx_die("%s: --outputs needs --input and one --op and one --dtype (what the "
 			"outputs were computed for)",
 			cmd);
+	if (!ops_given)
+		smx_sweep_plugin_ops(&sel);
+	int default_n = nn == 0;
+	for (size_t i = 0; default_n && i < smx_sweep_nn; i++)
+		ns[nn++] = smx_sweep_ns[i];
 	if (ndists == 0)
 		for (size_t i = 0; i < smx_dist_ndefaults; i++)
 			smx_dist_parse(smx_dist_defaults[i], &dists[ndists++]);
@@ -164,8 +209,9 @@ int smx_cmd_accuracy(int argc, char **argv)
 	for (size_t o = 0; o < sel.nops; o++)
 		jac |= sel.ops[o] == SMX_OP_JACOBIAN;
 	for (size_t i = 0; i < nn; i++) {
-		if (smx_mul_overflows(ns[i], rows, &cells) || cells > (size_t)1 << 28)
-			smx_die("%s: --rows x --n = %zu x %zu is more than 2^28 values", cmd, rows,
+		size_t r = rows ? rows : smx_sweep_rows(ns[i]);
+		if (smx_mul_overflows(ns[i], r, &cells) || cells > (size_t)1 << 28)
+			smx_die("%s: --rows x --n = %zu x %zu is more than 2^28 values", cmd, r,
 				ns[i]);
 		/* Refused before anything is allocated: n^2 outputs and their
 		 * references would not fit. */
@@ -193,14 +239,21 @@ int smx_cmd_accuracy(int argc, char **argv)
 	/* The output opens before the work: a bad path fails at once, and an
 	 * interrupted run leaves nothing (util.c removes the temporary). */
 	FILE *f = smx_out_open(output);
+	struct smx_tally tally;
+	smx_tally_init(&tally, cmd);
 	struct smx_table t;
 	smx_table_init(&t, cols, sizeof cols / sizeof *cols);
-	size_t steps = sel.nops * sel.ndts * (input ? 1 : ndists * nn), cell = 0;
+	size_t steps = 0, cell = 0;
+	for (size_t o = 0; o < sel.nops; o++)
+		for (size_t ni = 0; ni < (input ? 1 : nn); ni++)
+			steps += input || !default_n || smx_sweep_covers(sel.ops[o], ns[ni])
+				     ? sel.ndts * (input ? 1 : ndists)
+				     : 0;
 	size_t lo = 0, hi = steps;
 	if (shard.count)
 		smx_shard_range(&shard, steps, &lo, &hi);
 	smx_progress_begin(cmd, hi - lo,
-			   input ? 0 : sweep_work(&sel, ndists, ns, nn, rows, lo, hi));
+			   input ? 0 : sweep_work(&sel, ndists, ns, nn, default_n, rows, lo, hi));
 	for (size_t o = 0; o < sel.nops; o++)
 		for (size_t d = 0; d < sel.ndts; d++) {
 			struct smx_case cs;
@@ -217,13 +270,14 @@ int smx_cmd_accuracy(int argc, char **argv)
 				smx_case_adopt_opts(&cs, sel.ops[o], sel.dts[d], x, in[d].count, n,
 						    seed, &copts);
 				if (!outs.count || sel.nnames || sel.best)
-					run_case(&t, &sel, &cs, label, seed);
+					run_case(&t, &tally, &sel, &cs, label, seed);
 				for (size_t i = 0; i < outs.count; i++) {
 					struct smx_metrics m;
 					smx_metrics_init(&m);
 					smx_outputs_measure(cmd, &outs, i, &cs, &m);
 					add_result(&t, &outs.as_entry[i], label, cs.n, cs.rows,
 						   seed, &m);
+					judge(&tally, &outs.as_entry[i], &m, label, cs.n);
 				}
 				smx_case_free(&cs);
 				smx_progress_step();
@@ -231,17 +285,19 @@ int smx_cmd_accuracy(int argc, char **argv)
 			}
 			for (size_t di = 0; di < ndists; di++)
 				for (size_t ni = 0; ni < nn; ni++) {
+					if (default_n && !smx_sweep_covers(sel.ops[o], ns[ni]))
+						continue; /* not a cell of the default sweep */
 					size_t mine = cell++;
 					if (mine < lo || mine >= hi)
 						continue; /* another shard's cell */
-					size_t r = smx_op_rows(sel.ops[o], rows, ns[ni]);
+					size_t r = op_rows(sel.ops[o], rows, ns[ni]);
 					smx_progress_cell((double)r * (double)ns[ni],
 							  "%s %s %s n=%zu", smx_op_name(sel.ops[o]),
 							  smx_dtype_name(sel.dts[d]),
 							  dists[di].spec, ns[ni]);
 					smx_case_generate_opts(&cs, sel.ops[o], sel.dts[d],
 							       &dists[di], seed, r, ns[ni], &copts);
-					run_case(&t, &sel, &cs, dists[di].spec, seed);
+					run_case(&t, &tally, &sel, &cs, dists[di].spec, seed);
 					smx_case_free(&cs);
 					smx_progress_step();
 				}
@@ -259,5 +315,5 @@ int smx_cmd_accuracy(int argc, char **argv)
 	smx_table_free(&t);
 	if (*smx_peer_missing())
 		fputs(smx_peer_missing(), stderr);
-	return 0;
+	return smx_tally_exit(&tally, no_fail);
 }

@@ -298,6 +298,15 @@ static void bench(struct ref_job *j, int slow, const char *dist, int pin)
 		       cmed[1] / cmed[0]);
 }
 
+/* --verbose: which path decided how many values. */
+static void note_counts(void)
+{
+	struct smx_ref_stats st;
+	smx_ref_stats_get(&st);
+	fprintf(stderr, "smx: ref: %llu values: %llu by the fast path, %llu by MPFR (%llu rows)\n",
+		st.fast_values + st.mpfr_values, st.fast_values, st.mpfr_values, st.mpfr_rows);
+}
+
 int smx_cmd_ref(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -394,15 +403,8 @@ int smx_cmd_ref(int argc, char **argv)
 	} else {
 		smx_ref_set_mpfr_only(slow);
 		evaluate(&j);
-		if (verbose) {
-			struct smx_ref_stats st;
-			smx_ref_stats_get(&st);
-			fprintf(stderr,
-				"smx: ref: %llu values: %llu by the fast path, %llu by MPFR (%llu "
-				"rows)\n",
-				st.fast_values + st.mpfr_values, st.fast_values, st.mpfr_values,
-				st.mpfr_rows);
-		}
+		if (verbose)
+			note_counts();
 		print(&j, output);
 	}
 	free(j.out);

@@ -765,7 +765,8 @@ static void jacobian_cost(struct rep *r, FILE *csv, struct smx_table *tab)
 {
 	static const size_t quick[] = {16, 64, 256, 1024};
 	static const size_t normal[] = {16, 64, 256, 1024, 4096};
-	static const size_t full[] = {16, 64, 256, 1024, 4096, 16384};
+	/* 8192 at most: the O(n^2) way at 16384 forms a 1 GiB matrix per call. */
+	static const size_t full[] = {16, 64, 256, 1024, 4096, 8192};
 	const size_t *ns = r->mode == QUICK ? quick : r->mode == FULL ? full : normal;
 	size_t nn = r->mode == QUICK ? 4 : r->mode == FULL ? 6 : 5;
 	/* The ways to get J^T g, and J itself. */

@@ -22,6 +22,7 @@
 #include "runner.h"
 #include "scenarios.h"
 #include "util.h"
+#include "verdict.h"
 
 static const char help[] =
     "usage: smx [--plugin X.so] vet [--impl LIST] [--op LIST] [--dtype LIST] [--n LIST]\n"
@@ -164,28 +165,17 @@ static int run_placed(struct vet_entry *e, const struct smx_case *c, size_t rows
 	return ok;
 }
 
-/* The claim in one cell: no NaN, infinity or zero row where the reference
- * is finite, every component within the declared bound. */
+/* The claim in one cell, judged as accuracy judges it (verdict.c): no
+ * NaN, infinity or zero row where the reference is finite, every
+ * component within the declared bound. */
 static void check_claim(struct vet_entry *e, const struct smx_case *c, const double *y,
 			const char *where)
 {
-	const struct smx_impl *im = e->im;
 	struct smx_metrics m;
 	smx_metrics_init(&m);
-	smx_case_fold(im, c, y, &m);
-	char why[200] = "";
-	if (m.nan_rows)
-		snprintf(why, sizeof why, "NaN in %zu of %zu rows where the exact rows are finite",
-			 m.nan_rows, m.rows);
-	else if (m.inf_rows)
-		snprintf(why, sizeof why, "infinity in %zu of %zu rows where the exact rows are finite",
-			 m.inf_rows, m.rows);
-	else if (m.zero_rows && c->op == SMX_OP_SOFTMAX)
-		snprintf(why, sizeof why, "a row of zeros where the exact row is not");
-	else if (m.wrong_rows)
-		snprintf(why, sizeof why, "claim broken: max %.4g ulp, %.4g times the bound, in %zu of %zu rows",
-			 m.max_ulp, m.decl_ratio, m.wrong_rows, m.rows);
-	if (!why[0])
+	smx_case_fold(e->im, c, y, &m);
+	char why[200];
+	if (!smx_verdict_metrics(e->im, &m, why, sizeof why))
 		return;
 	if (e->first_claim[0]) {
 		e->claim_more++;
@@ -281,7 +271,7 @@ static void vet_edges(struct vet_entry *e)
 		enum smx_outcome got = smx_scenario_run_in(im, &scen[j], &u, &r);
 		if (!call_ok(e, scen[j].n, scen[j].name, &r))
 			continue;
-		if (!any && got != want)
+		if (!smx_policy_holds(got, want, any))
 			violation(e, (size_t)-1, "edge row '%s' (n=%zu): %s, but the declared policy says %s",
 				  scen[j].name, scen[j].n, smx_outcome_name(got),
 				  smx_outcome_name(want));

@@ -6,6 +6,7 @@
 
 #include "metrics.h"
 #include "util.h"
+#include "verdict.h"
 
 void smx_metrics_init(struct smx_metrics *m)
 {
@@ -73,10 +74,29 @@ static void dd_add(struct dd *a, double b)
 	a->hi = s;
 }
 
+/* (y - v) / ulp(v), v the exact value behind ref, signed; for finite
+ * errors (smx_ulp_error finite). */
+static double offset_ulps(const struct smx_refval *ref, double y)
+{
+	double d = y - ref->cr;
+	if (d != 0 && ilogb(d) - ref->e > 1000)
+		return copysign(0x1p1000, d);
+	return ldexp(d, -ref->e) - ref->r;
+}
+
+/* e^t - 1 - t without cancellation for small t. */
+static double expm1_minus(double t)
+{
+	if (fabs(t) < 1e-4)
+		return t * t / 2 + t * t * t / 6 + t * t * t * t / 24;
+	return expm1(t) - t;
+}
+
+static void fold_max(double *m, double v);
+
 /* What smx_metrics_row folds over a row besides m. */
 struct row_acc {
-	int has_nan, has_inf, all_zero, ref_zero, wrong;
-	double num, den, kl;
+	double num, den, kl, row_ratio;
 	struct dd sum;
 	long double lsum;
 };
@@ -91,93 +111,75 @@ struct row_ctx {
 	size_t n;
 	double *errs;
 	double u, xmax, bhh, dmax;
-	int in_domain, finite_row;
+	int claimed, finite_row;
 };
 
 /* Components [i0, i1) of a row, folded into m and a. */
 static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_ctx *c, size_t i0,
 		     size_t i1)
 {
-	const smx_op op = c->op;
-	const smx_dtype dt = c->dt;
-	const struct smx_bound *bound = c->bound;
 	const double *x = c->x, *y = c->y;
 	const struct smx_refval *ref = c->ref;
-	const size_t n = c->n;
-	double *errs = c->errs;
-	const double u = c->u, xmax = c->xmax, bhh = c->bhh, dmax = c->dmax;
-	const int in_domain = c->in_domain, finite_row = c->finite_row;
-	int has_nan = a->has_nan, has_inf = a->has_inf, all_zero = a->all_zero,
-	    ref_zero = a->ref_zero, wrong = a->wrong;
-	double num = a->num, den = a->den, kl = a->kl;
-	struct dd sum = a->sum;
-	long double lsum = a->lsum;
 	for (size_t i = i0; i < i1; i++) {
 		double e = smx_ulp_error(&ref[i], y[i]);
-		if (errs)
-			errs[i] = e;
+		if (c->errs)
+			c->errs[i] = e;
 		double s = smx_ref_value(&ref[i]);
-		if (isnan(y[i]))
-			has_nan = 1;
-		else if (isinf(y[i]) && y[i] != ref[i].cr)
-			has_inf = 1;
-		if (y[i] != 0)
-			all_zero = 0;
-		if (s != 0)
-			ref_zero = 0;
 		if (isfinite(e)) {
 			m->comps++;
 			m->sum_ulp += e;
 		}
 		if (e > m->max_ulp || isnan(e))
 			m->max_ulp = e;
-		if (bound && in_domain && finite_row) {
-			double d = isfinite(x[i]) ? xmax - x[i] : 0;
-			double lim = smx_bound_at(bound, n, d, dmax);
-			double r = smx_bound_measure(bound, dt, &ref[i], y[i]) / lim;
-			if (!(r <= 1))
-				wrong = 1;
+		if (c->claimed) {
+			double d = isfinite(x[i]) ? c->xmax - x[i] : 0;
+			double lim = smx_bound_at(c->bound, c->n, d, c->dmax);
+			double r = smx_bound_measure(c->bound, c->dt, &ref[i], y[i]) / lim;
+			if (!(r <= a->row_ratio))
+				a->row_ratio = r;
 			if (isnan(m->decl_ratio) || !(r <= m->decl_ratio))
 				m->decl_ratio = r;
 		}
 		if (isinf(s))
 			continue;
-		double err = fabs(y[i] - s);
-		if (!isfinite(e))
-			err = INFINITY;
+		/* Errors from the exact value: |y - s| = e ulps of 2^ref.e, and
+		 * |s| / 2^ref.e from the rounded value and its offset. */
+		double err = isfinite(e) ? ldexp(e, ref[i].e) : INFINITY;
+		double s_ulps = fabs(ldexp(ref[i].cr, -ref[i].e) + ref[i].r);
+		double off = isfinite(e) ? offset_ulps(&ref[i], y[i]) : NAN;
 		if (s != 0) {
-			double rel = err / fabs(s);
+			double rel = isfinite(e) ? e / s_ulps : INFINITY;
 			if (!(rel <= m->max_rel))
 				m->max_rel = rel;
-			int normal = fabs(s) >= ldexp(1.0, dt == SMX_F32 ? -126 : -1022);
+			int normal = fabs(s) >= ldexp(1.0, c->dt == SMX_F32 ? -126 : -1022);
 			if (normal && !(rel <= m->max_rel_normal))
 				m->max_rel_normal = rel;
-			if (op == SMX_OP_SOFTMAX && finite_row && normal) {
-				double br = rel / (bhh * u);
+			if (c->op == SMX_OP_SOFTMAX && c->finite_row && normal) {
+				double br = rel / (c->bhh * c->u);
 				if (isnan(m->bound_ratio) || !(br <= m->bound_ratio))
 					m->bound_ratio = br;
 			}
 		}
-		num = err > num || isnan(err) ? err : num;
-		den = fabs(s) > den ? fabs(s) : den;
-		if (op == SMX_OP_SOFTMAX) {
-			dd_add(&sum, y[i]);
+		a->num = err > a->num || isnan(err) ? err : a->num;
+		a->den = fabs(s) > a->den ? fabs(s) : a->den;
+		if (c->op == SMX_OP_SOFTMAX) {
+			dd_add(&a->sum, y[i]);
 			/* A zero where the exact value rounds to zero costs
 			 * nothing; where it does not, KL is infinite. */
 			if (y[i] > 0)
-				kl += s > 0 ? y[i] * kl_term((s - y[i]) / y[i]) : y[i];
+				a->kl += s > 0 && isfinite(off)
+					     ? y[i] * kl_term(-off / ldexp(y[i], -ref[i].e))
+					     : y[i];
 			else if (ref[i].cr != 0)
-				kl = INFINITY;
+				a->kl = INFINITY;
 		} else {
-			long double q = expl((long double)y[i]), ps = expl((long double)s);
-			lsum += q;
-			kl += (double)(ps * (long double)(s - y[i]) - ps + q);
+			/* e^s (e^(y - s) - 1 - (y - s)), y - s from the exact offset. */
+			a->lsum += expl((long double)y[i]);
+			a->kl +=
+			    isfinite(off) ? exp(s) * expm1_minus(ldexp(off, ref[i].e)) : INFINITY;
 		}
 	}
-	*a = (struct row_acc){has_nan, has_inf, all_zero, ref_zero, wrong, num, den, kl, sum, lsum};
 }
-
-static void fold_max(double *m, double v);
 
 /* Rows this long are measured in blocks of SPAN in parallel, and the
  * blocks folded in order: the result does not depend on the thread count
@@ -198,7 +200,7 @@ static void row_spans(struct smx_metrics *m, struct row_acc *a, const struct row
 #pragma omp parallel for schedule(static)
 	for (long b = 0; b < lnb; b++) {
 		smx_metrics_init(&pm[b]);
-		pa[b] = (struct row_acc){.all_zero = 1, .ref_zero = 1};
+		pa[b] = (struct row_acc){.row_ratio = a->row_ratio};
 		size_t i0 = (size_t)b * SPAN, i1 = i0 + SPAN < c->n ? i0 + SPAN : c->n;
 		row_span(&pm[b], &pa[b], c, i0, i1);
 	}
@@ -215,11 +217,8 @@ static void row_spans(struct smx_metrics *m, struct row_acc *a, const struct row
 			m->max_rel_normal = pm[b].max_rel_normal;
 		if (!isnan(pm[b].bound_ratio))
 			fold_max(&m->bound_ratio, pm[b].bound_ratio);
-		a->has_nan |= pa[b].has_nan;
-		a->has_inf |= pa[b].has_inf;
-		a->all_zero &= pa[b].all_zero;
-		a->ref_zero &= pa[b].ref_zero;
-		a->wrong |= pa[b].wrong;
+		if (!(pa[b].row_ratio <= a->row_ratio))
+			a->row_ratio = pa[b].row_ratio;
 		a->num = pa[b].num > a->num || isnan(pa[b].num) ? pa[b].num : a->num;
 		a->den = pa[b].den > a->den ? pa[b].den : a->den;
 		a->kl += pa[b].kl;
@@ -245,7 +244,8 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 	double xmax = -INFINITY, xmin = INFINITY;
 	int in_domain = 1, finite_row = 1;
 	long ln = (long)n;
-	/* exact reductions: the same for any thread count */
+	/* Exact reductions: the same for any thread count. A finite row may
+	 * hold -inf (masked) entries, not +inf or NaN. */
 #pragma omp parallel for reduction(max : xmax) reduction(min : xmin)                              \
     reduction(&& : in_domain, finite_row) if (n >= SPAN_MIN)
 	for (long i = 0; i < ln; i++) {
@@ -254,38 +254,31 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 			xmin = x[i] < xmin ? x[i] : xmin;
 		}
 		if (bound && bound->domain > 0)
-			in_domain = in_domain && fabs(x[i]) <= bound->domain;
+			in_domain = in_domain && (fabs(x[i]) <= bound->domain || x[i] == -INFINITY);
 		finite_row = finite_row && (isfinite(x[i]) || x[i] == -INFINITY);
 	}
+	int claimed = bound && in_domain && finite_row;
 	/* Blanchard, Higham & Higham (2021): shifted softmax satisfies
 	 * |y_i - s_i| <= (n + 2 + 2 (x_max - x_min)) u s_i to first order. */
 	double bhh = (double)(n + 2) + 2 * (xmax - xmin);
-	double dmax = xmax - xmin;
-	struct row_ctx ctx = {op,   dt, bound, x,   y,	  ref,	     n,
-			      errs, u,	xmax,  bhh, dmax, in_domain, finite_row};
-	struct row_acc acc = {.all_zero = 1, .ref_zero = 1};
+	struct row_ctx ctx = {op,   dt, bound, x,   y,		   ref,	  n,
+			      errs, u,	xmax,  bhh, xmax - xmin, claimed, finite_row};
+	struct row_acc acc = {.row_ratio = claimed ? 0 : NAN};
 	row_spans(m, &acc, &ctx);
-	int has_nan = acc.has_nan, has_inf = acc.has_inf, all_zero = acc.all_zero,
-	    ref_zero = acc.ref_zero, wrong = acc.wrong;
-	double num = acc.num, den = acc.den, kl = acc.kl;
-	struct dd sum = acc.sum;
-	long double lsum = acc.lsum;
-	if (has_nan)
-		m->nan_rows++;
-	else if (has_inf)
-		m->inf_rows++;
-	else if (op == SMX_OP_SOFTMAX && all_zero && !ref_zero && n > 0)
-		m->zero_rows++;
-	if (wrong)
-		m->wrong_rows++;
-	double nr = den > 0 ? num / den : 0;
+	enum smx_outcome o = smx_classify(op, status, y, ref, n, acc.row_ratio);
+	m->nan_rows += o == SMX_OUT_NAN;
+	m->inf_rows += o == SMX_OUT_INF;
+	m->zero_rows += o == SMX_OUT_ZERO;
+	m->wrong_rows += o == SMX_OUT_WRONG;
+	m->unclaimed_bad_rows += bound && !claimed && o != SMX_OUT_OK;
+	double nr = acc.den > 0 ? acc.num / acc.den : 0;
 	if (!(nr <= m->norm_rel))
 		m->norm_rel = nr;
-	if (!(kl <= m->kl))
-		m->kl = kl;
+	if (!(acc.kl <= m->kl))
+		m->kl = acc.kl;
 	double eps = ldexp(1.0, 1 - p);
-	double se = op == SMX_OP_SOFTMAX ? fabs((sum.hi - 1) + sum.lo) / eps
-					 : (double)fabsl(lsum - 1) / eps;
+	double se = op == SMX_OP_SOFTMAX ? fabs((acc.sum.hi - 1) + acc.sum.lo) / eps
+					 : (double)fabsl(acc.lsum - 1) / eps;
 	if (n > 0 && !(se <= m->sum_err))
 		m->sum_err = se;
 }
@@ -330,6 +323,22 @@ static void fold_max(double *m, double v)
 		*m = v;
 }
 
+double smx_cond_units(smx_dtype dt, double ulps, int e, double scale)
+{
+	if (ulps == 0)
+		return 0;
+	if (!isfinite(ulps))
+		return INFINITY;
+	int p = smx_dtype_prec(dt), emin = smx_dtype_emin_sub(dt);
+	/* u * scale < 2^emin exactly when scale < 2^(emin + p), a normal
+	 * double for both dtypes: a scale that underflowed lies below it. */
+	if (!(scale >= ldexp(1.0, emin + p)))
+		return ldexp(ulps, e - emin);
+	int sx;
+	double sm = frexp(scale, &sx);
+	return ldexp(ulps / sm, e + p - sx);
+}
+
 void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 			      const struct smx_bound *bound, const double *in, const double *g,
 			      const double *y, const struct smx_refval *ref, int status, size_t n,
@@ -341,23 +350,19 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 		return;
 	}
 	m->rows++;
-	const double u = ldexp(1.0, -smx_dtype_prec(dt));
 	size_t outs = smx_op_out_len(op, n);
 	double sum_abs = 0;
 	for (size_t j = 0; j < n && op != SMX_OP_JACOBIAN; j++)
 		sum_abs += op == SMX_OP_LOGSOFTMAX_VJP ? fabs(g[j]) : fabs(in[j] * g[j]);
-	int has_nan = 0, has_inf = 0, wrong = 0;
-	double num = 0, den = 0, scale_total = 0;
+	double num = 0, den = 0, scale_total = 0, row_ratio = bound ? 0 : NAN;
 	struct dd total = {0, 0};
 	for (size_t k = 0; k < outs; k++) {
 		double e = smx_ulp_error(&ref[k], y[k]), v = smx_ref_value(&ref[k]);
 		if (errs)
 			errs[k] = e;
-		has_nan |= isnan(y[k]);
-		has_inf |= isinf(y[k]) && y[k] != ref[k].cr;
 		double scale = smx_cond_scale(op, in, g, n, k, sum_abs);
 		double err = isfinite(e) ? ldexp(e, ref[k].e) : INFINITY;
-		double cond = err == 0 ? 0 : scale > 0 ? err / (u * scale) : INFINITY;
+		double cond = smx_cond_units(dt, e, ref[k].e, scale);
 		fold_max(&m->cond_err, cond);
 		if (fabs(v) >= 0x1p-10 * scale) {
 			if (isfinite(e)) {
@@ -366,14 +371,15 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 			}
 			if (e > m->max_ulp)
 				m->max_ulp = e;
-			if (v != 0 && !(err / fabs(v) <= m->max_rel))
-				m->max_rel = err / fabs(v);
+			double v_ulps = fabs(ldexp(ref[k].cr, -ref[k].e) + ref[k].r);
+			if (v != 0 && !(e / v_ulps <= m->max_rel))
+				m->max_rel = e / v_ulps;
 		}
 		if (bound) {
 			double lim = smx_bound_at(bound, n, 0, 0);
 			double r = (bound->kind == SMX_BOUND_COND ? cond : e) / lim;
-			if (!(r <= 1))
-				wrong = 1;
+			if (!(r <= row_ratio))
+				row_ratio = r;
 			fold_max(&m->decl_ratio, r);
 		}
 		num = err > num || isnan(err) ? err : num;
@@ -384,28 +390,25 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 		}
 	}
 	/* The invariants: every row of J sums to 0 (residual in u s_i), and
-	 * sum(dx) = 0 (residual in u times the summed condition scales). */
+	 * sum(dx) = 0 (residual in u times the summed condition scales),
+	 * floored like cond_err. */
 	double inv = 0;
 	if (op == SMX_OP_JACOBIAN) {
 		for (size_t i = 0; i < n; i++) {
 			struct dd row = {0, 0};
 			for (size_t j = 0; j < n; j++)
 				dd_add(&row, y[i * n + j]);
-			double r = fabs(row.hi + row.lo);
-			double w = in[i] > 0 ? r / (u * in[i]) : r == 0 ? 0 : INFINITY;
+			double w = smx_cond_units(dt, fabs(row.hi + row.lo), 0, in[i]);
 			inv = w > inv || isnan(w) ? w : inv;
 		}
 	} else {
-		double r = fabs(total.hi + total.lo);
-		inv = r == 0 ? 0 : scale_total > 0 ? r / (u * scale_total) : INFINITY;
+		inv = smx_cond_units(dt, fabs(total.hi + total.lo), 0, scale_total);
 	}
 	fold_max(&m->invariant, inv);
-	if (has_nan)
-		m->nan_rows++;
-	else if (has_inf)
-		m->inf_rows++;
-	if (wrong)
-		m->wrong_rows++;
+	enum smx_outcome o = smx_classify(op, status, y, ref, outs, row_ratio);
+	m->nan_rows += o == SMX_OUT_NAN;
+	m->inf_rows += o == SMX_OUT_INF;
+	m->wrong_rows += o == SMX_OUT_WRONG;
 	double nr = den > 0 ? num / den : num > 0 ? INFINITY : 0;
 	if (!(nr <= m->norm_rel))
 		m->norm_rel = nr;

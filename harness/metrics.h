@@ -13,10 +13,11 @@ struct smx_metrics {
 	size_t undefined_rows;		      /* reference undefined: not measured */
 	size_t nan_rows, inf_rows, zero_rows; /* outcome classes */
 	size_t wrong_rows;		      /* some component beyond the declared bound */
+	size_t unclaimed_bad_rows;	      /* not ok, outside the claim's domain */
 	size_t comps;			      /* components with a finite error */
 	double sum_ulp;
 	double max_ulp;	       /* +inf when a component is NaN or inf wrongly */
-	double max_rel;	       /* |y - s| / |s| over components with s != 0 */
+	double max_rel;	       /* |y - s| / |s| over components with s != 0; s exact */
 	double max_rel_normal; /* the same, over components with |s| normal */
 	double norm_rel;       /* max over rows of |y - s|_inf / |s|_inf */
 	double kl;	       /* max over rows of the generalised KL(s || y) */
@@ -60,6 +61,11 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
  * sum_abs is sum_j |s_j g_j| (or sum_j |g_j|). */
 double smx_cond_scale(smx_op op, const double *in, const double *g, size_t n, size_t k,
 		      double sum_abs);
+
+/* An error of ulps * 2^e in units of max(u * scale, the least subnormal)
+ * of dt: the condition-scaled error, floored so that a correctly rounded
+ * subnormal output is never counted wrong; computed without underflow. */
+double smx_cond_units(smx_dtype dt, double ulps, int e, double scale);
 
 /* Declared-bound measure of component i (ulps, or u * max(1, |s|) units
  * for SMX_BOUND_ABS) and the bound itself at that component. */

@@ -168,36 +168,11 @@ static size_t align64(size_t x)
 /* ---- The parent's side ---- */
 
 static struct {
-	volatile pid_t pid; /* the runner (and its process group), 0: none */
+	pid_t pid; /* the runner (and its process group), 0: none */
 	int sock, shm;
 	unsigned char *map;
 	size_t map_len;
 } R = {0, -1, -1, NULL, 0};
-
-static const int caught[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGUSR1, SIGUSR2};
-#define NCAUGHT (sizeof caught / sizeof *caught)
-static struct sigaction previous[NCAUGHT];
-
-/* A signal that ends smx ends the runner's process group first, then does
- * what it did before (util.c's clean-up, or the default action). */
-static void on_signal(int sig)
-{
-	int saved = errno;
-	pid_t p = R.pid;
-	if (p > 0)
-		kill(-p, SIGKILL);
-	for (size_t i = 0; i < NCAUGHT; i++)
-		if (caught[i] == sig) {
-			void (*h)(int) = previous[i].sa_handler;
-			if (h != SIG_DFL && h != SIG_IGN && !(previous[i].sa_flags & SA_SIGINFO)) {
-				h(sig);
-				break;
-			}
-			signal(sig, SIG_DFL);
-			raise(sig);
-		}
-	errno = saved;
-}
 
 static void kill_runner(void)
 {
@@ -208,28 +183,10 @@ static void kill_runner(void)
 	while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
 		;
 	R.pid = 0;
+	smx_child_group_set(0);
 	if (R.sock >= 0)
 		close(R.sock);
 	R.sock = -1;
-}
-
-static void catch_signals(void)
-{
-	static int done;
-	if (done)
-		return;
-	done = 1;
-	atexit(kill_runner);
-	for (size_t i = 0; i < NCAUGHT; i++) {
-		sigaction(caught[i], NULL, &previous[i]);
-		if (previous[i].sa_handler == SIG_IGN)
-			continue;
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_signal;
-		sigfillset(&sa.sa_mask);
-		sigaction(caught[i], &sa, NULL);
-	}
 }
 
 /* A descriptor at 10 or above, close-on-exec, so that the dup2 onto 0 and
@@ -282,6 +239,7 @@ static void reap(struct smx_run_result *r)
 		while (waitpid(p, &st, 0) < 0 && errno == EINTR)
 			;
 	R.pid = 0;
+	smx_child_group_set(0);
 	close(R.sock);
 	R.sock = -1;
 	if (WIFSIGNALED(st)) {
@@ -337,7 +295,9 @@ void smx_runner_set_exe(const char *path)
 
 static void start_runner(void)
 {
-	catch_signals();
+	static int registered;
+	if (!registered++)
+		atexit(kill_runner);
 	shm_reserve(HDR + 4096);
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
@@ -388,6 +348,8 @@ static void start_runner(void)
 		smx_die("plug-in runner: cannot start: %s", strerror(rc));
 	}
 	R.pid = pid;
+	/* A fatal signal or error in smx (util.c) kills the group. */
+	smx_child_group_set(pid);
 	R.sock = sv[0];
 	struct rsp m;
 	struct smx_run_result r = {0};

@@ -8,8 +8,9 @@
  * Inside the runner every buffer sits next to a PROT_NONE guard page, and
  * every call starts under the default floating-point environment, which is
  * checked afterwards. The runner is its own process group; smx kills the
- * group on a timeout, on the signals it handles and when it exits, and the
- * runner dies with smx (PR_SET_PDEATHSIG) whatever kills smx. After a
+ * group on a timeout, on the fatal signals and errors util.c handles, and
+ * when it exits, and the runner dies with smx (PR_SET_PDEATHSIG) whatever
+ * kills smx. After a
  * crash, an exit or a timeout the next request starts a new runner.
  *
  * Use from one thread only (smx calls it from its main thread). */

@@ -130,12 +130,6 @@ size_t smx_scenarios(smx_dtype dt, struct smx_scenario *out, size_t max)
 	return k;
 }
 
-const char *smx_outcome_name(enum smx_outcome o)
-{
-	static const char *const names[] = {"ok", "nan", "inf", "zero-row", "wrong"};
-	return names[o];
-}
-
 /* One call of im on one row: through smx_run_guarded when r is NULL, else
  * in the runner with guard pages, its result in r. 1 when the call
  * returned (outputs written). */
@@ -189,21 +183,10 @@ enum smx_outcome smx_scenario_run_in(const struct smx_impl *im, const struct smx
 		return SMX_OUT_WRONG;
 	}
 	smx_from_dtype(im->dtype, out, y, s->n);
-	int nan = 0, inf = 0, zero = 1;
-	for (size_t i = 0; i < s->n; i++) {
-		nan |= isnan(y[i]);
-		inf |= isinf(y[i]) && !(c.status[0] == SMX_REF_OK && y[i] == c.ref[i].cr);
-		zero &= y[i] == 0;
-	}
-	enum smx_outcome o;
-	if (nan)
-		o = SMX_OUT_NAN;
-	else if (inf)
-		o = SMX_OUT_INF;
-	else if (c.status[0] != SMX_REF_OK)
-		o = zero && im->op == SMX_OP_SOFTMAX ? SMX_OUT_ZERO : SMX_OUT_WRONG;
-	else {
-		double worst = 0, worst_ratio = 0, dmax = 0, xm = -INFINITY;
+	double ratio = NAN;
+	if (c.status[0] == SMX_REF_OK) {
+		double worst = 0, dmax = 0, xm = -INFINITY;
+		ratio = 0;
 		for (size_t i = 0; i < s->n; i++)
 			if (c.x[i] > xm)
 				xm = c.x[i];
@@ -219,13 +202,11 @@ enum smx_outcome smx_scenario_run_in(const struct smx_impl *im, const struct smx
 				lim = smx_bound_at(&im->bound, s->n, d, dmax);
 				m = smx_bound_measure(&im->bound, im->dtype, &c.ref[i], y[i]);
 			}
-			worst_ratio = m / lim > worst_ratio ? m / lim : worst_ratio;
+			ratio = m / lim > ratio ? m / lim : ratio;
 		}
 		*max_ulp = worst;
-		o = worst_ratio <= 1		       ? SMX_OUT_OK
-		    : zero && im->op == SMX_OP_SOFTMAX ? SMX_OUT_ZERO
-						       : SMX_OUT_WRONG;
 	}
+	enum smx_outcome o = smx_classify(im->op, c.status[0], y, c.ref, s->n, ratio);
 	free(in);
 	free(out);
 	free(y);

@@ -8,6 +8,7 @@
 
 #include "measure.h"
 #include "smx.h"
+#include "verdict.h"
 
 enum smx_scen_kind {
 	SMX_SCEN_FINITE,     /* finite entries (maybe -inf masks): the reference answers */
@@ -27,12 +28,8 @@ struct smx_scenario {
 /* The catalogue for a dtype; returns the count, fills up to max. */
 size_t smx_scenarios(smx_dtype dt, struct smx_scenario *out, size_t max);
 
-/* Outcome classes of one row. */
-enum smx_outcome { SMX_OUT_OK, SMX_OUT_NAN, SMX_OUT_INF, SMX_OUT_ZERO, SMX_OUT_WRONG };
-const char *smx_outcome_name(enum smx_outcome o);
-
-/* Run im on the scenario's row and classify it against the reference:
- * ok means within the entry's declared bound (for an entry that claims
+/* Run im on the scenario's row and classify it (smx_classify) against the
+ * reference: ok means within the entry's declared bound (for an entry that claims
  * none, within SMX_PEER_OK_ULP ulps). *max_ulp gets the largest error
  * (NaN when the reference is undefined). */
 #define SMX_PEER_OK_ULP 64.0

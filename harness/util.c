@@ -55,8 +55,13 @@ static void remove_dir(const char *path)
 	rmdir(path);
 }
 
+static volatile sig_atomic_t child_group;
+
 static void cleanup(void)
 {
+	pid_t group = (pid_t)child_group;
+	if (group > 0)
+		kill(-group, SIGKILL);
 	pid_t pid = (pid_t)child_pid;
 	if (pid > 0) {
 		kill(pid, SIGKILL);
@@ -128,6 +133,12 @@ void smx_child_set(pid_t pid)
 	child_pid = pid;
 }
 
+void smx_child_group_set(pid_t pgid)
+{
+	catch_signals();
+	child_group = pgid;
+}
+
 static FILE *saved_stdout;
 
 void smx_stdout_protect(void)
@@ -154,13 +165,11 @@ void smx_die_hook(void (*hook)(const char *line))
 	die_hook = hook;
 }
 
-void smx_die(const char *fmt, ...)
+/* One line on stderr, temporaries removed, exit with status. */
+static _Noreturn void end_with(int status, const char *fmt, va_list ap)
 {
 	char line[2048];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
 	/* One line, whatever a file name or an argument holds. */
 	for (char *p = line; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -172,7 +181,21 @@ void smx_die(const char *fmt, ...)
 		fflush(saved_stdout);
 	fprintf(stderr, "smx: %s\n", line);
 	cleanup();
-	exit(2);
+	exit(status);
+}
+
+void smx_die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	end_with(2, fmt, ap);
+}
+
+void smx_fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	end_with(1, fmt, ap);
 }
 
 int smx_mul_overflows(size_t a, size_t b, size_t *out)
@@ -395,19 +418,4 @@ double smx_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-void smx_fail(const char *fmt, ...)
-{
-	va_list ap;
-	fflush(stdout);
-	if (saved_stdout)
-		fflush(saved_stdout);
-	fputs("smx: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	cleanup();
-	exit(1);
 }

@@ -54,6 +54,8 @@ int smx_temp_add(const char *path, int dir);
 void smx_temp_done(int slot);
 /* The child process to kill before cleaning up (0: none). */
 void smx_child_set(pid_t pid);
+/* A process group to kill as well (the plug-in runner's; 0: none). */
+void smx_child_group_set(pid_t pgid);
 /* The process's umask (read without changing it for long). */
 mode_t smx_umask(void);
 

@@ -64,10 +64,6 @@ static inline vf32 vf32_mul(vf32 a, vf32 b)
 {
 	return _mm256_mul_ps(a, b);
 }
-static inline vf32 vf32_div(vf32 a, vf32 b)
-{
-	return _mm256_div_ps(a, b);
-}
 static inline vf32 vf32_fma(vf32 a, vf32 b, vf32 c)
 {
 	return _mm256_fmadd_ps(a, b, c);
@@ -86,12 +82,12 @@ static inline vf32 vf32_round(vf32 a)
 {
 	return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
-/* where(a == b) ? t : f */
 /* v where a >= lim, else 0 (also where a is NaN). */
 static inline vf32 vf32_zero_unless_ge(vf32 a, vf32 lim, vf32 v)
 {
 	return _mm256_and_ps(_mm256_cmp_ps(a, lim, _CMP_GE_OQ), v);
 }
+/* where(a == b) ? t : f */
 static inline vf32 vf32_sel_eq(vf32 a, vf32 b, vf32 t, vf32 f)
 {
 	return _mm256_blendv_ps(f, t, _mm256_cmp_ps(a, b, _CMP_EQ_OQ));
@@ -187,10 +183,6 @@ static inline vf64 vf64_sub(vf64 a, vf64 b)
 static inline vf64 vf64_mul(vf64 a, vf64 b)
 {
 	return _mm256_mul_pd(a, b);
-}
-static inline vf64 vf64_div(vf64 a, vf64 b)
-{
-	return _mm256_div_pd(a, b);
 }
 static inline vf64 vf64_fma(vf64 a, vf64 b, vf64 c)
 {

@@ -54,10 +54,6 @@ static inline vf32 vf32_mul(vf32 a, vf32 b)
 {
 	return _mm512_mul_ps(a, b);
 }
-static inline vf32 vf32_div(vf32 a, vf32 b)
-{
-	return _mm512_div_ps(a, b);
-}
 static inline vf32 vf32_fma(vf32 a, vf32 b, vf32 c)
 {
 	return _mm512_fmadd_ps(a, b, c);
@@ -147,10 +143,6 @@ static inline vf64 vf64_sub(vf64 a, vf64 b)
 static inline vf64 vf64_mul(vf64 a, vf64 b)
 {
 	return _mm512_mul_pd(a, b);
-}
-static inline vf64 vf64_div(vf64 a, vf64 b)
-{
-	return _mm512_div_pd(a, b);
 }
 static inline vf64 vf64_fma(vf64 a, vf64 b, vf64 c)
 {

@@ -329,7 +329,10 @@ static int row_path(smx_op op, smx_dtype dt, const double *x, size_t n, struct s
 
 int smx_ref_row(smx_op op, smx_dtype dt, const double *x, size_t n, struct smx_refval *out)
 {
-	return row_path(op, dt, x, n, out, mpfr_only);
+	int st = row_path(op, dt, x, n, out, mpfr_only);
+	if (mpfr_only && st == SMX_REF_OK)
+		smx_ref_count(n, 1);
+	return st;
 }
 
 int smx_ref_row_mpfr(smx_op op, smx_dtype dt, const double *x, size_t n, struct smx_refval *out)
@@ -372,7 +375,10 @@ static int lse_path(smx_dtype dt, const double *x, size_t n, struct smx_refval *
 
 int smx_ref_lse(smx_dtype dt, const double *x, size_t n, struct smx_refval *out)
 {
-	return lse_path(dt, x, n, out, mpfr_only);
+	int st = lse_path(dt, x, n, out, mpfr_only);
+	if (mpfr_only && st == SMX_REF_OK)
+		smx_ref_count(1, 1);
+	return st;
 }
 
 int smx_ref_lse_mpfr(smx_dtype dt, const double *x, size_t n, struct smx_refval *out)

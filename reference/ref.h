@@ -36,7 +36,8 @@ enum { SMX_REF_OK = 0, SMX_REF_UNDEFINED = 1, SMX_REF_UNSUPPORTED = 2 };
  * a given s; the Jacobian, logsoftmax_vjp and every backward op from x
  * always run MPFR. smx_ref_set_mpfr_only(1) turns the fast path off (for
  * comparisons), process-wide. The counters add up the values returned by
- * each path since the last reset (thread-safe). */
+ * each path since the last reset (thread-safe); mpfr_rows counts the rows
+ * the MPFR loop evaluated. */
 void smx_ref_set_mpfr_only(int on);
 struct smx_ref_stats {
 	unsigned long long fast_values, mpfr_values, mpfr_rows;

@@ -240,7 +240,10 @@ static int backward_path(smx_op op, smx_dtype dt, int from_x, const double *a, c
 int smx_ref_backward(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,
 		     size_t n, struct smx_refval *out)
 {
-	return backward_path(op, dt, from_x, a, g, n, out, !smx_ref_fast_on());
+	int st = backward_path(op, dt, from_x, a, g, n, out, !smx_ref_fast_on());
+	if (!smx_ref_fast_on() && st == SMX_REF_OK)
+		smx_ref_count(smx_op_out_len(op, n), 1);
+	return st;
 }
 
 int smx_ref_backward_mpfr(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Render a quick report's index.html in headless Chromium: every figure must
-# load (the page marks data-figures="ok:N" on <body> once all images have
-# decoded) and every link must point at a file of the report. Prints the
+# load (the page marks data-figures="ok:N" on <body> when all N images have
+# decoded, "broken:K" otherwise; N must be the page's image count, one per
+# figure) and every link must point at a file of the report. Prints the
 # plain closing line "N passed, N failed".
 set -u
 smx=${1:-build/smx}
@@ -28,8 +29,14 @@ else
 		--disable-background-networking --disable-component-update --disable-sync \
 		--user-data-dir="$work/profile" --virtual-time-budget=10000 \
 		--dump-dom "file://$index" >"$work/dom.html" 2>"$work/chromium.log"
-	grep -q 'data-figures="ok:[1-9]' "$work/dom.html"
-	check "every figure loads in Chromium ($(grep -o 'data-figures="[^"]*"' "$work/dom.html"))" $?
+	# Every figure, not any one: the page counts the images that decoded,
+	# and that count must be every <img> the page has, one per <figure>.
+	nimg=$(grep -o '<img ' "$index" | wc -l)
+	nfig=$(grep -o '<figure>' "$index" | wc -l)
+	[ "$nimg" -gt 0 ] && [ "$nimg" -eq "$nfig" ]
+	check "one image per figure ($nimg images, $nfig figures)" $?
+	grep -q "data-figures=\"ok:$nimg\"" "$work/dom.html"
+	check "all $nimg figures load in Chromium ($(grep -o 'data-figures="[^"]*"' "$work/dom.html"))" $?
 fi
 
 links=0

@@ -87,23 +87,6 @@ Test(attack, refusal_is_one_line)
 	cr_expect_str_eq(err, "smx: ref: no?such?file: No such file or directory\n");
 }
 
-/* ---- no shell ---- */
-
-/* A report directory named with shell syntax is just a name. */
-Test(attack, no_shell_in_report, .timeout = 120)
-{
-	char dir[256], path[400];
-	smx_test_tmpdir(dir, sizeof dir);
-	char *argv[] = {(char *)SMX_BIN, "report", "--quick", "--out", "x'$(touch PWNED)'", NULL};
-	int st = smx_test_exec(dir, NULL, argv, out, sizeof out, err, sizeof err);
-	cr_expect_eq(st, 0, "%s", err);
-	snprintf(path, sizeof path, "%s/PWNED", dir);
-	cr_expect(access(path, F_OK) != 0, "a shell ran the directory's name");
-	snprintf(path, sizeof path, "%s/x'$(touch PWNED)'/latest/index.html", dir);
-	cr_expect(access(path, R_OK) == 0, "no report at %s", path);
-	smx_test_rmtree(dir);
-}
-
 /* ---- full disk: RLIMIT_FSIZE with SIGXFSZ ignored makes writes past the
  * limit fail with EFBIG, as ENOSPC would ---- */
 
@@ -291,36 +274,23 @@ Test(attack, output_modes_and_links)
 	smx_test_rmtree(dir);
 }
 
-/* Report directories get 0777 less the umask, not 0700. */
-Test(attack, report_directory_mode, .timeout = 120)
-{
-	char dir[256], path[400];
-	smx_test_tmpdir(dir, sizeof dir);
-	char *argv[] = {(char *)SMX_BIN, "report", "--quick", "--out", "r", NULL};
-	child_umask = 022;
-	int st = smx_test_exec_pre(dir, NULL, argv, out, sizeof out, err, sizeof err, set_umask);
-	cr_assert_eq(st, 0, "%s", err);
-	snprintf(path, sizeof path, "%s/r/latest/", dir);
-	struct stat s;
-	cr_expect(stat(path, &s) == 0 && (s.st_mode & 0777) == 0755, "mode %o", s.st_mode & 0777);
-	snprintf(path, sizeof path, "%s/r/latest/index.html", dir);
-	cr_expect(stat(path, &s) == 0 && (s.st_mode & 0777) == 0644, "mode %o", s.st_mode & 0777);
-	smx_test_rmtree(dir);
-}
-
 /* ---- unique names, signals ---- */
 
-/* A report of the same second as an existing one gets its own directory. */
-Test(attack, reports_in_the_same_second, .timeout = 120)
+/* One report run checks three promises: the output directory's name, full
+ * of shell syntax, is only a name (no shell); a report of a second whose name
+ * is taken gets its own directory; directories and files get 0777 / 0666
+ * less the umask. */
+Test(attack, report_name_mode_and_no_shell, .timeout = 120)
 {
 	char dir[256], path[600], left[1024], host[200] = "";
+	const char *name = "x'$(touch PWNED)'";
 	smx_test_tmpdir(dir, sizeof dir);
 	gethostname(host, sizeof host - 1);
 	for (char *p = host; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '-'))
 			*p = '-';
-	snprintf(path, sizeof path, "%s/r", dir);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
 	mkdir(path, 0777);
 	/* Occupy the names of the next seconds, as a report run then would. */
 	time_t now = time(NULL);
@@ -328,18 +298,26 @@ Test(attack, reports_in_the_same_second, .timeout = 120)
 		time_t t = now + s;
 		char stamp[64];
 		strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&t));
-		snprintf(path, sizeof path, "%s/r/%s-%s", dir, stamp, host);
+		snprintf(path, sizeof path, "%s/%s/%s-%s", dir, name, stamp, host);
 		mkdir(path, 0777);
 		strcat(path, "/keep");
 		FILE *f = fopen(path, "w");
 		cr_assert(f);
 		fclose(f);
 	}
-	int st =
-	    smx_test_smx(dir, NULL, "report --quick --out r", out, sizeof out, err, sizeof err);
+	char *argv[] = {(char *)SMX_BIN, "report", "--quick", "--out", (char *)name, NULL};
+	child_umask = 022;
+	int st = smx_test_exec_pre(dir, NULL, argv, out, sizeof out, err, sizeof err, set_umask);
 	cr_expect_eq(st, 0, "exit %d: %s", st, err);
+	snprintf(path, sizeof path, "%s/PWNED", dir);
+	cr_expect(access(path, F_OK) != 0, "a shell ran the directory's name");
 	cr_expect(strstr(out, "-2/index.html"), "not a fresh name: %s", out);
-	snprintf(path, sizeof path, "%s/r", dir);
+	struct stat s;
+	snprintf(path, sizeof path, "%s/%s/latest/", dir, name);
+	cr_expect(stat(path, &s) == 0 && (s.st_mode & 0777) == 0755, "mode %o", s.st_mode & 0777);
+	snprintf(path, sizeof path, "%s/%s/latest/index.html", dir, name);
+	cr_expect(stat(path, &s) == 0 && (s.st_mode & 0777) == 0644, "mode %o", s.st_mode & 0777);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
 	cr_expect_eq(temporaries(path, left, sizeof left), 0, "left behind: %s", left);
 	smx_test_rmtree(dir);
 }
@@ -387,6 +365,11 @@ Test(attack, signals_leave_nothing, .timeout = 300)
 }
 
 /* ---- reads that run out of memory ---- */
+
+/* AddressSanitizer reserves terabytes of address space: RLIMIT_AS cannot
+ * be used under it, so these tests exist in the plain build (make test)
+ * only. */
+#ifndef __SANITIZE_ADDRESS__
 
 static void limit_memory(void)
 {
@@ -482,6 +465,7 @@ Test(attack, check_caps_jacobian_rows, .timeout = 300)
 	cr_expect_eq(st, 0, "exit %d: %s%s", st, out, err);
 	smx_test_rmtree(dir);
 }
+#endif
 
 /* ---- provenance ---- */
 
@@ -558,7 +542,7 @@ Test(attack, update_keeps_the_file, .timeout = 120)
 	fclose(f);
 	chmod(real, 0640);
 	cr_assert_eq(symlink("real.txt", link), 0);
-	snprintf(args, sizeof args, "check --baseline %s --update", link);
+	snprintf(args, sizeof args, "check --baseline %s --update --allow-missing", link);
 	int st = smx_test_smx(NULL, NULL, args, out, sizeof out, err, sizeof err);
 	cr_assert_eq(st, 0, "%s", err);
 	struct stat s;
@@ -580,8 +564,8 @@ Test(attack, update_keeps_the_file, .timeout = 120)
 		  "%s", text);
 	for (char *p = strchr(text, '\n'); p; p = strchr(p + 1, '\n'))
 		cr_expect(p > text && p[-1] == '\r', "a line end lost its CR: %s", text);
-	/* The rewritten budgets hold. */
-	snprintf(args, sizeof args, "check --baseline %s", link);
+	/* The rewritten budgets hold (the unknown entry's line is skipped). */
+	snprintf(args, sizeof args, "check --baseline %s --allow-missing", link);
 	st = smx_test_smx(NULL, NULL, args, out, sizeof out, err, sizeof err);
 	cr_expect_eq(st, 0, "%s%s", out, err);
 	smx_test_rmtree(dir);
