@@ -234,6 +234,15 @@ static inline vf64 vf64_scale2(vf64 p, vf64 k)
 	__m256d k1 = _mm256_floor_pd(_mm256_mul_pd(k, _mm256_set1_pd(0.5)));
 	return _mm256_mul_pd(_mm256_mul_pd(p, vf64_pow2(k1)), vf64_pow2(_mm256_sub_pd(k, k1)));
 }
+/* floor(log2 v) for positive normal v, as doubles: the biased exponent
+ * field placed in the low bits of 2^52 (an exact double), minus 2^52 +
+ * 1023. */
+static inline vf64 vf64_getexp(vf64 v)
+{
+	__m256i e = _mm256_srli_epi64(_mm256_castpd_si256(v), 52);
+	__m256d t = _mm256_castsi256_pd(_mm256_or_si256(e, _mm256_set1_epi64x(0x4330000000000000)));
+	return _mm256_sub_pd(t, _mm256_set1_pd(0x1p52 + 1023)); /* 2^52 + bias */
+}
 static inline double vf64_hmax(vf64 v)
 {
 	__m128d a = _mm_max_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));

@@ -180,6 +180,11 @@ static inline vf64 vf64_scale2(vf64 p, vf64 k)
 {
 	return _mm512_scalef_pd(p, k);
 }
+/* floor(log2 v) for positive normal v, as doubles. */
+static inline vf64 vf64_getexp(vf64 v)
+{
+	return _mm512_getexp_pd(v);
+}
 static inline double vf64_hmax(vf64 v)
 {
 	return _mm512_reduce_max_pd(v);
