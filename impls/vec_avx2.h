@@ -96,6 +96,17 @@ static inline vf32 vf32_sel_eq(vf32 a, vf32 b, vf32 t, vf32 f)
 {
 	return _mm256_blendv_ps(f, t, _mm256_cmp_ps(a, b, _CMP_EQ_OQ));
 }
+/* acc + v in the lanes where a != b (or either is NaN); acc elsewhere. */
+static inline vf32 vf32_add_unless_eq(vf32 acc, vf32 a, vf32 b, vf32 v)
+{
+	return _mm256_add_ps(acc, _mm256_andnot_ps(_mm256_cmp_ps(a, b, _CMP_EQ_OQ), v));
+}
+/* The number of lanes where a == b. */
+static inline unsigned vf32_count_eq(vf32 a, vf32 b)
+{
+	return (unsigned)__builtin_popcount(
+	    (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_EQ_OQ)));
+}
 /* 2^k for integer lanes k in [-126, 127]: the exponent field. */
 static inline vf32 vf32_pow2(__m256i k)
 {
@@ -215,6 +226,15 @@ static inline vf64 vf64_zero_unless_ge(vf64 a, vf64 lim, vf64 v)
 static inline vf64 vf64_sel_eq(vf64 a, vf64 b, vf64 t, vf64 f)
 {
 	return _mm256_blendv_pd(f, t, _mm256_cmp_pd(a, b, _CMP_EQ_OQ));
+}
+static inline vf64 vf64_add_unless_eq(vf64 acc, vf64 a, vf64 b, vf64 v)
+{
+	return _mm256_add_pd(acc, _mm256_andnot_pd(_mm256_cmp_pd(a, b, _CMP_EQ_OQ), v));
+}
+static inline unsigned vf64_count_eq(vf64 a, vf64 b)
+{
+	return (unsigned)__builtin_popcount(
+	    (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(a, b, _CMP_EQ_OQ)));
 }
 /* 2^k for integral k in [-1022, 1023]: k + 1023 + 1.5 * 2^52 holds the
  * biased exponent in its low bits; shift it into place. */

@@ -83,6 +83,17 @@ static inline vf32 vf32_sel_eq(vf32 a, vf32 b, vf32 t, vf32 f)
 {
 	return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ), f, t);
 }
+/* acc + v in the lanes where a != b (or either is NaN); acc elsewhere. */
+static inline vf32 vf32_add_unless_eq(vf32 acc, vf32 a, vf32 b, vf32 v)
+{
+	/* The negated EQ mask (not NEQ): count_eq's compare is then shared. */
+	return _mm512_mask_add_ps(acc, _knot_mask16(_mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ)), acc, v);
+}
+/* The number of lanes where a == b. */
+static inline unsigned vf32_count_eq(vf32 a, vf32 b)
+{
+	return (unsigned)__builtin_popcount(_mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ));
+}
 /* p 2^k for integral k, rounded once (subnormals kept, overflow to inf). */
 static inline vf32 vf32_scale2(vf32 p, vf32 k)
 {
@@ -175,6 +186,14 @@ static inline vf64 vf64_zero_unless_ge(vf64 a, vf64 lim, vf64 v)
 static inline vf64 vf64_sel_eq(vf64 a, vf64 b, vf64 t, vf64 f)
 {
 	return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ), f, t);
+}
+static inline vf64 vf64_add_unless_eq(vf64 acc, vf64 a, vf64 b, vf64 v)
+{
+	return _mm512_mask_add_pd(acc, _knot_mask8(_mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ)), acc, v);
+}
+static inline unsigned vf64_count_eq(vf64 a, vf64 b)
+{
+	return (unsigned)__builtin_popcount(_mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ));
 }
 static inline vf64 vf64_scale2(vf64 p, vf64 k)
 {
