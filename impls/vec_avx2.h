@@ -96,11 +96,6 @@ static inline vf32 vf32_sel_eq(vf32 a, vf32 b, vf32 t, vf32 f)
 {
 	return _mm256_blendv_ps(f, t, _mm256_cmp_ps(a, b, _CMP_EQ_OQ));
 }
-/* acc + v in the lanes where a != b (or either is NaN); acc elsewhere. */
-static inline vf32 vf32_add_unless_eq(vf32 acc, vf32 a, vf32 b, vf32 v)
-{
-	return _mm256_add_ps(acc, _mm256_andnot_ps(_mm256_cmp_ps(a, b, _CMP_EQ_OQ), v));
-}
 /* The number of lanes where a == b. */
 static inline unsigned vf32_count_eq(vf32 a, vf32 b)
 {
@@ -227,6 +222,7 @@ static inline vf64 vf64_sel_eq(vf64 a, vf64 b, vf64 t, vf64 f)
 {
 	return _mm256_blendv_pd(f, t, _mm256_cmp_pd(a, b, _CMP_EQ_OQ));
 }
+/* acc + v in the lanes where a != b (or either is NaN); acc elsewhere. */
 static inline vf64 vf64_add_unless_eq(vf64 acc, vf64 a, vf64 b, vf64 v)
 {
 	return _mm256_add_pd(acc, _mm256_andnot_pd(_mm256_cmp_pd(a, b, _CMP_EQ_OQ), v));

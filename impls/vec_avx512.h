@@ -83,12 +83,6 @@ static inline vf32 vf32_sel_eq(vf32 a, vf32 b, vf32 t, vf32 f)
 {
 	return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ), f, t);
 }
-/* acc + v in the lanes where a != b (or either is NaN); acc elsewhere. */
-static inline vf32 vf32_add_unless_eq(vf32 acc, vf32 a, vf32 b, vf32 v)
-{
-	/* The negated EQ mask (not NEQ): count_eq's compare is then shared. */
-	return _mm512_mask_add_ps(acc, _knot_mask16(_mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ)), acc, v);
-}
 /* The number of lanes where a == b. */
 static inline unsigned vf32_count_eq(vf32 a, vf32 b)
 {
@@ -187,6 +181,7 @@ static inline vf64 vf64_sel_eq(vf64 a, vf64 b, vf64 t, vf64 f)
 {
 	return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ), f, t);
 }
+/* acc + v in the lanes where a != b (or either is NaN); acc elsewhere. */
 static inline vf64 vf64_add_unless_eq(vf64 acc, vf64 a, vf64 b, vf64 v)
 {
 	return _mm512_mask_add_pd(acc, _knot_mask8(_mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ)), acc, v);
