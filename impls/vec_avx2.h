@@ -222,16 +222,6 @@ static inline vf64 vf64_sel_eq(vf64 a, vf64 b, vf64 t, vf64 f)
 {
 	return _mm256_blendv_pd(f, t, _mm256_cmp_pd(a, b, _CMP_EQ_OQ));
 }
-/* acc + v in the lanes where a != b (or either is NaN); acc elsewhere. */
-static inline vf64 vf64_add_unless_eq(vf64 acc, vf64 a, vf64 b, vf64 v)
-{
-	return _mm256_add_pd(acc, _mm256_andnot_pd(_mm256_cmp_pd(a, b, _CMP_EQ_OQ), v));
-}
-static inline unsigned vf64_count_eq(vf64 a, vf64 b)
-{
-	return (unsigned)__builtin_popcount(
-	    (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(a, b, _CMP_EQ_OQ)));
-}
 /* 2^k for integral k in [-1022, 1023]: k + 1023 + 1.5 * 2^52 holds the
  * biased exponent in its low bits; shift it into place. */
 static inline vf64 vf64_pow2(vf64 k)
@@ -249,6 +239,16 @@ static inline vf64 vf64_scale2(vf64 p, vf64 k)
 		return _mm256_mul_pd(p, vf64_pow2(k));
 	__m256d k1 = _mm256_floor_pd(_mm256_mul_pd(k, _mm256_set1_pd(0.5)));
 	return _mm256_mul_pd(_mm256_mul_pd(p, vf64_pow2(k1)), vf64_pow2(_mm256_sub_pd(k, k1)));
+}
+/* acc + v in the lanes where a != b (or either is NaN); acc elsewhere. */
+static inline vf64 vf64_add_unless_eq(vf64 acc, vf64 a, vf64 b, vf64 v)
+{
+	return _mm256_add_pd(acc, _mm256_andnot_pd(_mm256_cmp_pd(a, b, _CMP_EQ_OQ), v));
+}
+static inline unsigned vf64_count_eq(vf64 a, vf64 b)
+{
+	return (unsigned)__builtin_popcount(
+	    (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(a, b, _CMP_EQ_OQ)));
 }
 /* floor(log2 v) for positive normal v, as doubles: the biased exponent
  * field placed in the low bits of 2^52 (an exact double), minus 2^52 +

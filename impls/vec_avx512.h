@@ -181,6 +181,10 @@ static inline vf64 vf64_sel_eq(vf64 a, vf64 b, vf64 t, vf64 f)
 {
 	return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ), f, t);
 }
+static inline vf64 vf64_scale2(vf64 p, vf64 k)
+{
+	return _mm512_scalef_pd(p, k);
+}
 /* acc + v in the lanes where a != b (or either is NaN); acc elsewhere. */
 static inline vf64 vf64_add_unless_eq(vf64 acc, vf64 a, vf64 b, vf64 v)
 {
@@ -189,10 +193,6 @@ static inline vf64 vf64_add_unless_eq(vf64 acc, vf64 a, vf64 b, vf64 v)
 static inline unsigned vf64_count_eq(vf64 a, vf64 b)
 {
 	return (unsigned)__builtin_popcount(_mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ));
-}
-static inline vf64 vf64_scale2(vf64 p, vf64 k)
-{
-	return _mm512_scalef_pd(p, k);
 }
 /* floor(log2 v) for positive normal v, as doubles. */
 static inline vf64 vf64_getexp(vf64 v)
