@@ -604,7 +604,7 @@ static void seed_aimed(struct hunt *h, struct seeds *s)
 	struct cand *c = seed_new(s);
 	cand_push(c, 0, 0, 1);
 	cand_push(c, a, 0, 1);
-	for (size_t i = 0; i < 32; i++) {
+	for (size_t i = 0; i < 128; i++) {
 		double jb = (double)(ja + (int)rnd(h, 8));
 		double b = unif(h, -(jb + 0.5) * M_LN2 - 0.003, -(jb + 0.5) * M_LN2 + 0.003);
 		cand_push(c, b, 0, 1);
@@ -636,9 +636,10 @@ static void make_seeds(struct hunt *h, struct seeds *s)
 {
 	for (size_t n = 1; n <= 33 && n <= h->nmax; n++)
 		seeds_at(h, s, n);
-	for (size_t i = 0; i < 64; i++) {
-		seed_copies(h, s);
+	for (size_t i = 0; i < 96; i++) {
 		seed_aimed(h, s);
+		if (i % 3 == 0)
+			seed_copies(h, s);
 	}
 	for (size_t p = 64; p / 2 <= h->nmax; p *= 2)
 		for (size_t d = 0; d < 3; d++)
@@ -767,6 +768,27 @@ static double fewer_bits(double v, int b)
 	return ldexp(trunc(ldexp(m, b)), e - b);
 }
 
+/* After entries were dropped from c to give t, restore sum exp(x - max) by
+ * more copies of t's longest run, so that a violation that rests on the
+ * sum's value (an output just below a power of 2) survives the removal. */
+static void keep_mass(const struct cand *c, struct cand *t)
+{
+	double m = -INFINITY, lost = 0;
+	size_t big = 0;
+	for (size_t j = 0; j < c->ns; j++)
+		m = c->s[j].v > m ? c->s[j].v : m;
+	for (size_t j = 0; j < c->ns; j++) {
+		lost += (double)(c->s[j].k - t->s[j].k) * exp(c->s[j].v - m);
+		big = t->s[j].k > t->s[big].k ? j : big;
+	}
+	double per = exp(t->s[big].v - m);
+	if (!isfinite(m) || !(per > 0) || !(lost > 0))
+		return;
+	double add = round(lost / per);
+	if (add >= 1 && add < 1e6)
+		t->s[big].k += (size_t)add;
+}
+
 /* The simpler variants of c, simplest first. */
 static size_t shrink_trials(const struct cand *c, struct cand *t, size_t max)
 {
@@ -788,8 +810,10 @@ static size_t shrink_trials(const struct cand *c, struct cand *t, size_t max)
 	 * chunks first, as in delta debugging) */
 	size_t cap = k + max / 4;
 	for (size_t w = c->ns / 2; w >= 1 && k < cap; w /= 2)
-		for (size_t a = 0; a + w <= c->ns && c->ns > 1 && k < cap; a += w)
+		for (size_t a = 0; a + w <= c->ns && c->ns > 1 && k < cap; a += w) {
 			TRY(for (size_t j = a; j < a + w; j++) T->s[j].k = 0);
+			TRY(for (size_t j = a; j < a + w; j++) T->s[j].k = 0; keep_mass(c, T));
+		}
 	for (size_t j = 0; j < c->ns; j++)
 		if (c->s[j].k > 1) {
 			size_t kk = c->s[j].k;
