@@ -53,9 +53,9 @@ struct seg {
 
 struct cand {
 	struct seg *s;
-	size_t ns, n;
-	double score; /* max error / claim (max ulp when none); -inf: not measured */
-	int bad;      /* a violation */
+	size_t ns, cap, n; /* runs, their room, entries */
+	double score;	   /* max error / claim (max ulp when none); -inf: not measured */
+	int bad;	   /* a violation */
 	char why[200];
 };
 
@@ -113,7 +113,8 @@ static void cand_free(struct cand *c)
 static void cand_copy(struct cand *d, const struct cand *s)
 {
 	*d = *s;
-	d->s = smx_alloc(s->ns ? s->ns : 1, sizeof *d->s);
+	d->cap = s->ns ? s->ns : 1;
+	d->s = smx_alloc(d->cap, sizeof *d->s);
 	memcpy(d->s, s->s, s->ns * sizeof *d->s);
 }
 
@@ -144,7 +145,10 @@ static void cand_norm(struct cand *c)
 
 static void cand_push(struct cand *c, double v, double g, size_t k)
 {
-	c->s = smx_realloc(c->s, c->ns + 1, sizeof *c->s);
+	if (c->ns == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 8;
+		c->s = smx_realloc(c->s, c->cap, sizeof *c->s);
+	}
 	c->s[c->ns++] = (struct seg){v, g, k};
 }
 
@@ -385,33 +389,56 @@ static void work_free(struct work *w)
 	free(w->ref);
 }
 
-/* Each row in a buffer of exactly its size, so that reads and writes past
- * it meet the sanitizers and the guarded runner. */
-static void work_run(const struct hunt *h, const struct cand *c, struct work *w)
+/* Run the entry on m rows of n: one call, so that a plug-in forks once per
+ * group. A built-in gets groups of one row, each in a buffer of exactly its
+ * size, so that reads and writes past a row meet the sanitizers. */
+static void run_group(const struct hunt *h, struct work **ws, size_t m, size_t n)
 {
-	size_t n = c->n, es = smx_dtype_size(h->im.dtype), olen = smx_op_out_len(h->im.op, n);
-	void *a = smx_alloc(n, es), *b = w->g ? smx_alloc(n, es) : NULL, *out = smx_alloc(olen, es);
-	smx_to_dtype(h->im.dtype, w->in, a, n);
-	if (b)
-		smx_to_dtype(h->im.dtype, w->g, b, n);
-	smx_run_guarded(&h->im, a, b, out, 1, n);
-	smx_from_dtype(h->im.dtype, out, w->y, olen);
-	w->moved = (size_t)-1;
+	size_t es = smx_dtype_size(h->im.dtype), olen = smx_op_out_len(h->im.op, n);
+	int two = ws[0]->g != NULL;
+	char *a = smx_alloc(m * n, es), *b = two ? smx_alloc(m * n, es) : NULL,
+	     *out = smx_alloc(m * olen, es);
+	for (size_t r = 0; r < m; r++) {
+		smx_to_dtype(h->im.dtype, ws[r]->in, a + r * n * es, n);
+		if (b)
+			smx_to_dtype(h->im.dtype, ws[r]->g, b + r * n * es, n);
+	}
+	smx_run_guarded(&h->im, a, b, out, m, n);
+	for (size_t r = 0; r < m; r++) {
+		smx_from_dtype(h->im.dtype, out + r * olen * es, ws[r]->y, olen);
+		ws[r]->moved = (size_t)-1;
+	}
 	if (h->inplace && smx_op_forward(h->im.op)) {
-		smx_run_guarded(&h->im, a, NULL, a, 1, n);
-		for (size_t i = 0; i < n && w->moved == (size_t)-1; i++)
-			if (memcmp((char *)a + i * es, (char *)out + i * es, es))
-				w->moved = i;
+		smx_run_guarded(&h->im, a, NULL, a, m, n);
+		for (size_t r = 0; r < m; r++)
+			for (size_t i = 0; i < n && ws[r]->moved == (size_t)-1; i++)
+				if (memcmp(a + (r * n + i) * es, out + (r * n + i) * es, es))
+					ws[r]->moved = i;
 	}
 	free(a);
 	free(b);
 	free(out);
 }
 
+static void judge(struct hunt *h, struct cand *c, const struct work *w)
+{
+	if (smx_op_forward(h->im.op))
+		judge_forward(h, c, w->x, w->y, w->ref, w->status);
+	else
+		judge_backward(h, c, w->in, w->g, w->y, w->ref, w->status);
+	if (w->moved != (size_t)-1 && !c->bad) {
+		c->bad = 1;
+		c->score = INFINITY;
+		snprintf(c->why, sizeof c->why,
+			 "in place (y == x) the output differs, first at entry %zu", w->moved);
+	}
+}
+
 /* References in parallel, the entry serially (a plug-in forks), verdicts. */
 static void eval_batch(struct hunt *h, struct cand *cs, size_t nc)
 {
-	struct work *w = smx_calloc(nc, sizeof *w);
+	struct work *w = smx_calloc(nc, sizeof *w), **grp = smx_alloc(nc, sizeof *grp);
+	char *done = smx_calloc(nc, 1);
 	long long k = (long long)nc;
 #pragma omp parallel for schedule(dynamic, 1) if (nc > 1)
 	for (long long i = 0; i < k; i++)
@@ -419,25 +446,29 @@ static void eval_batch(struct hunt *h, struct cand *cs, size_t nc)
 	for (size_t i = 0; i < nc; i++) {
 		cs[i].score = -INFINITY;
 		cs[i].bad = 0;
-		if (smx_op_forward(h->im.op) || w[i].status == SMX_REF_OK) {
-			work_run(h, &cs[i], &w[i]);
-			if (smx_op_forward(h->im.op))
-				judge_forward(h, &cs[i], w[i].x, w[i].y, w[i].ref, w[i].status);
-			else
-				judge_backward(h, &cs[i], w[i].in, w[i].g, w[i].y, w[i].ref,
-					       w[i].status);
-			if (w[i].moved != (size_t)-1 && !cs[i].bad) {
-				cs[i].bad = 1;
-				cs[i].score = INFINITY;
-				snprintf(cs[i].why, sizeof cs[i].why,
-					 "in place (y == x) the output differs, first at entry %zu",
-					 w[i].moved);
+		done[i] = !smx_op_forward(h->im.op) && w[i].status != SMX_REF_OK;
+	}
+	for (size_t i = 0; i < nc; i++) {
+		if (done[i])
+			continue;
+		size_t m = 0;
+		for (size_t j = i; j < nc; j++)
+			if (!done[j] && cs[j].n == cs[i].n &&
+			    (j == i || h->im.origin == SMX_ORIGIN_PLUGIN)) {
+				grp[m++] = &w[j];
+				done[j] = 2;
 			}
-		}
+		run_group(h, grp, m, cs[i].n);
+	}
+	for (size_t i = 0; i < nc; i++) {
+		if (done[i] == 2)
+			judge(h, &cs[i], &w[i]);
 		work_free(&w[i]);
 	}
 	h->evals += nc;
 	free(w);
+	free(grp);
+	free(done);
 }
 
 /* ---- seeds ---- */
@@ -672,7 +703,7 @@ static void mutate(struct hunt *h, struct cand *c)
 	case 3: /* more copies */
 		if (c->n + sg->k <= h->nmax)
 			sg->k *= 2;
-		else
+		else if (c->n < h->nmax)
 			sg->k += h->nmax - c->n;
 		break;
 	case 4: /* fewer copies */
@@ -789,8 +820,31 @@ static void keep_mass(const struct cand *c, struct cand *t)
 		t->s[big].k += (size_t)add;
 }
 
+static int sig_bits(double v)
+{
+	int b = 0;
+	while (b < 60 && fewer_bits(v, b) != v)
+		b++;
+	return b;
+}
+
+/* a is simpler than b: fewer distinct values, then fewer entries, then
+ * shorter constants. */
+static int simpler(const struct cand *a, const struct cand *b, size_t nmax)
+{
+	size_t da = cand_distinct(a), db = cand_distinct(b);
+	if (a->n > nmax || da != db || a->n != b->n)
+		return a->n <= nmax && (da < db || (da == db && a->n < b->n));
+	int ba = 0, bb = 0;
+	for (size_t i = 0; i < a->ns; i++)
+		ba += sig_bits(a->s[i].v) + sig_bits(a->s[i].g);
+	for (size_t i = 0; i < b->ns; i++)
+		bb += sig_bits(b->s[i].v) + sig_bits(b->s[i].g);
+	return ba < bb;
+}
+
 /* The simpler variants of c, simplest first. */
-static size_t shrink_trials(const struct cand *c, struct cand *t, size_t max)
+static size_t shrink_trials(const struct cand *c, struct cand *t, size_t max, size_t nmax)
 {
 	size_t k = 0;
 #define TRY(...)                                                                                   \
@@ -800,7 +854,7 @@ static size_t shrink_trials(const struct cand *c, struct cand *t, size_t max)
 			struct cand *T = &t[k];                                                    \
 			__VA_ARGS__;                                                               \
 			cand_norm(T);                                                              \
-			if (T->n)                                                                  \
+			if (T->n && simpler(T, c, nmax))                                           \
 				k++;                                                               \
 			else                                                                       \
 				cand_free(T);                                                      \
@@ -851,7 +905,7 @@ static void shrink(struct hunt *h, struct cand *best, double until_ms)
 	struct cand *t = smx_alloc(MAXT, sizeof *t);
 	for (int changed = 1; changed && smx_now_ms() < until_ms;) {
 		changed = 0;
-		size_t k = shrink_trials(best, t, MAXT);
+		size_t k = shrink_trials(best, t, MAXT, h->nmax);
 		for (size_t a = 0; a < k && !changed; a += CHUNK) {
 			size_t m = k - a < CHUNK ? k - a : CHUNK;
 			if (smx_now_ms() >= until_ms)
@@ -1026,7 +1080,7 @@ static void search(struct hunt *h, double seconds, const char *plugins, int over
 	const struct cand *best = pool_best(&p);
 	if (found.s) {
 		h->inplace = 1;
-		shrink(h, &found, smx_now_ms() + 1000 * fmax(10, seconds));
+		shrink(h, &found, smx_now_ms() + 1000 * fmax(5, seconds / 2));
 		++*violations;
 		report(h, &found, plugins, override, secs);
 		cand_free(&found);

@@ -130,9 +130,9 @@ Test(hunt, catches_the_planted_bugs, .timeout = 300)
 	for (size_t i = 0; i < sizeof m / sizeof *m; i++) {
 		char name[64];
 		snprintf(name, sizeof name, "%s/scalar", m[i]);
-		hunt_one(m[i], name, "softmax", "20", 1);
+		hunt_one(m[i], name, "softmax", "10", 1);
 	}
-	hunt_one("vjp_sign", "vjp_sign/scalar", "vjp", "20", 1);
+	hunt_one("vjp_sign", "vjp_sign/scalar", "vjp", "10", 1);
 }
 
 /* Other summation orders are not bugs. */
@@ -186,8 +186,18 @@ Test(hunt, finds_today_twopass, .timeout = 200)
 	cr_expect_eq(run(f64, out, sizeof out), 1, "%s", out);
 }
 
+/* The 60 s are a claim about the plain build: under the sanitizers every
+ * evaluation is slower (today_rows_break_today_kernels still runs). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SMX_TIMED_SEARCH 0
+#else
+#define SMX_TIMED_SEARCH 1
+#endif
+
 Test(hunt, finds_today_accurate, .timeout = 200)
 {
+	if (!SMX_TIMED_SEARCH)
+		cr_skip_test("a timed search: the plain build runs it");
 	const char *a[] = {"--threads",
 			   "2",
 			   "--plugin",
