@@ -1,7 +1,7 @@
 /* Planted bug (aliasing): the terms are stored in y, then the outputs are
  * recomputed from x; when y == x the second pass reads the terms instead
- * of the logits. Out of place it is right, so smx hunt (which runs out of
- * place) does not see it. Caught by: vet (the in-place run). */
+ * of the logits. Out of place it is right. Caught by: smx hunt (its seeds
+ * also run in place and compare the bits), vet (the in-place run). */
 #include "mutant.h"
 
 static void alias_inplace(const float *x, float *y, size_t rows, size_t n)

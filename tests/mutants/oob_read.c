@@ -2,7 +2,8 @@
  * reads one element past the row (the next row's first entry, or past the
  * buffer for the last row). Results stay right unless that element is far
  * above the row. Caught by: vet (guard pages after the input), ASan; smx
- * hunt only by chance. */
+ * hunt when it runs a plug-in's rows of one length in one call and a next
+ * row's first entry lies past exp's range above the row. */
 #include "mutant.h"
 
 static void oob_read(const float *x, float *y, size_t rows, size_t n)

@@ -1,7 +1,9 @@
 /* Planted bug (writing past the row): the sum is kept in y[n] as scratch,
  * one element past the row (the next row's first output, overwritten
- * later, or past the buffer for the last row). Outputs are right. Caught
- * by: vet (guard pages after the output), ASan. */
+ * later, or past the buffer for the last row). Outputs out of place are
+ * right. Caught by: vet (guard pages after the output), ASan; smx hunt when
+ * it runs several rows in place in one call (the write lands in the next
+ * row's input). */
 #include "mutant.h"
 
 static void oob_write(const float *x, float *y, size_t rows, size_t n)
