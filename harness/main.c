@@ -24,6 +24,7 @@ static const struct command {
     {"report", smx_cmd_report, "the default sweep as a report: HTML, Markdown, figures, CSV"},
     {"merge", smx_cmd_merge, "combine --shard outputs into the unsharded result"},
     {"check", smx_cmd_check, "the CI gate: measure a baseline again, exit 1 on regression"},
+    {"hunt", smx_cmd_hunt, "search for rows that break an entry's claim or edge policy"},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
