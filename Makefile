@@ -65,7 +65,7 @@ $(BUILD)/impls/%_avx2.o: ALL_CFLAGS += $(AVX2_FLAGS)
 $(BUILD)/impls/%_avx512.o: ALL_CFLAGS += $(AVX512_FLAGS)
 $(BUILD)/harness/cmd_report.o: ALL_CFLAGS += -DSMX_SOURCE_DIR='"$(abspath .)"'
 $(BUILD)/tests/%.o: ALL_CFLAGS += -D_XOPEN_SOURCE=700 -DSMX_BIN='"$(abspath $(BUILD))/smx"' \
-	-DSMX_TESTDATA='"$(abspath tests/data)"' -DSMX_PLUGINS='"$(abspath $(BUILD))/plugins"' -DSMX_EXAMPLES='"$(abspath examples/plugin)"'
+	-DSMX_TESTDATA='"$(abspath tests/data)"' -DSMX_PLUGINS='"$(abspath $(BUILD))/plugins"' -DSMX_MUTANTS='"$(abspath $(BUILD))/mutants"' -DSMX_EXAMPLES='"$(abspath examples/plugin)"'
 
 $(BUILD)/libsmx.a: $(LIB_OBJ)
 	@rm -f $@
@@ -91,10 +91,21 @@ $(BUILD)/plugins/%.so: tests/plugins/%.c impls/smx_plugin.h impls/smx.h | deps
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared $(PLUGIN_FLAGS) -Iimpls $< -o $@ -lm
 
+# Planted-bug plug-ins and correct controls (tests/mutants/, one bug each;
+# each file's header says which check catches it). today's SIMD kernels
+# need their ISA; ftz_fastmath is the -ffast-math build.
+MUTANTS := $(patsubst tests/mutants/%.c,$(BUILD)/mutants/%.so,$(wildcard tests/mutants/*.c))
+$(BUILD)/mutants/%.so: tests/mutants/%.c $(wildcard tests/mutants/*.h tests/mutants/*.inc) \
+		impls/smx_plugin.h impls/smx.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -Iimpls $(MUTANT_FLAGS) $< -o $@ -lm
+$(BUILD)/mutants/twopass_today.so $(BUILD)/mutants/accurate_today.so: MUTANT_FLAGS := $(AVX2_FLAGS)
+$(BUILD)/mutants/ftz_fastmath.so: MUTANT_FLAGS := -ffast-math
+
 # Criterion runs two tests at a time; each uses one OpenMP thread (waiting
 # threads sleep), so the two cores are not oversubscribed. The tests that
 # compare thread counts set theirs.
-test: $(BUILD)/smx $(BUILD)/smx-tests $(PLUGINS)
+test: $(BUILD)/smx $(BUILD)/smx-tests $(PLUGINS) $(MUTANTS)
 	OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive $(BUILD)/smx-tests --jobs 2
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -106,5 +106,6 @@ int smx_cmd_overflow(int argc, char **argv);
 int smx_cmd_report(int argc, char **argv);
 int smx_cmd_merge(int argc, char **argv);
 int smx_cmd_vet(int argc, char **argv);
+int smx_cmd_hunt(int argc, char **argv);
 
 #endif

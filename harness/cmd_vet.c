@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hunt.h"
 #include "measure.h"
 #include "plugin.h"
 #include "runner.h"
@@ -76,6 +77,8 @@ struct vet_entry {
 	size_t violations;
 	char first_claim[320]; /* the first claim line, then a count */
 	size_t claim_more;
+	unsigned call_failed; /* 1 << smx_run_status of the failed calls */
+	size_t calls_more;    /* failed calls after the first of their kind */
 	/* Invariance (information): 1 holds, 0 broken (n of the first), -1 not tried. */
 	int inv_rowpos, inv_batch, inv_align, inv_inplace;
 	size_t inv_at[4];
@@ -83,27 +86,17 @@ struct vet_entry {
 
 static struct vet_opts vo;
 
-/* " --plugin P" for every plug-in loaded, for the replay lines. */
-static void plugin_prefix(char *buf, size_t len)
-{
-	const char *paths[64];
-	size_t k = smx_plugin_paths(paths, 64), at = 0;
-	buf[0] = 0;
-	for (size_t i = 0; i < k && at < len; i++)
-		at += (size_t)snprintf(buf + at, len - at, " --plugin %s", paths[i]);
-}
-
 static void replay_line(char *buf, size_t len, const struct smx_impl *im, size_t n)
 {
 	char pre[1024];
-	plugin_prefix(pre, sizeof pre);
+	smx_plugin_argv_text(pre, sizeof pre);
 	if (n == (size_t)-1)
 		snprintf(buf, len, "smx%s vet --impl %s --op %s --dtype %s --seed %llu", pre,
 			 im->name, smx_op_name(im->op), smx_dtype_name(im->dtype),
 			 (unsigned long long)vo.seed);
 	else
-		snprintf(buf, len, "smx%s vet --impl %s --op %s --dtype %s --n %zu --seed %llu", pre,
-			 im->name, smx_op_name(im->op), smx_dtype_name(im->dtype), n,
+		snprintf(buf, len, "smx%s vet --impl %s --op %s --dtype %s --n %zu --seed %llu",
+			 pre, im->name, smx_op_name(im->op), smx_dtype_name(im->dtype), n,
 			 (unsigned long long)vo.seed);
 }
 
@@ -118,24 +111,24 @@ static void violation(struct vet_entry *e, size_t n, const char *fmt, ...)
 	va_end(ap);
 	replay_line(replay, sizeof replay, e->im, n);
 	fprintf(smx_stdout(), "FAIL %s %s %s (%s): %s; replay: %s\n", smx_op_name(e->im->op),
-	       smx_dtype_name(e->im->dtype), e->im->name, smx_origin_name(e->im->origin), what,
-	       replay);
+		smx_dtype_name(e->im->dtype), e->im->name, smx_origin_name(e->im->origin), what,
+		replay);
 	e->violations++;
 }
 
-/* A failed call (crash, exit, timeout, FP environment) is a violation;
- * returns 1 when the outputs are usable. */
-static int call_ok(struct vet_entry *e, size_t n, const char *where,
-		   const struct smx_run_result *r)
+/* A failed call (crash, exit, timeout, FP environment) is a violation,
+ * printed the first time each kind happens (later ones counted); returns 1
+ * when the outputs are usable. */
+static int call_ok(struct vet_entry *e, size_t n, const char *where, const struct smx_run_result *r)
 {
 	if (r->status == SMX_RUN_OK)
 		return 1;
-	if (r->status == SMX_RUN_FPENV) {
+	if (e->call_failed & 1u << r->status)
+		e->calls_more++;
+	else
 		violation(e, n, "n=%zu %s: %s", n, where, smx_run_describe(r));
-		return 1;
-	}
-	violation(e, n, "n=%zu %s: %s", n, where, smx_run_describe(r));
-	return 0;
+	e->call_failed |= 1u << r->status;
+	return r->status == SMX_RUN_FPENV;
 }
 
 /* Run the case under one placement; y gets the outputs as doubles.
@@ -211,7 +204,8 @@ static void vet_cell(struct vet_entry *e, const struct smx_case *c)
 {
 	size_t n = c->n, olen = smx_op_out_len(c->op, n), outs = c->rows * olen;
 	size_t es = smx_dtype_size(c->dt);
-	double *y0 = smx_alloc(outs ? outs : 1, sizeof *y0), *y1 = smx_alloc(outs ? outs : 1, sizeof *y1);
+	double *y0 = smx_alloc(outs ? outs : 1, sizeof *y0),
+	       *y1 = smx_alloc(outs ? outs : 1, sizeof *y1);
 	const struct smx_run_opts after = {.guard = SMX_GUARD_AFTER},
 				  before = {.guard = SMX_GUARD_BEFORE},
 				  unal = {.guard = SMX_GUARD_AFTER, .misalign = es};
@@ -228,7 +222,8 @@ static void vet_cell(struct vet_entry *e, const struct smx_case *c)
 	}
 	if (c->op != SMX_OP_JACOBIAN)
 		for (int which = 1; which <= smx_op_arity(c->op); which++) {
-			const struct smx_run_opts inpl = {.guard = SMX_GUARD_AFTER, .in_place = which};
+			const struct smx_run_opts inpl = {.guard = SMX_GUARD_AFTER,
+							  .in_place = which};
 			const char *where = which == 1 ? "in place (out == first input)"
 						       : "in place (out == second input)";
 			if (run_placed(e, c, c->rows, 0, &inpl, where, y1)) {
@@ -272,7 +267,8 @@ static void vet_edges(struct vet_entry *e)
 		if (!call_ok(e, scen[j].n, scen[j].name, &r))
 			continue;
 		if (!smx_policy_holds(got, want, any))
-			violation(e, (size_t)-1, "edge row '%s' (n=%zu): %s, but the declared policy says %s",
+			violation(e, (size_t)-1,
+				  "edge row '%s' (n=%zu): %s, but the declared policy says %s",
 				  scen[j].name, scen[j].n, smx_outcome_name(got),
 				  smx_outcome_name(want));
 	}
@@ -283,9 +279,20 @@ static double elapsed_s(const struct vet_entry *e)
 	return (smx_now_ms() - e->start_ms) / 1e3;
 }
 
+/* A short hunt with what is left of the entry's budget: it prints each
+ * finding with its replay line. */
 static void vet_hunt(struct vet_entry *e)
 {
-	(void)elapsed_s(e); /* wired to cmd_hunt.c when it lands */
+	/* A search calls the entry thousands of times: not one that crashes,
+	 * hangs or changes the FP environment (already named). */
+	if (e->call_failed)
+		return;
+	double left = vo.budget_s - elapsed_s(e);
+	double secs = vo.quick ? 0.5 : 4;
+	if (left < 2 * secs)
+		secs = left / 2 > 0.25 ? left / 2 : 0.25;
+	int found = smx_hunt_entry(e->im, secs, vo.seed);
+	e->violations += (size_t)found;
 }
 
 static const char *inv_word(int v)
@@ -299,11 +306,12 @@ static void vet_info(const struct vet_entry *e)
 	const int *f[4] = {&e->inv_rowpos, &e->inv_batch, &e->inv_align, &e->inv_inplace};
 	for (int i = 0; i < 4; i++)
 		snprintf(at[i], sizeof at[i], *f[i] == 0 ? " (n=%zu)" : "", e->inv_at[i]);
-	fprintf(smx_stdout(), "info %s %s %s: bitwise invariant to row position: %s%s; batch size: %s%s; "
-	       "alignment: %s%s; in-place use: %s%s\n",
-	       smx_op_name(e->im->op), smx_dtype_name(e->im->dtype), e->im->name,
-	       inv_word(e->inv_rowpos), at[0], inv_word(e->inv_batch), at[1],
-	       inv_word(e->inv_align), at[2], inv_word(e->inv_inplace), at[3]);
+	fprintf(smx_stdout(),
+		"info %s %s %s: bitwise invariant to row position: %s%s; batch size: %s%s; "
+		"alignment: %s%s; in-place use: %s%s\n",
+		smx_op_name(e->im->op), smx_dtype_name(e->im->dtype), e->im->name,
+		inv_word(e->inv_rowpos), at[0], inv_word(e->inv_batch), at[1],
+		inv_word(e->inv_align), at[2], inv_word(e->inv_inplace), at[3]);
 }
 
 static size_t rows_for(smx_op op, size_t n)
@@ -342,8 +350,12 @@ static void vet_finish(struct vet_entry *e)
 	vet_hunt(e);
 	if (e->claim_more)
 		fprintf(smx_stdout(), "FAIL %s %s %s: the claim is broken in %zu more cells\n",
-		       smx_op_name(e->im->op), smx_dtype_name(e->im->dtype), e->im->name,
-		       e->claim_more);
+			smx_op_name(e->im->op), smx_dtype_name(e->im->dtype), e->im->name,
+			e->claim_more);
+	if (e->calls_more)
+		fprintf(smx_stdout(), "FAIL %s %s %s: %zu more calls failed the same way\n",
+			smx_op_name(e->im->op), smx_dtype_name(e->im->dtype), e->im->name,
+			e->calls_more);
 	vet_info(e);
 }
 
@@ -355,16 +367,17 @@ static size_t pick(const struct smx_sel *sel, struct vet_entry *es)
 	for (size_t o = 0; o < sel->nops; o++)
 		for (size_t d = 0; d < sel->ndts; d++) {
 			const struct smx_impl *ims[VET_MAX_ENTRIES];
-			size_t m = smx_sel_entries(sel, sel->ops[o], sel->dts[d], ims,
-						   VET_MAX_ENTRIES);
+			size_t m =
+			    smx_sel_entries(sel, sel->ops[o], sel->dts[d], ims, VET_MAX_ENTRIES);
 			for (size_t i = 0; i < m && k < VET_MAX_ENTRIES; i++) {
 				if (sel->nnames == 0 && ims[i]->origin != SMX_ORIGIN_PLUGIN)
 					continue;
-				es[k] = (struct vet_entry){.im = ims[i],
-							   .inv_rowpos = 1,
-							   .inv_batch = 1,
-							   .inv_align = 1,
-							   .inv_inplace = ims[i]->op == SMX_OP_JACOBIAN ? -1 : 1};
+				es[k] = (struct vet_entry){
+				    .im = ims[i],
+				    .inv_rowpos = 1,
+				    .inv_batch = 1,
+				    .inv_align = 1,
+				    .inv_inplace = ims[i]->op == SMX_OP_JACOBIAN ? -1 : 1};
 				k++;
 			}
 		}
@@ -374,10 +387,14 @@ static size_t pick(const struct smx_sel *sel, struct vet_entry *es)
 static void parse(int argc, char **argv, struct smx_sel *sel)
 {
 	static const struct option opts[] = {
-	    {"impl", required_argument, 0, 'i'},  {"op", required_argument, 0, 'p'},
-	    {"dtype", required_argument, 0, 'd'}, {"n", required_argument, 0, 'n'},
-	    {"seed", required_argument, 0, 's'},  {"seconds", required_argument, 0, 'S'},
-	    {"quick", no_argument, 0, 'q'},	  {"help", no_argument, 0, 'h'},
+	    {"impl", required_argument, 0, 'i'},
+	    {"op", required_argument, 0, 'p'},
+	    {"dtype", required_argument, 0, 'd'},
+	    {"n", required_argument, 0, 'n'},
+	    {"seed", required_argument, 0, 's'},
+	    {"seconds", required_argument, 0, 'S'},
+	    {"quick", no_argument, 0, 'q'},
+	    {"help", no_argument, 0, 'h'},
 	    {0, 0, 0, 0},
 	};
 	const char *cmd = "vet";
@@ -396,8 +413,9 @@ static void parse(int argc, char **argv, struct smx_sel *sel)
 		case 'S':
 			if (smx_parse_double(optarg, &vo.budget_s) || !(vo.budget_s > 0) ||
 			    vo.budget_s > 3600)
-				smx_die("vet: --seconds: '%s' is not a number of seconds in (0, 3600]",
-					optarg);
+				smx_die(
+				    "vet: --seconds: '%s' is not a number of seconds in (0, 3600]",
+				    optarg);
 			break;
 		case 'q':
 			vo.quick = 1;
@@ -425,10 +443,12 @@ int smx_cmd_vet(int argc, char **argv)
 	for (size_t o = 0; o < sel.nops; o++)
 		for (size_t d = 0; d < sel.ndts; d++) {
 			size_t lo = 0;
-			while (lo < count && (es[lo].im->op != sel.ops[o] || es[lo].im->dtype != sel.dts[d]))
+			while (lo < count &&
+			       (es[lo].im->op != sel.ops[o] || es[lo].im->dtype != sel.dts[d]))
 				lo++;
 			size_t hi = lo;
-			while (hi < count && es[hi].im->op == sel.ops[o] && es[hi].im->dtype == sel.dts[d])
+			while (hi < count && es[hi].im->op == sel.ops[o] &&
+			       es[hi].im->dtype == sel.dts[d])
 				hi++;
 			if (hi > lo)
 				vet_group(es + lo, hi - lo, sel.ops[o], sel.dts[d]);

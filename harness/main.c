@@ -26,6 +26,7 @@ static const struct command {
     {"vet", smx_cmd_vet,
      "everything smx can check of an entry: sizes, guard pages, in place, edges, FP env"},
     {"check", smx_cmd_check, "the CI gate: measure a baseline again, exit 1 on regression"},
+    {"hunt", smx_cmd_hunt, "search for rows that break an entry's claim or edge policy"},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 

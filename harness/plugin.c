@@ -403,3 +403,12 @@ void smx_run_guarded(const struct smx_impl *im, const void *a, const void *b, vo
 		smx_fail("plug-in %s %s %s: %s on rows of n = %zu", smx_op_name(im->op),
 			 smx_dtype_name(im->dtype), im->name, smx_run_describe(&r), n);
 }
+
+void smx_plugin_argv_text(char *buf, size_t len)
+{
+	const char *paths[64];
+	size_t k = smx_plugin_paths(paths, 64), at = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < k && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, " --plugin %s", paths[i]);
+}

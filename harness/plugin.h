@@ -15,6 +15,9 @@ int smx_plugins_from_argv(int argc, char **argv);
 
 /* The absolute paths of the plug-ins loaded, in load order (at most max). */
 size_t smx_plugin_paths(const char **paths, size_t max);
+/* " --plugin PATH" for each of them, for the command lines that replay a
+ * finding. */
+void smx_plugin_argv_text(char *buf, size_t len);
 /* 1 when loading im's plug-in changed the FP environment (*found: the
  * state it left), else 0 (built-ins: 0). */
 struct smx_fpenv;

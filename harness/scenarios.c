@@ -122,6 +122,37 @@ size_t smx_scenarios(smx_dtype dt, struct smx_scenario *out, size_t max)
 	add(out, &k, max, "n=0", SMX_SCEN_EMPTY, 0);
 	if ((s = add(out, &k, max, "n=1", SMX_SCEN_FINITE, 1)))
 		s->x[0] = to_dt(dt, 12.5);
+	/* The smallest rows with NaN and infinities: the paths for n <= 2
+	 * (often scalar tails or special cases) see them too. */
+	static const struct {
+		const char *name;
+		enum smx_scen_kind kind;
+		size_t n;
+		double v[2];
+	} tiny[] = {
+	    {"n=1:nan", SMX_SCEN_NAN, 1, {NAN, 0}},
+	    {"n=1:-inf", SMX_SCEN_ALL_NEGINF, 1, {-INFINITY, 0}},
+	    {"n=1:+inf", SMX_SCEN_POS_INF, 1, {INFINITY, 0}},
+	    {"n=2:nan", SMX_SCEN_NAN, 2, {0.5, NAN}},
+	    {"n=2:-inf", SMX_SCEN_FINITE, 2, {0.5, -INFINITY}},
+	    {"n=2:+inf", SMX_SCEN_POS_INF, 2, {0.5, INFINITY}},
+	};
+	for (size_t j = 0; j < sizeof tiny / sizeof *tiny; j++)
+		if ((s = add(out, &k, max, tiny[j].name, tiny[j].kind, tiny[j].n)))
+			memcpy(s->x, tiny[j].v, tiny[j].n * sizeof *s->x);
+	/* The maximum last, above the rest by more than exp's range, even a
+	 * long double one (a kernel that takes the max over n - 1 entries
+	 * overflows), in a 2-entry row and in one past a vector. */
+	const double far = 20000;
+	for (size_t n = 2; n <= 17; n += 15) {
+		char nm[48];
+		snprintf(nm, sizeof nm, "max-last-far:n=%zu", n);
+		if ((s = add(out, &k, max, nm, SMX_SCEN_FINITE, n))) {
+			for (size_t i = 0; i + 1 < n; i++)
+				s->x[i] = to_dt(dt, -(double)i / 4);
+			s->x[n - 1] = far;
+		}
+	}
 	if ((s = add(out, &k, max, "ascending", SMX_SCEN_FINITE, 1000))) {
 		struct smx_dist d;
 		smx_dist_parse("sorted", &d);

@@ -30,4 +30,13 @@
 SMX_EXP_LAYERS(SMX_EXP_DECL)
 #undef SMX_EXP_DECL
 
+/* The vector log1p (vec_log.inc, double lanes), one per ISA:
+ * X(isa, cpu) for each. */
+#define SMX_LOG1P_LAYERS(X)                                                                        \
+	X(avx2, SMX_CPU_AVX2)                                                                      \
+	X(avx512, SMX_CPU_AVX512)
+#define SMX_LOG1P_DECL(isa, cpu) void smx_log1p_f64__##isa(const double *x, double *y, size_t n);
+SMX_LOG1P_LAYERS(SMX_LOG1P_DECL)
+#undef SMX_LOG1P_DECL
+
 #endif

@@ -92,6 +92,12 @@ static inline vf32 vf32_sel_eq(vf32 a, vf32 b, vf32 t, vf32 f)
 {
 	return _mm256_blendv_ps(f, t, _mm256_cmp_ps(a, b, _CMP_EQ_OQ));
 }
+/* The number of lanes where a == b. */
+static inline unsigned vf32_count_eq(vf32 a, vf32 b)
+{
+	return (unsigned)__builtin_popcount(
+	    (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_EQ_OQ)));
+}
 /* 2^k for integer lanes k in [-126, 127]: the exponent field. */
 static inline vf32 vf32_pow2(__m256i k)
 {
@@ -234,6 +240,25 @@ static inline vf64 vf64_scale2(vf64 p, vf64 k)
 		return _mm256_mul_pd(p, vf64_pow2(k));
 	__m256d k1 = _mm256_floor_pd(_mm256_mul_pd(k, _mm256_set1_pd(0.5)));
 	return _mm256_mul_pd(_mm256_mul_pd(p, vf64_pow2(k1)), vf64_pow2(_mm256_sub_pd(k, k1)));
+}
+/* acc + v in the lanes where a != b (or either is NaN); acc elsewhere. */
+static inline vf64 vf64_add_unless_eq(vf64 acc, vf64 a, vf64 b, vf64 v)
+{
+	return _mm256_add_pd(acc, _mm256_andnot_pd(_mm256_cmp_pd(a, b, _CMP_EQ_OQ), v));
+}
+static inline unsigned vf64_count_eq(vf64 a, vf64 b)
+{
+	return (unsigned)__builtin_popcount(
+	    (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(a, b, _CMP_EQ_OQ)));
+}
+/* floor(log2 v) for positive normal v, as doubles: the biased exponent
+ * field placed in the low bits of 2^52 (an exact double), minus 2^52 +
+ * 1023. */
+static inline vf64 vf64_getexp(vf64 v)
+{
+	__m256i e = _mm256_srli_epi64(_mm256_castpd_si256(v), 52);
+	__m256d t = _mm256_castsi256_pd(_mm256_or_si256(e, _mm256_set1_epi64x(0x4330000000000000)));
+	return _mm256_sub_pd(t, _mm256_set1_pd(0x1p52 + 1023)); /* 2^52 + bias */
 }
 static inline double vf64_hmax(vf64 v)
 {

@@ -79,6 +79,11 @@ static inline vf32 vf32_sel_eq(vf32 a, vf32 b, vf32 t, vf32 f)
 {
 	return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ), f, t);
 }
+/* The number of lanes where a == b. */
+static inline unsigned vf32_count_eq(vf32 a, vf32 b)
+{
+	return (unsigned)__builtin_popcount(_mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ));
+}
 /* p 2^k for integral k, rounded once (subnormals kept, overflow to inf). */
 static inline vf32 vf32_scale2(vf32 p, vf32 k)
 {
@@ -179,6 +184,20 @@ static inline int vf64_any_gt(vf64 a, vf64 b)
 static inline vf64 vf64_scale2(vf64 p, vf64 k)
 {
 	return _mm512_scalef_pd(p, k);
+}
+/* acc + v in the lanes where a != b (or either is NaN); acc elsewhere. */
+static inline vf64 vf64_add_unless_eq(vf64 acc, vf64 a, vf64 b, vf64 v)
+{
+	return _mm512_mask_add_pd(acc, _knot_mask8(_mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ)), acc, v);
+}
+static inline unsigned vf64_count_eq(vf64 a, vf64 b)
+{
+	return (unsigned)__builtin_popcount(_mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ));
+}
+/* floor(log2 v) for positive normal v, as doubles. */
+static inline vf64 vf64_getexp(vf64 v)
+{
+	return _mm512_getexp_pd(v);
 }
 static inline double vf64_hmax(vf64 v)
 {
