@@ -304,8 +304,11 @@ static void vet_info(const struct vet_entry *e)
 {
 	char at[4][40];
 	const int *f[4] = {&e->inv_rowpos, &e->inv_batch, &e->inv_align, &e->inv_inplace};
-	for (int i = 0; i < 4; i++)
-		snprintf(at[i], sizeof at[i], *f[i] == 0 ? " (n=%zu)" : "", e->inv_at[i]);
+	for (int i = 0; i < 4; i++) {
+		at[i][0] = 0;
+		if (*f[i] == 0)
+			snprintf(at[i], sizeof at[i], " (n=%zu)", e->inv_at[i]);
+	}
 	fprintf(smx_stdout(),
 		"info %s %s %s: bitwise invariant to row position: %s%s; batch size: %s%s; "
 		"alignment: %s%s; in-place use: %s%s\n",

@@ -297,6 +297,7 @@ int smx_threads_given(void)
 	return threads_given;
 }
 
+#ifdef _OPENMP
 /* The stack size libgomp gives its threads: OMP_STACKSIZE (or
  * GOMP_STACKSIZE), a number with an optional B, K, M or G suffix (K when
  * none); 0 for the pthread default. */
@@ -322,6 +323,7 @@ static void *idle(void *arg)
 {
 	return arg;
 }
+#endif
 
 /* libgomp ends the process with its own message and status 1 when it
  * cannot create a thread. So with --threads T the team is started here, at

@@ -674,8 +674,7 @@ static void serve_bench(const struct req *q)
 	/* The CPUs smx measures on (perf --pin), for every thread of the team:
 	 * its threads were started before, with the mask of that time. */
 	if (CPU_COUNT(&q->cpus)) {
-		int T = b.threads;
-#pragma omp parallel num_threads(T)
+#pragma omp parallel num_threads(b.threads)
 		sched_setaffinity(0, sizeof q->cpus, &q->cpus);
 	}
 	b.beat = on_sample;
