@@ -936,6 +936,13 @@ static void print_claim(FILE *f, const struct hunt *h)
 		fprintf(f, " --domain %.17g", b->domain);
 }
 
+/* What a break is called: a violation for a built-in or a plug-in, a
+ * finding for a peer (peers never fail a command). */
+static const char *break_word(const struct smx_impl *im)
+{
+	return im->origin == SMX_ORIGIN_PEER ? "finding" : "VIOLATION";
+}
+
 static void report(const struct hunt *h, const struct cand *c, const char *plugins, int override,
 		   double secs)
 {
@@ -950,9 +957,8 @@ static void report(const struct hunt *h, const struct cand *c, const char *plugi
 		fprintf(smx_stdout(), "ok: worst %.4g %s at n = %zu (%zu rows, %.1f s)\n", c->score,
 			h->claim ? "of the claim" : "ulp (no claim)", c->n, h->evals, secs);
 	else
-		fprintf(smx_stdout(),
-			"VIOLATION: %s; n = %zu, %zu distinct values (%zu rows, %.1f s)\n", c->why,
-			c->n, cand_distinct(c), h->evals, secs);
+		fprintf(smx_stdout(), "%s: %s; n = %zu, %zu distinct values (%zu rows, %.1f s)\n",
+			break_word(&h->im), c->why, c->n, cand_distinct(c), h->evals, secs);
 	/* The replayable row (for backward ops the entry's own input); the
 	 * worst row within the claim only when short. */
 	if (!c->bad && c->ns > 40)
@@ -1145,8 +1151,8 @@ static int replay(struct hunt *h, const struct row *r, const char *file)
 	int bad = c.bad;
 	const struct smx_impl *im = &h->im;
 	if (bad)
-		fprintf(smx_stdout(), "%s %s %s: VIOLATION: %s; %s (n = %zu)\n",
-			smx_op_name(im->op), smx_dtype_name(im->dtype), im->name, c.why, src, c.n);
+		fprintf(smx_stdout(), "%s %s %s: %s: %s; %s (n = %zu)\n", smx_op_name(im->op),
+			smx_dtype_name(im->dtype), im->name, break_word(im), c.why, src, c.n);
 	else
 		fprintf(smx_stdout(), "%s %s %s: ok: %.4g %s; %s (n = %zu)\n", smx_op_name(im->op),
 			smx_dtype_name(im->dtype), im->name, c.score,
@@ -1338,9 +1344,10 @@ int smx_cmd_hunt(int argc, char **argv)
 		smx_die("%s: no runnable entry matches the selection", cmd);
 	char plugins[4096];
 	smx_plugin_argv_text(plugins, sizeof plugins);
-	int violations = 0;
+	int violations = 0, findings = 0;
 	size_t checked = 0;
 	for (size_t e = 0; e < nim; e++) {
+		int *count = ims[e].origin == SMX_ORIGIN_PEER ? &findings : &violations;
 		struct hunt h = {.im = ims[e],
 				 .claim = isfinite(ims[e].bound.c0),
 				 .direct = nrows > 0,
@@ -1349,13 +1356,13 @@ int smx_cmd_hunt(int argc, char **argv)
 		h.nmax = o.max_n ? o.max_n : default_max_n(h.im.op);
 		if (!nrows) {
 			search(&h, o.seconds, fmax(5, o.seconds / 2), plugins,
-			       o.nbound || o.has_domain, &violations);
+			       o.nbound || o.has_domain, count);
 			checked++;
 			continue;
 		}
 		for (size_t r = 0; r < nrows; r++)
 			if (rows[r].any || (rows[r].op == h.im.op && rows[r].dt == h.im.dtype)) {
-				violations += replay(&h, &rows[r], o.input ? o.input : "--row");
+				*count += replay(&h, &rows[r], o.input ? o.input : "--row");
 				checked++;
 			}
 	}
@@ -1372,8 +1379,9 @@ int smx_cmd_hunt(int argc, char **argv)
 			cmd);
 		return 1;
 	}
-	fprintf(stderr, "smx: %s: %d violation%s in %zu check%s\n", cmd, violations,
-		violations == 1 ? "" : "s", checked, checked == 1 ? "" : "s");
+	fprintf(stderr, "smx: %s: %d violation%s in %zu check%s%s\n", cmd, violations,
+		violations == 1 ? "" : "s", checked, checked == 1 ? "" : "s",
+		findings ? " (and findings for peers)" : "");
 	return violations ? 1 : 0;
 }
 
