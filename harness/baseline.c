@@ -82,6 +82,12 @@ static int parse_path(const char *tok, char *dst, size_t len)
 	return 0;
 }
 
+static int is_raw(const char *path)
+{
+	size_t k = strlen(path);
+	return k >= 4 && (!strcmp(path + k - 4, ".f32") || !strcmp(path + k - 4, ".f64"));
+}
+
 /* outputs OP DTYPE NAME INPUT OUTPUT [--shape RxN] and the four budgets. */
 static int parse_outputs_line(char **tok, size_t k, struct smx_bline *l, char *err, size_t errlen)
 {
@@ -105,6 +111,10 @@ static int parse_outputs_line(char **tok, size_t k, struct smx_bline *l, char *e
 		FAIL("--shape: '%.40s' is not RxN (rows x n, both >= 1)", tok[7]);
 	if (shaped)
 		strcpy(l->shape, tok[7]);
+	int raw = is_raw(l->input) || is_raw(l->output);
+	if (raw != shaped)
+		FAIL(raw ? "raw .f32 / .f64 files need --shape RxN"
+			 : "--shape applies to raw .f32 / .f64 files only");
 	for (int i = 0; i < 4; i++, f++)
 		if (parse_kv(tok[f], smx_bline_key(l->op, i), &l->budget[i]))
 			FAIL("expected %s=V, found '%.40s'", smx_bline_key(l->op, i), tok[f]);

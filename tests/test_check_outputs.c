@@ -207,6 +207,9 @@ Test(check_outputs, parse_and_rewrite)
 	    "bad_rows=0",
 	    "outputs softmax f32 t x.txt max_ulp=1 mean_ulp=1 sum_err_ulp=1 bad_rows=0",
 	    "outputs softmax f32 t=u x.txt y.txt max_ulp=1 mean_ulp=1 sum_err_ulp=1 bad_rows=0",
+	    "outputs softmax f32 t x.f32 y.npy max_ulp=1 mean_ulp=1 sum_err_ulp=1 bad_rows=0",
+	    "outputs softmax f32 t x.txt y.npy --shape 2x3 max_ulp=1 mean_ulp=1 sum_err_ulp=1 "
+	    "bad_rows=0",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		cr_expect_neq(smx_bline_parse(bad[i], &b, e, sizeof e), 0, "accepted: %s", bad[i]);
