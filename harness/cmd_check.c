@@ -125,7 +125,7 @@ static void measure_accuracy(struct line *l, const struct smx_impl *im, struct s
  * measured fails the line: the gate fails closed. */
 static void measure_outputs(struct line *l, const char *dir, int update)
 {
-	char in[1100], out[1100], err[700] = "";
+	char in[1600], out[1600], err[sizeof l->why] = ""; /* dir (< 1024) and a path (< 512) */
 	snprintf(in, sizeof in, "%s%s", *l->b.input == '/' ? "" : dir, l->b.input);
 	snprintf(out, sizeof out, "%s%s", *l->b.output == '/' ? "" : dir, l->b.output);
 	const char *shape = *l->b.shape ? l->b.shape : NULL;
