@@ -44,8 +44,8 @@ static void read_file(const char *name, char *buf, size_t len)
 }
 
 /* x.txt: 4 rows of 64 f32 logits; y.npy their correctly rounded softmax
- * (smx ref); off.txt the same with one value 200 ulps up; short.txt its
- * first row only. The baselines live in b/, so their paths say ../. */
+ * (smx ref); off.txt the same with one value 200 ulps up; nan.txt with
+ * one NaN; short.txt its first row only. The baselines live in b/, so their paths say ../. */
 static void setup(void)
 {
 	smx_test_tmpdir(dir, sizeof dir);
@@ -67,19 +67,22 @@ static void setup(void)
 	cr_assert_eq(smx_rows_read_npy(f, "y.npy", SMX_F32, &ys, e, sizeof e), 0, "%s", e);
 	fclose(f);
 	cr_assert(ys.count == 4 && smx_rows_width(&ys) == 64);
-	FILE *o = fopen(at("off.txt"), "w"), *s = fopen(at("short.txt"), "w");
-	cr_assert(o && s);
+	FILE *o = fopen(at("off.txt"), "w"), *s = fopen(at("short.txt"), "w"),
+	     *n = fopen(at("nan.txt"), "w");
+	cr_assert(o && s && n);
 	for (size_t i = 0; i < 256; i++) {
 		float v = (float)ys.x[i];
 		if (i == 70)
 			for (int k = 0; k < 200; k++)
 				v = nextafterf(v, 2.0f);
 		fprintf(o, "%a%c", (double)v, i % 64 == 63 ? '\n' : ' ');
+		fprintf(n, "%a%c", i == 130 ? NAN : ys.x[i], i % 64 == 63 ? '\n' : ' ');
 		if (i < 64)
 			fprintf(s, "%a%c", (double)v, i % 64 == 63 ? '\n' : ' ');
 	}
 	cr_assert_eq(fclose(o), 0);
 	cr_assert_eq(fclose(s), 0);
+	cr_assert_eq(fclose(n), 0);
 	smx_rows_free(&ys);
 }
 
@@ -117,6 +120,11 @@ Test(check_outputs, correctly_rounded_pass_and_ulps_off_fail, .init = setup, .fi
 				"mean_ulp=inf sum_err_ulp=inf bad_rows=0\n");
 	cr_expect_eq(check("off.txt", ""), 1, "%s%s", out, err);
 	cr_expect(strstr(out, "FAIL") && strstr(out, "max_ulp"), "%s", out);
+	/* A NaN row fails whatever the budgets say: the verdict is an entry's. */
+	write_file("b/nan.txt", "outputs softmax f32 torch ../x.txt ../nan.txt max_ulp=inf "
+				"mean_ulp=inf sum_err_ulp=inf bad_rows=inf\n");
+	cr_expect_eq(check("nan.txt", ""), 1, "%s%s", out, err);
+	cr_expect(strstr(out, "1 nan"), "%s", out);
 	/* A wrong shape fails the line (exit 1), as a missing file does. */
 	write_file("b/short.txt", "outputs softmax f32 torch ../x.txt ../short.txt max_ulp=inf "
 				  "mean_ulp=inf sum_err_ulp=inf bad_rows=0\n");
