@@ -74,6 +74,53 @@ static int parse_edge_line(char **tok, size_t k, struct smx_bline *l, char *err,
 	return 0;
 }
 
+static int parse_path(const char *tok, char *dst, size_t len)
+{
+	if (strlen(tok) >= len)
+		return -1;
+	strcpy(dst, tok);
+	return 0;
+}
+
+static int is_raw(const char *path)
+{
+	size_t k = strlen(path);
+	return k >= 4 && (!strcmp(path + k - 4, ".f32") || !strcmp(path + k - 4, ".f64"));
+}
+
+/* outputs OP DTYPE NAME INPUT OUTPUT [--shape RxN] and the four budgets. */
+static int parse_outputs_line(char **tok, size_t k, struct smx_bline *l, char *err, size_t errlen)
+{
+	int shaped = k > 6 && !strcmp(tok[6], "--shape");
+	size_t f = shaped ? 8 : 6;
+	if (k != f + 4)
+		FAIL("expected %zu fields in an outputs line, found %zu", f + 4, k);
+	l->kind = 4;
+	if (smx_op_parse(tok[1], &l->op) || !smx_op_forward(l->op))
+		FAIL("outputs lines take softmax or logsoftmax, not '%.40s'", tok[1]);
+	if (smx_dtype_parse(tok[2], &l->dt))
+		FAIL("unknown dtype '%.40s'", tok[2]);
+	if (strlen(tok[3]) >= sizeof l->impl || strchr(tok[3], '='))
+		FAIL("bad output set name '%.40s'", tok[3]);
+	strcpy(l->impl, tok[3]);
+	if (parse_path(tok[4], l->input, sizeof l->input) ||
+	    parse_path(tok[5], l->output, sizeof l->output))
+		FAIL("a path longer than %zu characters", sizeof l->input - 1);
+	size_t sr, sn;
+	if (shaped && (strlen(tok[7]) >= sizeof l->shape || smx_parse_shape(tok[7], &sr, &sn)))
+		FAIL("--shape: '%.40s' is not RxN (rows x n, both >= 1)", tok[7]);
+	if (shaped)
+		strcpy(l->shape, tok[7]);
+	int raw = is_raw(l->input) || is_raw(l->output);
+	if (raw != shaped)
+		FAIL(raw ? "raw .f32 / .f64 files need --shape RxN"
+			 : "--shape applies to raw .f32 / .f64 files only");
+	for (int i = 0; i < 4; i++, f++)
+		if (parse_kv(tok[f], smx_bline_key(l->op, i), &l->budget[i]))
+			FAIL("expected %s=V, found '%.40s'", smx_bline_key(l->op, i), tok[f]);
+	return 0;
+}
+
 int smx_bline_parse(const char *text, struct smx_bline *l, char *err, size_t errlen)
 {
 	memset(l, 0, sizeof *l);
@@ -95,6 +142,8 @@ int smx_bline_parse(const char *text, struct smx_bline *l, char *err, size_t err
 		return 0;
 	if (!strcmp(tok[0], "edge"))
 		return parse_edge_line(tok, k, l, err, errlen);
+	if (!strcmp(tok[0], "outputs"))
+		return parse_outputs_line(tok, k, l, err, errlen);
 	int perf = !strcmp(tok[0], "perf");
 	size_t want = perf ? 7 : 11, o = perf ? 1 : 0;
 	if (k != want)
@@ -149,10 +198,11 @@ char *smx_bline_rewrite(const char *text, const struct smx_bline *l, const doubl
 	size_t len = strlen(text), k = 0;
 	char *out = smx_alloc(len + 4 * 40 + 1, 1);
 	/* The comment starts at the first '#'; the budgets are the last fields
-	 * before it (accuracy: fields 7 to 10; perf: field 6), each KEY=V. */
+	 * before it (accuracy: fields 7 to 10; perf: field 6; outputs: 6 to 9,
+	 * or 8 to 11 after --shape RxN), each KEY=V. */
 	const char *hash = strchr(text, '#');
 	const char *code_end = hash ? hash : text + len;
-	size_t first = l->kind == 2 ? 6 : 7, field = 0;
+	size_t first = l->kind == 2 ? 6 : l->kind == 4 ? (*l->shape ? 8 : 6) : 7, field = 0;
 	const char *p = text;
 	while (p < code_end) {
 		if (strchr(" \t\r\n", *p)) {

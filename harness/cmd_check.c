@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "env.h"
 #include "measure.h"
+#include "outputs.h"
 #include "progress.h"
 #include "scenarios.h"
 #include "sweep.h"
@@ -29,6 +30,14 @@ static const char help[] =
     "                 (the backward ops: cond_err=V in place of sum_err_ulp)\n"
     "Edge lines:      edge OP DTYPE IMPL all_neginf=P pos_inf=P   (P: nan, zero, limit)\n"
     "Perf lines:      perf OP DTYPE IMPL N ROWS vs_memcpy=V\n"
+    "Outputs lines:   outputs OP DTYPE NAME INPUT OUTPUT [--shape RxN] max_ulp=V mean_ulp=V\n"
+    "                 sum_err_ulp=V bad_rows=K   (softmax, logsoftmax)\n"
+    "                 OUTPUT holds outputs computed elsewhere (PyTorch, a GPU) from the\n"
+    "                 logits INPUT, as 'smx accuracy --input INPUT --outputs NAME=OUTPUT'\n"
+    "                 measures them; paths are relative to FILE's directory, --shape is\n"
+    "                 for raw .f32 / .f64. --init does not write these: add them by hand\n"
+    "                 (budgets inf, then --update measures them). A missing, unreadable\n"
+    "                 or misshapen file fails the line.\n"
     "'#' starts a comment. A line fails when a value exceeds its budget; when the\n"
     "entry breaks its claim (a row beyond its bound) or gives nan / inf / zero rows\n"
     "where the reference is finite; for an edge line, when the entry's outcome on a\n"
@@ -89,19 +98,70 @@ static void mark_broken(struct line *l, const struct smx_impl *im)
 	l->st = im->origin == SMX_ORIGIN_PEER ? ST_FIND : ST_FAIL;
 }
 
-static void measure_accuracy(struct line *l, const struct smx_impl *im, struct smx_cell_cache *cc,
-			     int update)
+/* The verdict on an accuracy or outputs line's metrics (l->got set). */
+static void judge_metrics(struct line *l, const struct smx_impl *im, const struct smx_metrics *m,
+			  int update)
 {
-	struct smx_metrics m;
-	smx_line_measure(&l->b, im, cc, l->got, &m);
 	l->st = ST_PASS;
 	char why[200];
-	if (smx_verdict_metrics(im, &m, why, sizeof why)) {
+	if (smx_verdict_metrics(im, m, why, sizeof why)) {
 		mark_broken(l, im);
 		snprintf(l->why, sizeof l->why, "%s", why);
 	} else if (!update && smx_line_over_budget(&l->b, l->got, l->why, sizeof l->why)) {
 		mark_broken(l, im);
 	}
+}
+
+static void measure_accuracy(struct line *l, const struct smx_impl *im, struct smx_cell_cache *cc,
+			     int update)
+{
+	struct smx_metrics m;
+	smx_line_measure(&l->b, im, cc, l->got, &m);
+	judge_metrics(l, im, &m, update);
+}
+
+/* An outputs line: OUTPUT, computed elsewhere from INPUT, against the
+ * reference, judged as an entry with no claim. Any file that cannot be
+ * measured fails the line: the gate fails closed. */
+static void measure_outputs(struct line *l, const char *dir, int update)
+{
+	char in[1600], out[1600], err[sizeof l->why] = ""; /* dir (< 1024) and a path (< 512) */
+	snprintf(in, sizeof in, "%s%s", *l->b.input == '/' ? "" : dir, l->b.input);
+	snprintf(out, sizeof out, "%s%s", *l->b.output == '/' ? "" : dir, l->b.output);
+	const char *shape = *l->b.shape ? l->b.shape : NULL;
+	struct smx_rows xs, ys;
+	l->st = ST_FAIL;
+	if (smx_outputs_load(in, l->b.dt, shape, &xs, err, sizeof err)) {
+		snprintf(l->why, sizeof l->why, "%s", err);
+		return;
+	}
+	size_t n = smx_rows_width(&xs), total = n == (size_t)-1 ? 0 : xs.count * n;
+	if (!total || smx_outputs_load(out, l->b.dt, shape, &ys, err, sizeof err)) {
+		snprintf(l->why, sizeof l->why, "%s",
+			 total ? err : "input rows of different lengths");
+		smx_rows_free(&xs);
+		return;
+	}
+	double *x = smx_alloc(total, sizeof *x);
+	memcpy(x, xs.x, total * sizeof *x);
+	struct smx_case c;
+	smx_case_adopt(&c, l->b.op, l->b.dt, x, xs.count, n);
+	struct smx_metrics m;
+	smx_metrics_init(&m);
+	int bad = smx_outputs_fold(&c, &ys, out, &m, err, sizeof err);
+	smx_case_free(&c);
+	smx_rows_free(&ys);
+	l->b.n = n;
+	l->b.rows = xs.count;
+	smx_rows_free(&xs);
+	if (bad) {
+		snprintf(l->why, sizeof l->why, "%s", err);
+		return;
+	}
+	l->measured = 1;
+	smx_line_values(l->b.op, &m, l->got);
+	struct smx_impl e = smx_outputs_entry(l->b.impl, l->b.op, l->b.dt);
+	judge_metrics(l, &e, &m, update);
 }
 
 /* An edge line: the catalogue for the entry, each outcome against its
@@ -218,6 +278,9 @@ static void case_name(const struct line *l, char *buf, size_t len)
 	else if (l->b.kind == 3)
 		snprintf(buf, len, "edge %s %s %s", smx_op_name(l->b.op), smx_dtype_name(l->b.dt),
 			 l->b.impl);
+	else if (l->b.kind == 4)
+		snprintf(buf, len, "outputs %s %s %s %.120s", smx_op_name(l->b.op),
+			 smx_dtype_name(l->b.dt), l->b.impl, l->b.output);
 	else
 		snprintf(buf, len, "%s %s %s %s n=%zu rows=%zu seed=%llu", smx_op_name(l->b.op),
 			 smx_dtype_name(l->b.dt), l->b.impl, l->b.dist.spec, l->b.n, l->b.rows,
@@ -367,7 +430,7 @@ struct counts {
 };
 
 static void run_lines(struct lines *ls, int perf, int perf_fail, double tol, int update,
-		      int allow_missing, struct counts *n)
+		      int allow_missing, const char *dir, struct counts *n)
 {
 	struct smx_cell_cache cc = {0};
 	for (size_t i = 0; i < ls->k; i++)
@@ -383,6 +446,8 @@ static void run_lines(struct lines *ls, int perf, int perf_fail, double tol, int
 		if (l->b.kind == 2 && !perf && !update) {
 			l->st = ST_SKIP;
 			snprintf(l->why, sizeof l->why, "perf lines need --perf");
+		} else if (l->b.kind == 4) {
+			measure_outputs(l, dir, update);
 		} else if ((im = line_impl(l, allow_missing))) {
 			l->measured = 1;
 			if (l->b.kind == 1)
@@ -552,7 +617,12 @@ int smx_cmd_check(int argc, char **argv)
 	n.tests = 0;
 	/* Written before the work, so a bad path fails at once. */
 	FILE *out = update ? smx_out_open(baseline) : NULL;
-	run_lines(&ls, o.perf, o.perf_fail, o.tol, update, o.allow_missing, &n);
+	/* Outputs lines' paths are relative to the baseline's directory. */
+	char dir[1024] = "";
+	const char *slash = strrchr(baseline, '/');
+	if (slash && (size_t)(slash - baseline) + 1 < sizeof dir)
+		memcpy(dir, baseline, (size_t)(slash - baseline) + 1);
+	run_lines(&ls, o.perf, o.perf_fail, o.tol, update, o.allow_missing, dir, &n);
 
 	size_t measured = 0;
 	for (size_t i = 0; i < ls.k; i++)

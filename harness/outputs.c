@@ -1,7 +1,11 @@
 /* Outputs computed elsewhere (outputs.h). */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "outputs.h"
 #include "rows.h"
@@ -29,6 +33,64 @@ void smx_outputs_add(const char *cmd, struct smx_outputs *o, char *arg)
 	o->paths[o->count++] = path;
 }
 
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+int smx_outputs_load(const char *path, smx_dtype dt, const char *shape, struct smx_rows *rs,
+		     char *err, size_t len)
+{
+	int raw32 = ends_with(path, ".f32"), raw64 = ends_with(path, ".f64");
+	size_t sr = 0, sn = 0;
+	if ((raw32 || raw64) && (!shape || smx_parse_shape(shape, &sr, &sn))) {
+		snprintf(err, len, "%s: raw binary rows need --shape RxN", path);
+		return -1;
+	}
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, len, "%s: is a directory", path);
+		return -1;
+	}
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, len, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = ends_with(path, ".npy") ? smx_rows_read_npy(f, path, dt, rs, err, len)
+		 : raw32 || raw64 ? smx_rows_read_raw(f, path, raw64, sr, sn, dt, rs, err, len)
+				  : smx_rows_parse(f, path, dt, rs, err, len);
+	fclose(f);
+	return rc ? -1 : 0;
+}
+
+struct smx_impl smx_outputs_entry(const char *name, smx_op op, smx_dtype dt)
+{
+	return (struct smx_impl){.name = name,
+				 .algo = name,
+				 .isa = "outputs",
+				 .op = op,
+				 .dtype = dt,
+				 .origin = SMX_ORIGIN_PLUGIN,
+				 .bound = {.c0 = NAN}};
+}
+
+int smx_outputs_fold(const struct smx_case *c, const struct smx_rows *ys, const char *path,
+		     struct smx_metrics *m, char *err, size_t len)
+{
+	size_t w = smx_rows_width(ys);
+	if (ys->count != c->rows || w != c->n) {
+		snprintf(err, len, "%s: %zu rows of %zu, the input has %zu rows of %zu", path,
+			 ys->count, w == (size_t)-1 ? 0 : w, c->rows, c->n);
+		return -1;
+	}
+	for (size_t r = 0; r < c->rows; r++)
+		smx_metrics_row(m, c->op, c->dt, NULL, c->in + r * c->n, ys->x + ys->off[r],
+				c->ref + r * c->n, c->status[r], c->n, NULL);
+	return 0;
+}
+
 void smx_outputs_measure(const char *cmd, struct smx_outputs *o, size_t i, const struct smx_case *c,
 			 struct smx_metrics *m)
 {
@@ -37,19 +99,9 @@ void smx_outputs_measure(const char *cmd, struct smx_outputs *o, size_t i, const
 			smx_op_name(c->op));
 	struct smx_rows rs;
 	smx_read_rows(cmd, o->paths[i], c->dt, NULL, &rs);
-	if (rs.count != c->rows || smx_rows_width(&rs) != c->n)
-		smx_die("%s: %s: %zu rows of %zu, the input has %zu rows of %zu", cmd, o->paths[i],
-			rs.count, smx_rows_width(&rs) == (size_t)-1 ? 0 : smx_rows_width(&rs),
-			c->rows, c->n);
-	o->as_entry[i] = (struct smx_impl){.name = o->names[i],
-					   .algo = o->names[i],
-					   .isa = "outputs",
-					   .op = c->op,
-					   .dtype = c->dt,
-					   .origin = SMX_ORIGIN_PLUGIN,
-					   .bound = {.c0 = NAN}};
-	for (size_t r = 0; r < c->rows; r++)
-		smx_metrics_row(m, c->op, c->dt, NULL, c->in + r * c->n, rs.x + rs.off[r],
-				c->ref + r * c->n, c->status[r], c->n, NULL);
+	o->as_entry[i] = smx_outputs_entry(o->names[i], c->op, c->dt);
+	char err[700];
+	if (smx_outputs_fold(c, &rs, o->paths[i], m, err, sizeof err))
+		smx_die("%s: %s", cmd, err);
 	smx_rows_free(&rs);
 }

@@ -47,6 +47,9 @@ void smx_cell_cache_free(struct smx_cell_cache *cc);
 void smx_line_measure(const struct smx_bline *b, const struct smx_impl *im,
 		      struct smx_cell_cache *cc, double got[4], struct smx_metrics *m);
 
+/* The four keys of an accuracy line (smx_bline_key order) from m. */
+void smx_line_values(smx_op op, const struct smx_metrics *m, double got[4]);
+
 /* Compare got with the line's budgets: 1 with the keys over budget in why,
  * else 0. */
 int smx_line_over_budget(const struct smx_bline *b, const double got[4], char *why, size_t len);

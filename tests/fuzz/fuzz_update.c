@@ -37,7 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	int nv = a.kind == 2 ? 1 : 4;
 	if (b.kind != a.kind || b.op != a.op || b.dt != a.dt || strcmp(b.impl, a.impl) ||
-	    b.n != a.n || b.rows != a.rows || b.seed != a.seed || strcmp(b.dist.spec, a.dist.spec))
+	    b.n != a.n || b.rows != a.rows || b.seed != a.seed ||
+	    strcmp(b.dist.spec, a.dist.spec) || strcmp(b.input, a.input) ||
+	    strcmp(b.output, a.output) || strcmp(b.shape, a.shape))
 		abort();
 	for (int i = 0; i < nv; i++)
 		if (b.budget[i] != v[i])
