@@ -124,7 +124,7 @@ static int parse_outputs_line(char **tok, size_t k, struct smx_bline *l, char *e
 int smx_bline_parse(const char *text, struct smx_bline *l, char *err, size_t errlen)
 {
 	memset(l, 0, sizeof *l);
-	char buf[1024];
+	char buf[SMX_BLINE_MAX + 1];
 	if (strlen(text) >= sizeof buf)
 		FAIL("line longer than %zu characters", sizeof buf - 1);
 	strcpy(buf, text);
@@ -228,5 +228,9 @@ char *smx_bline_rewrite(const char *text, const struct smx_bline *l, const doubl
 		p = end;
 	}
 	memcpy(out + k, code_end, strlen(code_end) + 1);
+	if (strlen(out) > SMX_BLINE_MAX) {
+		free(out);
+		return NULL;
+	}
 	return out;
 }

@@ -37,11 +37,15 @@ int smx_bline_parse(const char *text, struct smx_bline *l, char *err, size_t err
 /* The i-th measured key of an accuracy line for op. */
 const char *smx_bline_key(smx_op op, int i);
 
+/* The longest line smx_bline_parse reads. */
+#define SMX_BLINE_MAX 1023
+
 /* The line text with its budgets (the key=V values; perf: vs_memcpy) set
  * to values and every other byte kept: spacing, an end-of-line '#'
  * comment, the line ending (CRLF stays CRLF). l is the parsed text; a
  * value is written as the shortest decimal that reads back as it. Returns
- * a malloc'd string. */
+ * a malloc'd string, or NULL when the new line would be longer than
+ * SMX_BLINE_MAX (it would not read back). */
 char *smx_bline_rewrite(const char *text, const struct smx_bline *l, const double *values);
 
 #endif

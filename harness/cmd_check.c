@@ -247,7 +247,7 @@ static void write_fresh(FILE *f, const struct line *l)
  * up) written into their own text: spacing, an end-of-line comment and
  * the line ending are kept (smx_bline_rewrite). Comments and lines not
  * measured are kept as they are. */
-static void write_baseline(FILE *f, const struct line *ls, size_t k)
+static void write_baseline(FILE *f, const struct line *ls, size_t k, const char *name)
 {
 	for (size_t i = 0; i < k; i++) {
 		const struct line *l = &ls[i];
@@ -265,6 +265,11 @@ static void write_baseline(FILE *f, const struct line *ls, size_t k)
 			v[j] = l->b.kind == 2 ? budget_of(l->got[j])
 					      : smx_budget(j, l->got[j], l->b.n);
 		char *text = smx_bline_rewrite(l->text, &l->b, v);
+		if (!text)
+			smx_die(
+			    "check: %s:%zu: with its new budgets the line would be longer than %d "
+			    "characters (shorten its comment)",
+			    name, i + 1, SMX_BLINE_MAX);
 		fputs(text, f);
 		free(text);
 	}
@@ -628,7 +633,7 @@ int smx_cmd_check(int argc, char **argv)
 	for (size_t i = 0; i < ls.k; i++)
 		measured += ls.v[i].measured;
 	if (update) {
-		write_baseline(out, ls.v, ls.k);
+		write_baseline(out, ls.v, ls.k, baseline);
 		smx_out_commit(out);
 	}
 	if (o.fmt == SMX_FMT_JSON && !update)
