@@ -121,24 +121,15 @@ static void run_case(struct smx_table *t, struct smx_tally *tally, const struct 
 int smx_cmd_accuracy(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"op", required_argument, 0, 'p'},
-	    {"dtype", required_argument, 0, 'd'},
-	    {"impl", required_argument, 0, 'i'},
-	    {"dist", required_argument, 0, 'D'},
-	    {"n", required_argument, 0, 'n'},
-	    {"rows", required_argument, 0, 'r'},
-	    {"seed", required_argument, 0, 's'},
-	    {"input", required_argument, 0, 'I'},
-	    {"format", required_argument, 0, 'f'},
-	    {"output", required_argument, 0, 'o'},
-	    {"ref-from", required_argument, 0, 'R'},
-	    {"gdist", required_argument, 0, 'G'},
-	    {"shape", required_argument, 0, 'S'},
-	    {"shard", required_argument, 0, 'K'},
-	    {"outputs", required_argument, 0, 'U'},
-	    {"no-fail", no_argument, 0, 'F'},
-	    {"help", no_argument, 0, 'h'},
-	    {0, 0, 0, 0},
+	    {"op", required_argument, 0, 'p'},	     {"dtype", required_argument, 0, 'd'},
+	    {"impl", required_argument, 0, 'i'},     {"dist", required_argument, 0, 'D'},
+	    {"n", required_argument, 0, 'n'},	     {"rows", required_argument, 0, 'r'},
+	    {"seed", required_argument, 0, 's'},     {"input", required_argument, 0, 'I'},
+	    {"format", required_argument, 0, 'f'},   {"output", required_argument, 0, 'o'},
+	    {"ref-from", required_argument, 0, 'R'}, {"gdist", required_argument, 0, 'G'},
+	    {"shape", required_argument, 0, 'S'},    {"shard", required_argument, 0, 'K'},
+	    {"outputs", required_argument, 0, 'U'},  {"no-fail", no_argument, 0, 'F'},
+	    {"help", no_argument, 0, 'h'},	     {0, 0, 0, 0},
 	};
 	const char *cmd = "accuracy";
 	static struct smx_outputs outs;

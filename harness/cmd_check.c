@@ -52,7 +52,7 @@ struct line {
 	struct smx_bline b;
 	double got[4];
 	int measured;
-	int fresh; /* written by --init: no text of the user's to keep */
+	int fresh;		     /* written by --init: no text of the user's to keep */
 	smx_edge decl_neg, decl_pos; /* edge lines: the entry's declared policy */
 	enum status st;
 	char why[256];
@@ -195,14 +195,15 @@ static void write_baseline(FILE *f, const struct line *ls, size_t k)
 			fputs(l->text, f);
 			continue;
 		}
-		if (l->fresh || (l->b.kind == 3 && (l->decl_neg != l->b.all_neginf ||
-						    l->decl_pos != l->b.pos_inf))) {
+		if (l->fresh || (l->b.kind == 3 &&
+				 (l->decl_neg != l->b.all_neginf || l->decl_pos != l->b.pos_inf))) {
 			write_fresh(f, l);
 			continue;
 		}
 		double v[4] = {0, 0, 0, 0};
 		for (int j = 0; j < 4; j++)
-			v[j] = l->b.kind == 2 ? budget_of(l->got[j]) : smx_budget(j, l->got[j], l->b.n);
+			v[j] = l->b.kind == 2 ? budget_of(l->got[j])
+					      : smx_budget(j, l->got[j], l->b.n);
 		char *text = smx_bline_rewrite(l->text, &l->b, v);
 		fputs(text, f);
 		free(text);
@@ -376,8 +377,8 @@ static void run_lines(struct lines *ls, int perf, int perf_fail, double tol, int
 		struct line *l = &ls->v[i];
 		if (l->b.kind == 0)
 			continue;
-		smx_progress_cell(0, "%s %s %s n=%zu", smx_op_name(l->b.op), smx_dtype_name(l->b.dt),
-				  l->b.impl, l->b.n);
+		smx_progress_cell(0, "%s %s %s n=%zu", smx_op_name(l->b.op),
+				  smx_dtype_name(l->b.dt), l->b.impl, l->b.n);
 		const struct smx_impl *im = NULL;
 		if (l->b.kind == 2 && !perf && !update) {
 			l->st = ST_SKIP;
@@ -408,9 +409,10 @@ static void print_json(const struct lines *ls, const struct counts *n)
 	/* smx_stdout: a plug-in's prints never mix with the output. */
 	FILE *o = smx_stdout();
 	char *ctx = smx_env_json(0);
-	fprintf(o, "{\n  \"context\": %s,\n  \"summary\": {\"lines\": %zu, \"failed\": %zu, "
-	       "\"skipped\": %zu, \"slow\": %zu, \"findings\": %zu},\n  \"lines\": [",
-	       ctx ? ctx : "{}", n->tests, n->fail, n->skip, n->slow, n->find);
+	fprintf(o,
+		"{\n  \"context\": %s,\n  \"summary\": {\"lines\": %zu, \"failed\": %zu, "
+		"\"skipped\": %zu, \"slow\": %zu, \"findings\": %zu},\n  \"lines\": [",
+		ctx ? ctx : "{}", n->tests, n->fail, n->skip, n->slow, n->find);
 	free(ctx);
 	int first = 1;
 	for (size_t i = 0; i < ls->k; i++) {
@@ -566,8 +568,8 @@ int smx_cmd_check(int argc, char **argv)
 			if (ls.v[i].b.kind && ls.v[i].st != ST_PASS) {
 				char name[256];
 				case_name(&ls.v[i], name, sizeof name);
-				fprintf(smx_stdout(), "%-8s %s: %s\n", status_name[ls.v[i].st], name,
-					ls.v[i].why);
+				fprintf(smx_stdout(), "%-8s %s: %s\n", status_name[ls.v[i].st],
+					name, ls.v[i].why);
 			}
 	if (o.junit)
 		write_junit(o.junit, ls.v, ls.k, n.fail, n.skip, n.tests);

@@ -261,7 +261,7 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 	/* Blanchard, Higham & Higham (2021): shifted softmax satisfies
 	 * |y_i - s_i| <= (n + 2 + 2 (x_max - x_min)) u s_i to first order. */
 	double bhh = (double)(n + 2) + 2 * (xmax - xmin);
-	struct row_ctx ctx = {op,   dt, bound, x,   y,		   ref,	  n,
+	struct row_ctx ctx = {op,   dt, bound, x,   y,		 ref,	  n,
 			      errs, u,	xmax,  bhh, xmax - xmin, claimed, finite_row};
 	struct row_acc acc = {.row_ratio = claimed ? 0 : NAN};
 	row_spans(m, &acc, &ctx);

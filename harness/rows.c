@@ -605,8 +605,8 @@ int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *
 	}
 	/* Any rank: the last axis is the row, the others flatten into rows. */
 	if (h.nd < 1) {
-		snprintf(err, errlen, "%s: shape must have at least one axis (a 0-d array has no row)",
-			 name);
+		snprintf(err, errlen,
+			 "%s: shape must have at least one axis (a 0-d array has no row)", name);
 		return -1;
 	}
 	size_t n = (size_t)h.dims[h.nd - 1], rows = 1;

@@ -151,16 +151,19 @@ Test(progress, command_output_unchanged, .timeout = 120)
 	snprintf(c2, sizeof c2, "%s/c2.csv", dir);
 	/* The plug-in takes 2.5 s per call: over the 2 s after which progress
 	 * shows, on any machine. */
-	char *a1[] = {SMX_BIN,	 "--plugin", SMX_PLUGINS "/slow.so", "accuracy", "--op",
-		      "softmax", "--dtype",  "f32",		     "--impl",	 "slow/scalar",
-		      "--n",	 "1000",     "--rows",		     "4",	 "--dist",
-		      "normal:3", "--format", "csv",		     "--output", c1,
-		      NULL};
-	char *a2[] = {SMX_BIN,	 "--quiet",  "--plugin", SMX_PLUGINS "/slow.so", "accuracy",
-		      "--op",	 "softmax",  "--dtype",	 "f32",			 "--impl",
-		      "slow/scalar", "--n",   "1000",	 "--rows",		 "4",
-		      "--dist",	 "normal:3", "--format", "csv",			 "--output",
-		      c2,	 NULL};
+	char *a1[] = {SMX_BIN,	     "--plugin", SMX_PLUGINS "/slow.so",
+		      "accuracy",    "--op",	 "softmax",
+		      "--dtype",     "f32",	 "--impl",
+		      "slow/scalar", "--n",	 "1000",
+		      "--rows",	     "4",	 "--dist",
+		      "normal:3",    "--format", "csv",
+		      "--output",    c1,	 NULL};
+	char *a2[] = {SMX_BIN,	  "--quiet",  "--plugin",    SMX_PLUGINS "/slow.so",
+		      "accuracy", "--op",     "softmax",     "--dtype",
+		      "f32",	  "--impl",   "slow/scalar", "--n",
+		      "1000",	  "--rows",   "4",	     "--dist",
+		      "normal:3", "--format", "csv",	     "--output",
+		      c2,	  NULL};
 	cr_assert_eq(run(a1, o1, e1), 0);
 	cr_assert_eq(run(a2, o2, e2), 0);
 	static char b1[1 << 16], b2[1 << 16];
