@@ -25,9 +25,10 @@ const char smx_global_help[] =
 
 _Noreturn void smx_help(const char *text)
 {
-	fputs(text, stdout);
-	fputs(smx_global_help, stdout);
-	if (fflush(stdout))
+	FILE *o = smx_stdout();
+	fputs(text, o);
+	fputs(smx_global_help, o);
+	if (fflush(o) || ferror(o))
 		smx_die("cannot write the help: %s", strerror(errno));
 	exit(0);
 }
