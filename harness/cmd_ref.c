@@ -231,12 +231,6 @@ static void print(const struct ref_job *j, const char *output)
 	smx_out_commit(f);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static double cpu_ms(void)
 {
 	struct timespec t;
@@ -281,8 +275,8 @@ static void bench(struct ref_job *j, int slow, const char *dist, int pin, FILE *
 			cpu[k] = (cpu_ms() - c0) * per;
 			ns[k] = (smx_now_ms() - t0) * per;
 		}
-		qsort(ns, reps, sizeof *ns, cmp_double);
-		qsort(cpu, reps, sizeof *cpu, cmp_double);
+		qsort(ns, reps, sizeof *ns, smx_cmp_double);
+		qsort(cpu, reps, sizeof *cpu, smx_cmp_double);
 		med[path] = ns[reps / 2];
 		cmed[path] = cpu[reps / 2];
 		size_t outs = j->at[j->count];
