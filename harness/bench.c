@@ -226,12 +226,6 @@ static double sample(struct smx_bench *b, enum smx_subject s, const struct smx_i
 	return (t1 - t0) * 1e6 / (double)iters;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* Quantile by linear interpolation of the sorted samples. */
 static double quantile(const double *s, size_t k, double q)
 {
@@ -316,10 +310,10 @@ int smx_bench_run_here(struct smx_bench *b, size_t count, const enum smx_subject
 		double *s = t + j * b->reps, sum = 0, sq = 0;
 		double c_med = NAN;
 		if (b->cycles_fd >= 0) {
-			qsort(cy + j * b->reps, b->reps, sizeof *cy, cmp_d);
+			qsort(cy + j * b->reps, b->reps, sizeof *cy, smx_cmp_double);
 			c_med = quantile(cy + j * b->reps, b->reps, 0.5);
 		}
-		qsort(s, b->reps, sizeof *s, cmp_d);
+		qsort(s, b->reps, sizeof *s, smx_cmp_double);
 		for (size_t r = 0; r < b->reps; r++) {
 			sum += s[r];
 			sq += s[r] * s[r];

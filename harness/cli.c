@@ -21,13 +21,14 @@ const char smx_global_help[] =
     "                    plug-in that exceeds it is named and the command exits 1\n"
     "  --quiet           no progress on stderr (shown for runs over 2 s: redrawn on a\n"
     "                    terminal, a heartbeat line every 2 to 10 s otherwise)\n"
-    "  --version         print the version and exit (as 'smx --version')\n";
+    "\n'smx --version' prints the version (it is not an option of a command).\n";
 
 _Noreturn void smx_help(const char *text)
 {
-	fputs(text, stdout);
-	fputs(smx_global_help, stdout);
-	if (fflush(stdout))
+	FILE *o = smx_stdout();
+	fputs(text, o);
+	fputs(smx_global_help, o);
+	if (fflush(o) || ferror(o))
 		smx_die("cannot write the help: %s", strerror(errno));
 	exit(0);
 }

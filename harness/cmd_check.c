@@ -636,7 +636,7 @@ int smx_cmd_check(int argc, char **argv)
 		write_baseline(out, ls.v, ls.k, baseline);
 		smx_out_commit(out);
 	}
-	if (o.fmt == SMX_FMT_JSON && !update)
+	if (o.fmt == SMX_FMT_JSON)
 		print_json(&ls, &n);
 	else
 		for (size_t i = 0; i < ls.k; i++)

@@ -231,12 +231,6 @@ static void print(const struct ref_job *j, const char *output)
 	smx_out_commit(f);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static double cpu_ms(void)
 {
 	struct timespec t;
@@ -248,8 +242,8 @@ static double cpu_ms(void)
  * -1): reps samples of ns per input element, each at least 50 ms (or one
  * evaluation); print the wall time's median, min and max, the median of
  * the CPU time the process got (the same figure on a machine others
- * share), and how many values the fast path left to MPFR. */
-static void bench(struct ref_job *j, int slow, const char *dist, int pin)
+ * share), and how many values the fast path left to MPFR, on o. */
+static void bench(struct ref_job *j, int slow, const char *dist, int pin, FILE *o)
 {
 	if (pin >= 0 && smx_pin(pin))
 		fprintf(stderr, "smx: note: ref: could not pin to CPU %d; timing unpinned\n", pin);
@@ -257,9 +251,9 @@ static void bench(struct ref_job *j, int slow, const char *dist, int pin)
 	size_t elems = j->pairs ? j->rows.off[j->rows.count] / 2 : j->rows.off[j->rows.count];
 	size_t n0;
 	span(&j->rows, j->pairs, 0, &n0);
-	printf("%-5s %-14s %-5s %-14s %8s %6s %10s %10s %10s %10s %4s %10s %12s\n", "path", "op",
-	       "dtype", "dist", "n", "rows", "ns/elem", "min", "max", "cpu_ns", "reps", "values",
-	       "mpfr_values");
+	fprintf(o, "%-5s %-14s %-5s %-14s %8s %6s %10s %10s %10s %10s %4s %10s %12s\n", "path",
+		"op", "dtype", "dist", "n", "rows", "ns/elem", "min", "max", "cpu_ns", "reps",
+		"values", "mpfr_values");
 	double med[2] = {0, 0}, cmed[2] = {0, 0};
 	for (int path = 0; path <= slow; path++) {
 		smx_ref_set_mpfr_only(path);
@@ -281,21 +275,23 @@ static void bench(struct ref_job *j, int slow, const char *dist, int pin)
 			cpu[k] = (cpu_ms() - c0) * per;
 			ns[k] = (smx_now_ms() - t0) * per;
 		}
-		qsort(ns, reps, sizeof *ns, cmp_double);
-		qsort(cpu, reps, sizeof *cpu, cmp_double);
+		qsort(ns, reps, sizeof *ns, smx_cmp_double);
+		qsort(cpu, reps, sizeof *cpu, smx_cmp_double);
 		med[path] = ns[reps / 2];
 		cmed[path] = cpu[reps / 2];
 		size_t outs = j->at[j->count];
-		printf("%-5s %-14s %-5s %-14s %8zu %6zu %10.1f %10.1f %10.1f %10.1f %4zu %10zu "
-		       "%12llu\n",
-		       path ? "mpfr" : "fast", j->lse ? "lse" : smx_op_name(j->op),
-		       smx_dtype_name(j->dt), dist, n0, j->count, med[path], ns[0], ns[reps - 1],
-		       cpu[reps / 2], reps, outs, path ? (unsigned long long)outs : st.mpfr_values);
+		fprintf(o,
+			"%-5s %-14s %-5s %-14s %8zu %6zu %10.1f %10.1f %10.1f %10.1f %4zu %10zu "
+			"%12llu\n",
+			path ? "mpfr" : "fast", j->lse ? "lse" : smx_op_name(j->op),
+			smx_dtype_name(j->dt), dist, n0, j->count, med[path], ns[0], ns[reps - 1],
+			cpu[reps / 2], reps, outs,
+			path ? (unsigned long long)outs : st.mpfr_values);
 	}
 	smx_ref_set_mpfr_only(0);
 	if (slow)
-		printf("mpfr / fast: %.1fx (wall), %.1fx (cpu)\n", med[1] / med[0],
-		       cmed[1] / cmed[0]);
+		fprintf(o, "mpfr / fast: %.1fx (wall), %.1fx (cpu)\n", med[1] / med[0],
+			cmed[1] / cmed[0]);
 }
 
 /* --verbose: which path decided how many values. */
@@ -399,7 +395,8 @@ int smx_cmd_ref(int argc, char **argv)
 		smx_read_rows("ref", j.path, j.dt, shape, &j.rows);
 	layout(&j);
 	if (bench_on) {
-		bench(&j, slow, dist.spec, pin);
+		bench(&j, slow, dist.spec, pin, smx_stdout());
+		smx_out_commit(smx_stdout());
 	} else {
 		smx_ref_set_mpfr_only(slow);
 		evaluate(&j);

@@ -426,19 +426,13 @@ static void error_vs_scale(struct rep *r, smx_dtype dt, FILE *csv, char *caption
 
 /* ---- the error distribution (figure 3) ---- */
 
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* One entry's complementary CDF: the fraction of components whose error is
  * at least e, at 200 quantiles and at every one of the largest 200 errors
  * (the tail that sets the maximum). Exact components (0 ulp) have no place
  * on the log axis: the curve starts at the least non-zero error. */
 static void ccdf_block(FILE *f, const char *name, double *errs, size_t total)
 {
-	qsort(errs, total, sizeof *errs, cmp_d);
+	qsort(errs, total, sizeof *errs, smx_cmp_double);
 	fprintf(f, "\"%s\"\n", name);
 	size_t tail = total > 200 ? total - 200 : 0, step = tail / 200 ? tail / 200 : 1;
 	double e[402], frac[402];

@@ -32,11 +32,13 @@ static const struct command {
 
 static void usage(void)
 {
-	puts("usage: smx <command> [options]\n\ncommands:");
+	FILE *o = smx_stdout();
+	fputs("usage: smx <command> [options]\n\ncommands:\n", o);
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		printf("  %-10s %s\n", commands[i].name, commands[i].what);
-	fputs(smx_global_help, stdout);
-	puts("\n'smx <command> --help' describes a command's options.");
+		fprintf(o, "  %-10s %s\n", commands[i].name, commands[i].what);
+	fputs(smx_global_help, o);
+	fputs("\n'smx <command> --help' describes a command's options.\n", o);
+	smx_out_commit(o);
 }
 
 int main(int argc, char **argv)
@@ -56,7 +58,8 @@ int main(int argc, char **argv)
 		smx_die("no command given (try 'smx --help')");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "--version")) {
-		puts("smx " SMX_VERSION);
+		fputs("smx " SMX_VERSION "\n", smx_stdout());
+		smx_out_commit(smx_stdout());
 		return 0;
 	}
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {

@@ -236,12 +236,6 @@ double smx_normal(uint64_t *state)
 	return u * sqrt(-2 * portable_log(s) / s);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 static uint64_t row_state(const struct smx_dist *d, uint64_t seed, size_t n, size_t r)
 {
 	uint64_t s = seed;
@@ -302,7 +296,7 @@ static void fill_row(const struct smx_dist *d, smx_dtype dt, uint64_t st, size_t
 	case SMX_DIST_SORTED:
 		for (size_t i = 0; i < n; i++)
 			x[i] = 4 * smx_normal(&st);
-		qsort(x, n, sizeof *x, cmp_double);
+		qsort(x, n, sizeof *x, smx_cmp_double);
 		break;
 	}
 	if (dt == SMX_F32)

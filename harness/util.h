@@ -68,4 +68,7 @@ FILE *smx_stdout(void);
 /* Milliseconds since an arbitrary origin (monotonic). */
 double smx_now_ms(void);
 
+/* qsort's comparison for doubles, ascending. */
+int smx_cmp_double(const void *a, const void *b);
+
 #endif

@@ -385,6 +385,27 @@ Test(gate, check_fails_closed)
 	free(r);
 }
 
+/* Bug caught: check --update (and --init) with --format json printing the
+ * table's lines, or nothing, instead of the JSON asked for. */
+Test(gate, check_update_writes_the_json_asked_for)
+{
+	mkdir_tmp();
+	struct run *r = malloc(sizeof *r);
+	cr_assert(r);
+	const char *b = in_dir("b.txt");
+	write_file(b, "softmax f32 shifted/scalar lm 16 4 1 max_ulp=100 mean_ulp=100 "
+		      "sum_err_ulp=100 bad_rows=0\n");
+	smx(r, dir,
+	    (const char *[]){"check", "--baseline", b, "--update", "--format", "json", NULL});
+	cr_expect_eq(r->status, 0, "%s", r->err);
+	cr_expect(r->out[0] == '{' && strstr(r->out, "\"lines\": [") &&
+		      strstr(r->out, "softmax f32 shifted/scalar"),
+		  "not the JSON asked for: %s", r->out);
+	unlink(b);
+	rmdir(dir);
+	free(r);
+}
+
 /* Bug caught: accuracy and overflow exiting 0 on NaN rows and policy lies;
  * summaries mixed into the CSV. */
 Test(gate, accuracy_and_overflow_follow_the_exit_rule)

@@ -113,3 +113,22 @@ Test(plugin, a_crash_is_named)
 	cr_expect_eq(st, 1, "exit %d: %s", st, err);
 	cr_expect(strstr(err, "crash/scalar"), "%s", err);
 }
+
+/* With a plug-in loaded, file descriptor 1 is standard error: the help, the
+ * version and ref --bench's table must still reach standard output. */
+Test(plugin, own_output_reaches_stdout_with_a_plugin)
+{
+	static const char *const cmds[][2] = {
+	    {"--version", "smx "},
+	    {"--help", "usage: smx <command>"},
+	    {"list --help", "usage: smx list"},
+	    {"ref --bench --n 16 --rows 1", "ns/elem"},
+	};
+	char args[1024];
+	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+		snprintf(args, sizeof args, "--plugin %s/mysoftmax.so %s", SMX_PLUGINS, cmds[i][0]);
+		cr_expect_eq(run(args, out, sizeof out, err, sizeof err), 0, "%s: %s", args, err);
+		cr_expect(strstr(out, cmds[i][1]) && !strstr(err, cmds[i][1]), "%s: out %s err %s",
+			  args, out, err);
+	}
+}
