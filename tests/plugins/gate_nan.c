@@ -1,14 +1,6 @@
 /* Planted bug: a tail bug that reads one element too far on rows with
  * n % 8 == 1 and turns the last output into NaN (0/0). accuracy must exit
  * 1; n = 9 and 17 are in its default sweep. */
-static float forward_sum(const float *e, unsigned long n)
-{
-	float s = 0;
-	for (unsigned long i = 0; i < n; i++)
-		s += e[i];
-	return s;
-}
-#define GATE_SUM forward_sum
 #include "gate_softmax.h"
 
 static void softmax(const float *x, float *y, size_t rows, size_t n)
