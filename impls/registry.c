@@ -28,20 +28,6 @@
 		   .domain = (dom_)},                                                              \
 	 .origin = SMX_ORIGIN_BUILTIN,                                                             \
 	 .note = (note_)},
-#define SMX_OP_softmax_ SMX_OP_SOFTMAX
-#define SMX_OP_logsoftmax_ SMX_OP_LOGSOFTMAX
-#define SMX_OP_jacobian_ SMX_OP_JACOBIAN
-#define SMX_OP_vjp_ SMX_OP_VJP
-#define SMX_OP_jvp_ SMX_OP_JVP
-#define SMX_OP_logsoftmax_vjp_ SMX_OP_LOGSOFTMAX_VJP
-/* The function pointer's union member follows the op's arity. */
-#define SMX_FIELD(op) SMX_FIELD_##op
-#define SMX_FIELD_softmax fn
-#define SMX_FIELD_logsoftmax fn
-#define SMX_FIELD_jacobian fn
-#define SMX_FIELD_vjp fn2
-#define SMX_FIELD_jvp fn2
-#define SMX_FIELD_logsoftmax_vjp fn2
 #define SMX_f32_ SMX_F32
 #define SMX_f64_ SMX_F64
 static const struct smx_impl builtins[] = {
