@@ -12,6 +12,7 @@
 
 #include "lowp.h"
 #include "lowp_scalar.h"
+#include "smx.h"
 
 enum fmt { BF16, F16, E4M3, E5M2, F32 };
 static const int fmt_of_lowp[] = {
@@ -21,6 +22,7 @@ struct kern {
 	const char *op, *name, *recipe;
 	enum fmt in, out;
 	enum smx_lowp_bound bound;
+	unsigned cpu;	  /* SMX_CPU_* bits it needs */
 	void (*fn)(void); /* cast back to its type by call() */
 };
 
@@ -30,13 +32,8 @@ struct kern {
 #define FMT_e5m2 E5M2
 #define FMT_f32 F32
 #define SMX_LOWP(op, in, algo, name, out, isa, cpu, recipe, bound, note)                           \
-	{#op,                                                                                      \
-	 name "/" #isa,                                                                            \
-	 recipe,                                                                                   \
-	 FMT_##in,                                                                                 \
-	 FMT_##out,                                                                                \
-	 SMX_LB_##bound,                                                                           \
-	 (void (*)(void))smx_##op##_##in##_##algo##__##isa},
+	{#op,	    name "/" #isa,  recipe, FMT_##in,                                              \
+	 FMT_##out, SMX_LB_##bound, cpu,    (void (*)(void))smx_##op##_##in##_##algo##__##isa},
 static const struct kern kerns[] = {
 #include "lowp.inc"
 };
@@ -212,6 +209,8 @@ static const size_t sizes[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64,
  * naming the kernel and the row when an output passes its bound. */
 static void check_kernel(const struct kern *k)
 {
+	if ((smx_cpu_features() & k->cpu) != k->cpu)
+		return;
 	for (enum fam fam = WIDE; fam < NFAM; fam++)
 		for (size_t s = 0; s < NSIZES; s++) {
 			const size_t n = sizes[s], rows = 3;
@@ -277,6 +276,8 @@ Test(lowp_kernels, in_place_and_unaligned_give_the_same_bits)
 {
 	for (size_t k = 0; k < NKERNS; k++) {
 		const struct kern *kn = &kerns[k];
+		if ((smx_cpu_features() & kn->cpu) != kn->cpu)
+			continue;
 		for (size_t s = 0; s < NSIZES; s++) {
 			const size_t n = sizes[s], rows = 2, ie = esize(kn->in),
 				     oe = esize(kn->out);
@@ -372,6 +373,7 @@ Test(lowp_kernels, planted_bugs_break_the_bounds)
 				  F16,
 				  F16,
 				  SMX_LB_SOFTMAX_ACC16,
+				  0,
 				  (void (*)(void))sum_misses_last};
 	const struct kern bad2 = {"softmax",
 				  "truncating",
@@ -379,6 +381,7 @@ Test(lowp_kernels, planted_bugs_break_the_bounds)
 				  BF16,
 				  BF16,
 				  SMX_LB_SOFTMAX_ACC32,
+				  0,
 				  (void (*)(void))truncating_acc32};
 	const struct kern good1 = {"softmax",
 				   "shifted.acc16",
@@ -386,6 +389,7 @@ Test(lowp_kernels, planted_bugs_break_the_bounds)
 				   F16,
 				   F16,
 				   SMX_LB_SOFTMAX_ACC16,
+				   0,
 				   (void (*)(void))smx_softmax_f16_shifted_acc16__scalar};
 	const struct kern good2 = {"softmax",
 				   "shifted.acc32",
@@ -393,6 +397,7 @@ Test(lowp_kernels, planted_bugs_break_the_bounds)
 				   BF16,
 				   BF16,
 				   SMX_LB_SOFTMAX_ACC32,
+				   0,
 				   (void (*)(void))smx_softmax_bf16_shifted_acc32__scalar};
 	cr_assert(bites(&bad1), "a sum missing a term passed the bound");
 	cr_assert(bites(&bad2), "truncation passed the half-ulp bound");
