@@ -2,12 +2,13 @@
  * BW): lowp_simd.inc on vec_avx512.h and its exp (vec_math.inc).
  *
  * Conversions. f16 uses VCVTPH2PS / VCVTPS2PH (AVX-512F) with rounding to
- * nearest even; both keep subnormals. bf16 widens by a 16-bit shift and
- * narrows by integer rounding (add 0x7fff plus the kept lowest bit, keep
- * the top half; NaNs quieted): AVX512-BF16's VCVTNEPS2BF16 would be one
- * instruction, but it flushes subnormal inputs and outputs to zero (Intel
- * SDM, VCVTNEPS2BF16), which breaks the once-rounded f32 result for
- * outputs below 2^-126. */
+ * nearest even; both keep subnormals. bf16 widens by a 16-bit shift. It
+ * narrows with AVX512-BF16's VCVTNEPS2BF16 where the processor has it
+ * (chosen at run time): rounding to nearest even, NaNs quieted, but
+ * subnormal inputs flushed to zero (Intel SDM, VCVTNEPS2BF16), so a vector
+ * holding an f32 subnormal (an output below 2^-126) is narrowed again by
+ * the integer path, which every other processor uses throughout: add
+ * 0x7fff plus the kept lowest bit, keep the top half, quiet NaNs. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -101,12 +102,52 @@ static inline void lp_f16_st_tail(uint16_t *p, vf32 v, size_t k)
 #define LD_TAIL lp_bf16_ld_tail
 #define ST lp_bf16_st
 #define ST_TAIL lp_bf16_st_tail
+#define KNAME lp_softmax_bf16_int
+#define KLINK static
+#include "lowp_simd.inc"
+#undef FMT
+#undef ST
+#undef ST_TAIL
+
+#pragma GCC push_options
+#pragma GCC target("avx512bf16")
+/* One instruction, unless a lane is an f32 subnormal (class bit 0x20). */
+static inline __m256i lp_bf16_narrow_nb(vf32 v)
+{
+	if (__builtin_expect(_mm512_fpclass_ps_mask(v, 0x20) != 0, 0))
+		return _mm512_cvtepi32_epi16(lp_bf16_narrow(v));
+	return (__m256i)_mm512_cvtneps_pbh(v);
+}
+
+static inline void lp_bf16nb_st(uint16_t *p, vf32 v)
+{
+	_mm256_storeu_si256((__m256i *)p, lp_bf16_narrow_nb(v));
+}
+
+static inline void lp_bf16nb_st_tail(uint16_t *p, vf32 v, size_t k)
+{
+	_mm256_mask_storeu_epi16(p, lp_mask(k), lp_bf16_narrow_nb(v));
+}
+
+#define FMT bf16nb
+#define ST lp_bf16nb_st
+#define ST_TAIL lp_bf16nb_st_tail
+#define KNAME lp_softmax_bf16_nb
+#define KLINK static
 #include "lowp_simd.inc"
 #undef FMT
 #undef LD
 #undef LD_TAIL
 #undef ST
 #undef ST_TAIL
+#pragma GCC pop_options
+
+void smx_softmax_bf16_shifted_acc32__avx512(const uint16_t *x, uint16_t *y, size_t rows, size_t n)
+{
+	__builtin_cpu_init();
+	(__builtin_cpu_supports("avx512bf16") ? lp_softmax_bf16_nb : lp_softmax_bf16_int)(x, y,
+											  rows, n);
+}
 
 #define FMT f16
 #define LD lp_f16_ld
