@@ -253,28 +253,33 @@ static void judge_forward(const struct hunt *h, struct cand *c, const double *x,
 			  const struct smx_refval *ref, int status)
 {
 	const struct smx_impl *im = &h->im;
-	size_t n = c->n, nnan = 0, npinf = 0, nninf = 0, ynan = 0, yzero = 0;
+	size_t n = c->n, outs = smx_op_out_len(im->op, n), nnan = 0, npinf = 0, nninf = 0, ynan = 0,
+	       yzero = 0;
 	for (size_t i = 0; i < n; i++) {
 		nnan += isnan(x[i]);
 		npinf += x[i] == INFINITY;
 		nninf += x[i] == -INFINITY;
+	}
+	for (size_t i = 0; i < outs; i++) {
 		ynan += isnan(y[i]);
 		yzero += y[i] == 0;
 	}
+	/* A policy of "limit" is the reference's value: judged as any row. */
+	int neginf_rule = nninf == n && im->policy.all_neginf != SMX_EDGE_LIMIT;
 	c->score = 0;
 	if (nnan) {
 		c->bad = !ynan;
 		snprintf(c->why, sizeof c->why, "a NaN entry does not reach the output");
-	} else if (nninf == n) {
+	} else if (neginf_rule) {
 		int zero = im->policy.all_neginf == SMX_EDGE_ZERO;
-		c->bad = zero ? yzero != n : !ynan;
+		c->bad = zero ? yzero != outs : !ynan;
 		snprintf(c->why, sizeof c->why, "all -inf row: declared %s, got %s",
 			 zero ? "zeros" : "NaN", ynan ? "NaN" : "numbers");
 	} else if (npinf && im->policy.pos_inf == SMX_EDGE_NAN) {
 		c->bad = !ynan;
 		snprintf(c->why, sizeof c->why, "+inf entries: declared NaN, got numbers");
 	}
-	if (nnan || nninf == n || (npinf && im->policy.pos_inf == SMX_EDGE_NAN) ||
+	if (nnan || neginf_rule || (npinf && im->policy.pos_inf == SMX_EDGE_NAN) ||
 	    status != SMX_REF_OK) {
 		c->score = c->bad ? INFINITY : 0;
 		return;
@@ -290,7 +295,7 @@ static void judge_forward(const struct hunt *h, struct cand *c, const double *x,
 			in_domain = 0;
 	}
 	double dmax = npinf || xmax < xmin ? 0 : xmax - xmin;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < outs; i++) {
 		double e = smx_ulp_error(&ref[i], y[i]);
 		if (!isfinite(y[i]) && y[i] != ref[i].cr && (!im->policy.overflows || in_domain)) {
 			c->bad = 1;
@@ -302,7 +307,7 @@ static void judge_forward(const struct hunt *h, struct cand *c, const double *x,
 		}
 		double r = e;
 		if (h->claim && in_domain) {
-			double d = npinf || !isfinite(x[i]) ? 0 : xmax - x[i];
+			double d = npinf || outs != n || !isfinite(x[i]) ? 0 : xmax - x[i];
 			double lim = smx_bound_at(&im->bound, n, d, dmax);
 			r = smx_bound_measure(&im->bound, im->dtype, &ref[i], y[i]) / lim;
 			if (!(r <= 1) && !c->bad) {
@@ -412,7 +417,7 @@ static void run_group(const struct hunt *h, struct work **ws, size_t m, size_t n
 		smx_from_dtype(h->im.dtype, out + r * olen * es, ws[r]->y, olen);
 		ws[r]->moved = (size_t)-1;
 	}
-	if (h->inplace && smx_op_forward(h->im.op)) {
+	if (h->inplace && smx_op_forward(h->im.op) && smx_op_info(h->im.op)->in_place) {
 		smx_run_guarded(&h->im, a, NULL, a, m, n);
 		for (size_t r = 0; r < m; r++)
 			for (size_t i = 0; i < n && ws[r]->moved == (size_t)-1; i++)
