@@ -13,6 +13,8 @@ typedef __m512 vf32;
 typedef __m512d vf64;
 #define VF32_LANES 16
 #define VF64_LANES 8
+/* scale2 is one instruction (VSCALEFPD): exp takes it over exponent bits. */
+#define VF64_SCALEF 1
 
 /* ---- f32 ---- */
 static inline vf32 vf32_set1(float a)
@@ -116,6 +118,15 @@ static inline vf32 vf32_from64(vf64 lo, vf64 hi)
 static inline vf64 vf64_set1(double a)
 {
 	return _mm512_set1_pd(a);
+}
+/* As vec_avx2.h. */
+static inline vf64 vf64_load_f32(const float *p)
+{
+	return _mm512_cvtps_pd(_mm256_loadu_ps(p));
+}
+static inline void vf64_store_f32(float *p, vf64 v)
+{
+	_mm256_storeu_ps(p, _mm512_cvtpd_ps(v));
 }
 static inline vf64 vf64_loadu(const double *p)
 {
