@@ -224,15 +224,6 @@ static inline vf64 vf64_sel_eq(vf64 a, vf64 b, vf64 t, vf64 f)
 {
 	return _mm256_blendv_pd(f, t, _mm256_cmp_pd(a, b, _CMP_EQ_OQ));
 }
-/* where(a > b) ? t : f, and whether a > b in any lane (NaN: false). */
-static inline vf64 vf64_sel_gt(vf64 a, vf64 b, vf64 t, vf64 f)
-{
-	return _mm256_blendv_pd(f, t, _mm256_cmp_pd(a, b, _CMP_GT_OQ));
-}
-static inline int vf64_any_gt(vf64 a, vf64 b)
-{
-	return _mm256_movemask_pd(_mm256_cmp_pd(a, b, _CMP_GT_OQ)) != 0;
-}
 /* 2^k from t = 1.5 * 2^52 + 1023 + k, k integral in [-1023, 1024): t's
  * low bits hold the biased exponent; shifted into place (k = -1023: +0). */
 static inline vf64 vf64_pow2_biased(vf64 t)

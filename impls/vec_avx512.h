@@ -184,14 +184,6 @@ static inline vf64 vf64_sel_eq(vf64 a, vf64 b, vf64 t, vf64 f)
 {
 	return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ), f, t);
 }
-static inline vf64 vf64_sel_gt(vf64 a, vf64 b, vf64 t, vf64 f)
-{
-	return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, b, _CMP_GT_OQ), f, t);
-}
-static inline int vf64_any_gt(vf64 a, vf64 b)
-{
-	return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ) != 0;
-}
 static inline vf64 vf64_scale2(vf64 p, vf64 k)
 {
 	return _mm512_scalef_pd(p, k);
