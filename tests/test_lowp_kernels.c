@@ -404,3 +404,45 @@ Test(lowp_kernels, planted_bugs_break_the_bounds)
 	cr_assert(!bites(&good1));
 	cr_assert(!bites(&good2));
 }
+
+/* Amax scaling: the largest output is fmax itself (no saturation, no
+ * headroom lost), and q_i times the returned descale gives p_i back within
+ * the fp8 rounding plus the f32 sum's error; a descale that forgot fmax is
+ * caught. A fixed scale S returns 1/S. */
+Test(lowp_kernels, fp8_amax_descale_gives_p_back)
+{
+	const size_t n = 100, rows = 3;
+	float x[300], desc[3], d1[3];
+	uint8_t q[300], q1[300];
+	for (size_t i = 0; i < rows * n; i++)
+		x[i] = (float)(12 * unif() - 6);
+	for (int o = SMX_LOWP_E4M3; o <= SMX_LOWP_E5M2; o++) {
+		const enum fmt f = o == SMX_LOWP_E4M3 ? E4M3 : E5M2;
+		const double fmaxv = f == E4M3 ? SMX_E4M3_MAX : SMX_E5M2_MAX;
+		smx_lowp_softmax_fp8(x, 0, q, desc, rows, n, (enum smx_lowp_fmt)o, 0);
+		smx_lowp_softmax_fp8(x, 0, q1, d1, rows, n, (enum smx_lowp_fmt)o, 4);
+		for (size_t r = 0; r < rows; r++) {
+			double xr[100], p[100], top = 0;
+			const struct kern sm = {"softmax", "", "", F32, f, SMX_LB_FP8_S1, 0, NULL};
+			for (size_t i = 0; i < n; i++)
+				xr[i] = x[r * n + i];
+			oracle(&sm, xr, n, p);
+			cr_assert_eq(d1[r], 0.25f);
+			for (size_t i = 0; i < n; i++) {
+				const double qi = get(f, q, r * n + i);
+				top = fmax(top, qi);
+				const double back = qi * desc[r], wrong = qi / fmaxv * desc[r];
+				/* fp8 rounding (half an ulp, relative <= u), the sum
+				 * and the descale's two roundings (n + 8) u32 */
+				const double u = f == E4M3 ? 0x1p-4 : 0x1p-3;
+				const double tol = (u + (n + 8) * 0x1p-24) * p[i] +
+						   ldexp(1, f == E4M3 ? -10 : -17) * desc[r];
+				cr_assert(fabs(back - p[i]) <= tol,
+					  "%s row %zu entry %zu: %a vs %a",
+					  f == E4M3 ? "e4m3" : "e5m2", r, i, back, p[i]);
+				cr_assert(p[i] < 1e-3 || fabs(wrong - p[i]) > tol);
+			}
+			cr_assert_eq(top, fmaxv, "the largest output is %a, not fmax", top);
+		}
+	}
+}
