@@ -20,6 +20,8 @@
 #include "metrics.h"
 #include "plugin.h"
 #include "ref.h"
+#include "rows.h"
+#include "smx_impls.h"
 #include "util.h"
 #include "hunt.h"
 
@@ -32,6 +34,8 @@ static const char help[] =
     "exact value is finite). Seeds: near-ties at the max, max first or last, large\n"
     "|x| with inexact x - max, entries at the claim's domain edge and at exp's\n"
     "thresholds, subnormal outputs, -inf/+inf/NaN mixes, many copies of a value,\n"
+    "the edge catalogue's rows (a first block of -inf, finite -inf sentinels,\n"
+    "all but the SIMD tail masked, -inf and +inf together, benchdnn's fills),\n"
     "every n up to 33 and 2^k +- 1 up to --max-n; then a local search (ulp steps,\n"
     "copies, n up and down) from the worst rows. A violation is shrunk (fewest\n"
     "entries, fewest distinct values) and printed with the command that replays\n"
@@ -672,8 +676,72 @@ static void seeds_long(struct hunt *h, struct seeds *s, size_t n)
 	seed_done(h, s);
 }
 
+/* The edge catalogue's row kinds at length n (README, "Edge profiles"):
+ * a first block of -inf (the online kernels' widest step, the blocked
+ * kernels' block) with the rest far below 0, every entry at a finite
+ * sentinel or below it, all but the SIMD tail masked, mixed +-inf, and
+ * benchdnn's fills. */
+static void seeds_edge(struct hunt *h, struct seeds *s, size_t n)
+{
+	const smx_dtype dt = h->im.dtype;
+	struct cand *c;
+	const size_t blocks[2] = {64, SMX_BLOCK_BYTES / smx_dtype_size(dt)};
+	for (size_t j = 0; j < 2; j++)
+		if (blocks[j] < n) {
+			c = seed_new(s);
+			cand_push(c, -INFINITY, 0, blocks[j]);
+			for (size_t i = blocks[j]; i < n; i++)
+				cand_push(c, unif(h, -1004, -996), 0, 1);
+			seed_done(h, s);
+		}
+	static const double sentinels[2] = {-5e4, -3.402823e38};
+	for (size_t j = 0; j < 2; j++) {
+		const double v = to_dt(dt, sentinels[j]);
+		c = seed_new(s);
+		cand_push(c, v, 0, n);
+		seed_done(h, s);
+		c = seed_new(s);
+		for (size_t i = 0; i < n; i++)
+			cand_push(c, j ? ulp_step(dt, v, -(int64_t)rnd(h, 3)) : unif(h, v - 8, v),
+				  0, 1);
+		seed_done(h, s);
+	}
+	const size_t tail = n % 16 ? n % 16 : n % 8;
+	if (tail && tail < n) {
+		c = seed_new(s);
+		cand_push(c, -INFINITY, 0, n - tail);
+		for (size_t i = 0; i < tail; i++)
+			cand_push(c, unif(h, -4, 4), 0, 1);
+		seed_done(h, s);
+	}
+	if (n >= 2) {
+		c = seed_new(s);
+		cand_push(c, -INFINITY, 0, 1);
+		for (size_t i = 1; i + 1 < n; i++)
+			cand_push(c, unif(h, -4, 4), 0, 1);
+		cand_push(c, INFINITY, 0, 1);
+		seed_done(h, s);
+	}
+	static const char *const fills[2] = {"benchdnn+", "benchdnn-"};
+	double *x = smx_alloc(n, sizeof *x);
+	for (size_t j = 0; j < 2; j++) {
+		struct smx_dist d;
+		smx_dist_parse(fills[j], &d);
+		smx_dist_fill(&d, dt, smx_splitmix64(&h->rng), 1, n, x);
+		c = seed_new(s);
+		for (size_t i = 0; i < n; i++)
+			cand_push(c, x[i], 0, 1);
+		seed_done(h, s);
+	}
+	free(x);
+}
+
 static void make_seeds(struct hunt *h, struct seeds *s)
 {
+	const size_t edge_n[4] = {7, 37, 101, SMX_BLOCK_BYTES / smx_dtype_size(h->im.dtype) + 37};
+	for (size_t j = 0; j < 4; j++)
+		if (edge_n[j] <= h->nmax)
+			seeds_edge(h, s, edge_n[j]);
 	for (size_t n = 1; n <= 33 && n <= h->nmax; n++)
 		seeds_at(h, s, n);
 	for (size_t i = 0; i < 96; i++) {

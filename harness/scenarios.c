@@ -7,6 +7,7 @@
 
 #include "rows.h"
 #include "plugin.h"
+#include "smx_impls.h"
 #include "runner.h"
 #include "scenarios.h"
 #include "util.h"
@@ -19,6 +20,10 @@ static struct smx_scenario *add(struct smx_scenario *out, size_t *k, size_t max,
 	struct smx_scenario *s = &out[(*k)++];
 	snprintf(s->name, sizeof s->name, "%s", name);
 	s->kind = kind;
+	s->rk = kind == SMX_SCEN_NAN	      ? SMX_RK_NAN
+		: kind == SMX_SCEN_ALL_NEGINF ? SMX_RK_MASKED
+		: kind == SMX_SCEN_POS_INF    ? SMX_RK_POS_INF
+					      : SMX_RK_NONE;
 	s->n = n;
 	return s;
 }
@@ -36,6 +41,113 @@ static void unit_row(smx_dtype dt, double *x, size_t n, uint64_t seed)
 static double to_dt(smx_dtype dt, double v)
 {
 	return dt == SMX_F32 ? (double)(float)v : v;
+}
+
+/* x[i] = v for i in [a, b). */
+static void set_range(double *x, size_t a, size_t b, double v)
+{
+	for (size_t i = a; i < b; i++)
+		x[i] = v;
+}
+
+/* Rows aimed at blocked and online code and at finite "-inf" sentinels
+ * (README, "Edge profiles"): what masked attention feeds a softmax. */
+static void edge_rows(smx_dtype dt, struct smx_scenario *out, size_t *k, size_t max)
+{
+	struct smx_scenario *s;
+	char name[48];
+	/* The first block all -inf, the rest far below 0: a running max that
+	 * a masked block leaves at 0 underflows every later term to 0 and
+	 * the row to 0/0 (flash-attention #2082). Blocks: 64 entries (the
+	 * widest step of the online kernels, four AVX-512 f32 vectors) and
+	 * the blocked kernels' block. */
+	const size_t firsts[2] = {64, SMX_BLOCK_BYTES / smx_dtype_size(dt)};
+	for (size_t j = 0; j < 2; j++) {
+		snprintf(name, sizeof name, "first-block-masked:n=%zu", firsts[j] + 37);
+		if (!(s = add(out, k, max, name, SMX_SCEN_FINITE, firsts[j] + 37)))
+			return;
+		s->rk = SMX_RK_FIRST_BLOCK;
+		unit_row(dt, s->x, s->n, 17);
+		for (size_t i = 0; i < s->n; i++)
+			s->x[i] = to_dt(dt, 4 * s->x[i] - 1000);
+		set_range(s->x, 0, firsts[j], -INFINITY);
+	}
+	/* Finite sentinels: every entry at -5e4 (a finite "-inf" that some
+	 * kernels take for a mask and return zeros: flashinfer #4267) or at
+	 * -FLT_MAX truncated to -3.402823e38 (uniform rows, exactly), and rows
+	 * wholly below them (-5e4 minus up to 8; the sentinel and the one or
+	 * two floats below it). */
+	static const double sentinels[2] = {-5e4, -3.402823e38};
+	for (size_t j = 0; j < 2; j++) {
+		const double v = to_dt(dt, sentinels[j]);
+		snprintf(name, sizeof name, "sentinel:%.7g", sentinels[j]);
+		if (!(s = add(out, k, max, name, SMX_SCEN_FINITE, 37)))
+			return;
+		s->rk = SMX_RK_SENTINEL;
+		set_range(s->x, 0, 37, v);
+		snprintf(name, sizeof name, "below-sentinel:%.7g", sentinels[j]);
+		if (!(s = add(out, k, max, name, SMX_SCEN_FINITE, 37)))
+			return;
+		s->rk = SMX_RK_SENTINEL;
+		unit_row(dt, s->x, 37, 19);
+		for (size_t i = 0; i < 37; i++) {
+			double below =
+			    dt == SMX_F32 ? nextafterf((float)v, -FLT_MAX) : nextafter(v, -DBL_MAX);
+			s->x[i] = j == 0       ? to_dt(dt, v - 4 * (s->x[i] + 1))
+				  : i % 3 == 0 ? v
+				  : i % 3 == 1
+				      ? below
+				      : (dt == SMX_F32 ? -FLT_MAX : nextafter(below, -DBL_MAX));
+		}
+	}
+	/* Masks in the SIMD tail: n = 37 leaves 5 entries past the last full
+	 * vector of 16 or 8 lanes (1 of 4); n = 7 is all tail. */
+	static const struct {
+		const char *name;
+		size_t n, a, b; /* entries [a, b) are -inf */
+	} tails[] = {
+	    {"tail-masked:n=37", 37, 32, 37},
+	    {"tail-only:n=37", 37, 0, 32},
+	    {"tail-masked:n=7", 7, 4, 7},
+	};
+	for (size_t j = 0; j < sizeof tails / sizeof *tails; j++) {
+		if (!(s = add(out, k, max, tails[j].name, SMX_SCEN_FINITE, tails[j].n)))
+			return;
+		s->rk = SMX_RK_TAIL_MASK;
+		unit_row(dt, s->x, s->n, 23);
+		for (size_t i = 0; i < s->n; i++)
+			s->x[i] = to_dt(dt, 4 * s->x[i]);
+		set_range(s->x, tails[j].a, tails[j].b, -INFINITY);
+	}
+	/* Fully masked rows through the tail, the online steps and the blocks. */
+	const size_t masked[3] = {7, 69, firsts[1] + 37};
+	for (size_t j = 0; j < 3; j++) {
+		snprintf(name, sizeof name, "all-masked:n=%zu", masked[j]);
+		if (!(s = add(out, k, max, name, SMX_SCEN_ALL_NEGINF, masked[j])))
+			return;
+		set_range(s->x, 0, masked[j], -INFINITY);
+	}
+	/* Mixed +-inf: -inf first, +inf in the tail, finite between; and a
+	 * row of -inf with one +inf. */
+	for (size_t j = 0; j < 2; j++) {
+		if (!(s = add(out, k, max, j ? "mixed-inf-masked:n=37" : "mixed-inf:n=37",
+			      SMX_SCEN_POS_INF, 37)))
+			return;
+		s->rk = SMX_RK_MIXED_INF;
+		unit_row(dt, s->x, 37, 29);
+		for (size_t i = 0; i < 37; i++)
+			s->x[i] = j ? -INFINITY : to_dt(dt, 4 * s->x[i]);
+		s->x[0] = s->x[3] = -INFINITY;
+		s->x[34] = INFINITY;
+	}
+	/* benchdnn's structured fills (rows.c). */
+	static const char *const fills[2] = {"benchdnn+", "benchdnn-"};
+	for (size_t j = 0; j < 2; j++)
+		if ((s = add(out, k, max, fills[j], SMX_SCEN_FINITE, 64))) {
+			struct smx_dist d;
+			smx_dist_parse(fills[j], &d);
+			smx_dist_fill(&d, dt, 3, 1, 64, s->x);
+		}
 }
 
 size_t smx_scenarios(smx_dtype dt, struct smx_scenario *out, size_t max)
@@ -158,6 +270,7 @@ size_t smx_scenarios(smx_dtype dt, struct smx_scenario *out, size_t max)
 		smx_dist_parse("sorted", &d);
 		smx_dist_fill(&d, dt, 5, 1, 1000, s->x);
 	}
+	edge_rows(dt, out, &k, max);
 	return k;
 }
 
