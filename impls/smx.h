@@ -12,7 +12,8 @@
 /* Forward: softmax, log-softmax (x -> y, n -> n). Jacobian: s -> the n x n
  * matrix diag(s) - s s^T, row-major. Backward: vjp dx = J^T g = s (g -
  * <g, s>) and jvp J v (the same product, J being symmetric) from (s, g);
- * logsoftmax_vjp dx = g - exp(y) sum(g) from (y, g). */
+ * logsoftmax_vjp dx = g - exp(y) sum(g) from (y, g). lse: log(sum(exp(x)))
+ * of each row, one value a row. */
 typedef enum {
 	SMX_OP_SOFTMAX,
 	SMX_OP_LOGSOFTMAX,
@@ -20,6 +21,7 @@ typedef enum {
 	SMX_OP_VJP,
 	SMX_OP_JVP,
 	SMX_OP_LOGSOFTMAX_VJP,
+	SMX_OP_LSE,
 	SMX_OP_COUNT
 } smx_op;
 typedef enum { SMX_F32, SMX_F64, SMX_DTYPE_COUNT } smx_dtype;
