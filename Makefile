@@ -63,6 +63,7 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP) | deps
 
 $(BUILD)/impls/%_avx2.o: ALL_CFLAGS += $(AVX2_FLAGS)
 $(BUILD)/impls/%_avx512.o: ALL_CFLAGS += $(AVX512_FLAGS)
+$(BUILD)/impls/lowp_avx2.o: ALL_CFLAGS += -mf16c
 $(BUILD)/harness/cmd_report.o: ALL_CFLAGS += -DSMX_SOURCE_DIR='"$(abspath .)"'
 $(BUILD)/tests/%.o: ALL_CFLAGS += -D_XOPEN_SOURCE=700 -DSMX_BIN='"$(abspath $(BUILD))/smx"' \
 	-DSMX_TESTDATA='"$(abspath tests/data)"' -DSMX_PLUGINS='"$(abspath $(BUILD))/plugins"' -DSMX_MUTANTS='"$(abspath $(BUILD))/mutants"' -DSMX_EXAMPLES='"$(abspath examples/plugin)"'
