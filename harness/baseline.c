@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "op.h"
 #include "baseline.h"
 #include "util.h"
 
@@ -159,7 +160,7 @@ int smx_bline_parse(const char *text, struct smx_bline *l, char *err, size_t err
 	size_t f = o + 3;
 	if (!perf && smx_dist_parse(tok[f++], &l->dist))
 		FAIL("bad distribution '%.40s'", tok[f - 1]);
-	size_t nmax = l->op == SMX_OP_JACOBIAN ? 8192 : (size_t)1 << 28;
+	size_t nmax = smx_op_info(l->op)->n_max ? smx_op_info(l->op)->n_max : (size_t)1 << 28;
 	if (smx_parse_size(tok[f], 1, nmax, &l->n) ||
 	    smx_parse_size(tok[f + 1], 1, (size_t)1 << 24, &l->rows) ||
 	    (double)l->n * (double)l->rows > (double)(1 << 28))

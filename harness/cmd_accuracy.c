@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "op.h"
 #include "cli.h"
 #include "env.h"
 #include "measure.h"
@@ -199,7 +200,7 @@ int smx_cmd_accuracy(int argc, char **argv)
 	size_t cells;
 	int jac = 0;
 	for (size_t o = 0; o < sel.nops; o++)
-		jac |= sel.ops[o] == SMX_OP_JACOBIAN;
+		jac |= smx_op_info(sel.ops[o])->out == SMX_LEN_NN;
 	for (size_t i = 0; i < nn; i++) {
 		size_t r = rows ? rows : smx_sweep_rows(ns[i]);
 		if (smx_mul_overflows(ns[i], r, &cells) || cells > (size_t)1 << 28)

@@ -14,6 +14,7 @@
 #include <omp.h>
 #endif
 
+#include "op.h"
 #include "cli.h"
 #include "measure.h"
 #include "metrics.h"
@@ -365,20 +366,21 @@ static void work_ref(const struct hunt *h, const struct cand *c, struct work *w)
 	w->ref = smx_alloc(olen, sizeof *w->ref);
 	expand(c, w->x, w->g);
 	w->in = w->x;
-	if (smx_op_forward(op)) {
-		w->status = smx_ref_row(op, dt, w->x, n, w->ref);
+	const struct smx_op_info *oi = smx_op_info(op);
+	if (oi->in[0] == SMX_ARG_X) {
+		w->status = oi->ref_row(op, dt, 0, w->x, NULL, n, w->ref);
 		return;
 	}
 	if (!h->direct) { /* the backward input: the forward output, rounded */
-		smx_op fwd = op == SMX_OP_LOGSOFTMAX_VJP ? SMX_OP_LOGSOFTMAX : SMX_OP_SOFTMAX;
-		w->status = smx_ref_row(fwd, dt, w->x, n, w->ref);
+		smx_op fwd = smx_arg_source(oi->in[0]);
+		w->status = smx_op_info(fwd)->ref_row(fwd, dt, 0, w->x, NULL, n, w->ref);
 		if (w->status != SMX_REF_OK)
 			return;
 		w->in = smx_alloc(n, sizeof *w->in);
 		for (size_t i = 0; i < n; i++)
 			w->in[i] = w->ref[i].cr;
 	}
-	w->status = smx_ref_backward(op, dt, 0, w->in, w->g, n, w->ref);
+	w->status = oi->ref_row(op, dt, 0, w->in, w->g, n, w->ref);
 }
 
 static void work_free(struct work *w)
@@ -1263,7 +1265,7 @@ static size_t entries(const struct smx_sel *sel, const struct opts *o, struct sm
 
 static size_t default_max_n(smx_op op)
 {
-	return op == SMX_OP_JACOBIAN ? 128 : smx_op_forward(op) ? 8193 : 4097;
+	return smx_op_info(op)->hunt_n_max;
 }
 
 int smx_cmd_hunt(int argc, char **argv)

@@ -6,6 +6,7 @@
 
 #include <mpfr.h>
 
+#include "op.h"
 #include "metrics.h"
 #include "util.h"
 #include "verdict.h"
@@ -166,10 +167,10 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 			double rel = isfinite(e) ? e / s_ulps : INFINITY;
 			if (!(rel <= m->max_rel))
 				m->max_rel = rel;
-			int normal = fabs(s) >= ldexp(1.0, c->dt == SMX_F32 ? -126 : -1022);
+			int normal = fabs(s) >= ldexp(1.0, smx_dtype_info(c->dt)->emin);
 			if (normal && !(rel <= m->max_rel_normal))
 				m->max_rel_normal = rel;
-			if (c->op == SMX_OP_SOFTMAX && c->finite_row && normal) {
+			if (smx_op_info(c->op)->bhh && c->finite_row && normal) {
 				double br = rel / (c->bhh * c->u);
 				if (isnan(m->bound_ratio) || !(br <= m->bound_ratio))
 					m->bound_ratio = br;
@@ -177,7 +178,7 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 		}
 		a->num = err > a->num || isnan(err) ? err : a->num;
 		a->den = fabs(s) > a->den ? fabs(s) : a->den;
-		if (c->op == SMX_OP_SOFTMAX) {
+		if (smx_op_info(c->op)->sum == SMX_SUM_ONE) {
 			dd_add(&a->sum, y[i]);
 			/* A zero where the exact value rounds to zero costs
 			 * nothing; where it does not, KL is infinite. */
@@ -292,8 +293,8 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 	if (!(acc.kl <= m->kl))
 		m->kl = acc.kl;
 	double eps = ldexp(1.0, 1 - p);
-	double se = op == SMX_OP_SOFTMAX ? fabs((acc.sum.hi - 1) + acc.sum.lo) / eps
-					 : (double)fabsl(acc.lsum - 1) / eps;
+	double se = smx_op_info(op)->sum == SMX_SUM_ONE ? fabs((acc.sum.hi - 1) + acc.sum.lo) / eps
+							: (double)fabsl(acc.lsum - 1) / eps;
 	if (n > 0 && !(se <= m->sum_err))
 		m->sum_err = se;
 }
@@ -309,7 +310,7 @@ double smx_exp_ulp_error(double y, double x, smx_dtype dt)
 	double v = mpfr_get_d(t, MPFR_RNDN);
 	double err;
 	if (isinf(y) || isinf(v) || mpfr_zero_p(t)) {
-		err = y == (dt == SMX_F32 ? (double)mpfr_get_flt(t, MPFR_RNDN) : v) ? 0 : INFINITY;
+		err = y == smx_ref_round(dt, t) ? 0 : INFINITY;
 	} else {
 		long ex = mpfr_get_exp(t) - smx_dtype_prec(dt), emin = smx_dtype_emin_sub(dt);
 		mpfr_sub_d(t, t, y, MPFR_RNDN);
@@ -323,13 +324,19 @@ double smx_exp_ulp_error(double y, double x, smx_dtype dt)
 double smx_cond_scale(smx_op op, const double *in, const double *g, size_t n, size_t k,
 		      double sum_abs)
 {
-	if (op == SMX_OP_JACOBIAN) {
+	switch (smx_op_info(op)->cond) {
+	case SMX_COND_JACOBIAN: {
 		size_t i = k / n, j = k % n;
 		return i == j ? in[i] + in[i] * in[i] : in[i] * in[j];
 	}
-	if (op == SMX_OP_LOGSOFTMAX_VJP)
+	case SMX_COND_LSVJP:
 		return fabs(g[k]) + exp(in[k]) * sum_abs;
-	return fabs(in[k]) * (fabs(g[k]) + sum_abs);
+	case SMX_COND_VJP:
+		return fabs(in[k]) * (fabs(g[k]) + sum_abs);
+	case SMX_COND_NONE:
+		break;
+	}
+	return NAN;
 }
 
 static void fold_max(double *m, double v)
@@ -366,9 +373,10 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 	}
 	m->rows++;
 	size_t outs = smx_op_out_len(op, n);
+	enum smx_cond ck = smx_op_info(op)->cond;
 	double sum_abs = 0;
-	for (size_t j = 0; j < n && op != SMX_OP_JACOBIAN; j++)
-		sum_abs += op == SMX_OP_LOGSOFTMAX_VJP ? fabs(g[j]) : fabs(in[j] * g[j]);
+	for (size_t j = 0; j < n && ck != SMX_COND_JACOBIAN; j++)
+		sum_abs += ck == SMX_COND_LSVJP ? fabs(g[j]) : fabs(in[j] * g[j]);
 	double num = 0, den = 0, scale_total = 0, row_ratio = bound ? 0 : NAN;
 	struct dd total = {0, 0};
 	for (size_t k = 0; k < outs; k++) {
@@ -399,7 +407,7 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 		}
 		num = err > num || isnan(err) ? err : num;
 		den = fabs(v) > den ? fabs(v) : den;
-		if (op != SMX_OP_JACOBIAN) {
+		if (ck != SMX_COND_JACOBIAN) {
 			dd_add(&total, y[k]);
 			scale_total += scale;
 		}
@@ -408,7 +416,7 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 	 * sum(dx) = 0 (residual in u times the summed condition scales),
 	 * floored like cond_err. */
 	double inv = 0;
-	if (op == SMX_OP_JACOBIAN) {
+	if (ck == SMX_COND_JACOBIAN) {
 		for (size_t i = 0; i < n; i++) {
 			struct dd row = {0, 0};
 			for (size_t j = 0; j < n; j++)
