@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 
 #include "measure.h"
+#include "rows.h"
 #include "ref_xent.h"
 #include "smx_xent.h"
 
@@ -444,4 +445,155 @@ Test(xent, argmax_loss_right_at_large_gaps, .timeout = 120)
 	cr_expect_geq(normal, 15);
 	cr_expect_eq(caught, normal, "lse - x_t passed %zu of %zu gap rows", normal - caught,
 		     normal);
+}
+
+/* Rows at vocabulary sizes, logits from the `lm` generator: the loss of
+ * every kernel within its bound against the reference; the fused f32
+ * kernels' gradients too at 128,256 (the MPFR gradient costs a second per
+ * row there). */
+Test(xent, vocabulary_scale_rows, .timeout = 600)
+{
+	static const size_t ns[] = {32000, 128256, 151936, 256000};
+	struct smx_dist d;
+	cr_assert_eq(smx_dist_parse("lm", &d), 0);
+	size_t checked = 0;
+	for (size_t a = 0; a < 4; a++)
+		for (int dti = 0; dti < 2; dti++) {
+			const smx_dtype dt = dti ? SMX_F64 : SMX_F32;
+			const size_t n = ns[a];
+			struct xcase c = {.dt = dt, .n = n, .eps = a == 1 ? 0.1 : 0};
+			c.x = malloc(n * sizeof *c.x);
+			c.grad = malloc(n * sizeof *c.grad);
+			cr_assert(c.x && c.grad);
+			smx_dist_fill(&d, dt, 7 + a, 1, n, c.x);
+			rng_state = a;
+			c.t = pick_target(c.x, n, a & 1);
+			const int want_g = dt == SMX_F32 && n == 128256;
+			c.lse_st = smx_ref_lse(dt, c.x, n, &c.lse);
+			c.st = smx_ref_xent(dt, c.x, n, c.t, c.eps, IGNORE, &c.loss,
+					    want_g ? c.grad : NULL);
+			cr_assert_eq(c.st, SMX_REF_OK);
+			for (size_t i = 0; i < smx_xent_kernel_count(); i++) {
+				const struct smx_xent_kernel *k = smx_xent_kernel_get(i);
+				if (k->dtype != dt || (k->cpu & ~smx_cpu_features()) ||
+				    (k->family == SMX_XENT_FUSED && !want_g))
+					continue;
+				struct kctx kc = {k, 0, 0, 1};
+				cr_expect_eq(check_one(&c, &kc), 0);
+				checked++;
+			}
+			case_free(&c);
+		}
+	cr_expect_gt(checked, 50);
+}
+
+/* Many rows in one call give the bits of one call per row: the row
+ * stepping, the targets' indexing, and (at 33 x 128,256 f32, over 16 MiB)
+ * the non-temporal gradient stores, which a single row never takes. A
+ * kernel that reuses row 0's target everywhere (planted) differs. */
+static void fused_rows_f32(smx_xent_fn_f32 fn, const float *x, const int64_t *t, float *loss,
+			   float *g, size_t rows, size_t n, int one_by_one, int planted)
+{
+	struct smx_xent_opts o = {0.05, IGNORE};
+	if (!one_by_one) {
+		if (planted) {
+			int64_t *tt = malloc(rows * sizeof *tt);
+			cr_assert(tt);
+			for (size_t r = 0; r < rows; r++)
+				tt[r] = t[0];
+			fn(x, tt, loss, g, rows, n, &o);
+			free(tt);
+		} else
+			fn(x, t, loss, g, rows, n, &o);
+		return;
+	}
+	for (size_t r = 0; r < rows; r++)
+		fn(x + r * n, t + r, loss + r, g + r * n, 1, n, &o);
+}
+
+Test(xent, batch_equals_rows, .timeout = 300)
+{
+	const size_t rows = 33, n = 128256;
+	struct smx_dist d;
+	cr_assert_eq(smx_dist_parse("lm", &d), 0);
+	double *xv = malloc(rows * n * sizeof *xv);
+	float *x = malloc(rows * n * sizeof *x), *g1 = malloc(rows * n * sizeof *g1);
+	float *g2 = malloc(rows * n * sizeof *g2), l1[33], l2[33];
+	int64_t t[33];
+	cr_assert(xv && x && g1 && g2);
+	smx_dist_fill(&d, SMX_F32, 3, rows, n, xv);
+	smx_to_dtype(SMX_F32, xv, x, rows * n);
+	rng_state = 5;
+	for (size_t r = 0; r < rows; r++)
+		t[r] = r % 4 == 3 ? IGNORE : pick_target(xv + r * n, n, r & 1);
+	size_t tested = 0;
+	for (size_t i = 0; i < smx_xent_kernel_count(); i++) {
+		const struct smx_xent_kernel *k = smx_xent_kernel_get(i);
+		if (k->dtype != SMX_F32 || k->family != SMX_XENT_FUSED ||
+		    (k->cpu & ~smx_cpu_features()))
+			continue;
+		for (int planted = 0; planted < 2; planted++) {
+			fused_rows_f32(k->fn.xent32, x, t, l1, g1, rows, n, 0, planted);
+			fused_rows_f32(k->fn.xent32, x, t, l2, g2, rows, n, 1, 0);
+			int same =
+			    !memcmp(l1, l2, sizeof l1) && !memcmp(g1, g2, rows * n * sizeof *g1);
+			if (planted)
+				cr_expect(!same, "%s: a planted target mix-up went unseen",
+					  k->name);
+			else
+				cr_expect(same, "%s: %zu rows at once differ from one at a time",
+					  k->name, rows);
+		}
+		tested++;
+	}
+	cr_expect_geq(tested, 1);
+	free(xv), free(x), free(g1), free(g2);
+}
+
+/* Rows the reals do not answer: each kernel's declared edge behaviour
+ * (smx_xent.h, xent_simd.inc): NaN loss for an all -inf row, a NaN entry
+ * and a target out of range (and a NaN gradient row there), +inf loss for
+ * a -inf target, lse -inf for an all -inf row and for n = 0. */
+Test(xent, edge_rows)
+{
+	const double ninf = -INFINITY;
+	struct {
+		double x[5];
+		size_t n;
+		int64_t t;
+		int lse_ninf, loss_nan, loss_inf, grad_nan;
+	} rows[] = {
+	    {{ninf, ninf, ninf, ninf, ninf}, 5, 1, 1, 1, 0, 0},
+	    {{1, NAN, 2, 3, 0}, 5, 0, 0, 1, 0, 1},
+	    {{1, 2, 3, 4, 5}, 5, 5, 0, 1, 0, 1},
+	    {{1, 2, 3, 4, 5}, 5, -3, 0, 1, 0, 1},
+	    {{1, ninf, 3, 4, 5}, 5, 1, 0, 0, 1, 0},
+	    {{0}, 0, 0, 1, 1, 0, 0},
+	};
+	for (size_t i = 0; i < smx_xent_kernel_count(); i++) {
+		const struct smx_xent_kernel *k = smx_xent_kernel_get(i);
+		if (k->cpu & ~smx_cpu_features())
+			continue;
+		for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {
+			struct xcase c = {
+			    .dt = k->dtype, .n = rows[r].n, .x = rows[r].x, .t = rows[r].t};
+			double v, g[5];
+			run(k, &c, 0, 0, &v, g);
+			const char *nm = k->name, *fam = smx_xent_family_name(k->family);
+			if (k->family == SMX_XENT_LSE) {
+				if (rows[r].lse_ninf)
+					cr_expect(v == -INFINITY, "%s %s row %zu: %a", fam, nm, r,
+						  v);
+				continue;
+			}
+			if (rows[r].loss_nan)
+				cr_expect(isnan(v), "%s %s row %zu: loss %a", fam, nm, r, v);
+			if (rows[r].loss_inf)
+				cr_expect(v == INFINITY, "%s %s row %zu: loss %a", fam, nm, r, v);
+			for (size_t j = 0;
+			     k->family == SMX_XENT_FUSED && rows[r].grad_nan && j < rows[r].n; j++)
+				cr_expect(isnan(g[j]), "%s %s row %zu: grad[%zu] %a", fam, nm, r, j,
+					  g[j]);
+		}
+	}
 }
