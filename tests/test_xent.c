@@ -170,10 +170,8 @@ static size_t check(const struct smx_xent_kernel *k, const struct xcase *c, size
 {
 	const size_t n = c->n;
 	const double u = c->dt == SMX_F32 ? 0x1p-24 : 0x1p-53;
-	const double sub = c->dt == SMX_F32
-			       ? ldexp(1, -150)
-			       : ldexp(1, -1075); /* half the least subnormal (0 in f64: its n terms
-						     add nothing a double can hold) */
+	/* n times half the least subnormal (rounded up: n + 1 halves). */
+	const double nsub = ldexp((double)n + 1, c->dt == SMX_F32 ? -150 : -1075);
 	const double dm = dmax_of(c), m = n ? c->x[argmax(c->x, n)] : 0;
 	double v, *g = malloc((n ? n : 1) * sizeof *g);
 	cr_assert(g);
@@ -181,8 +179,8 @@ static size_t check(const struct smx_xent_kernel *k, const struct xcase *c, size
 	size_t bad = 0;
 	if (k->family == SMX_XENT_LSE) {
 		double e = val(&c->lse);
-		double lim = smx_xent_coef_at(&k->bound.lse, n, 0, dm) * u * fmax(1, fabs(e)) +
-			     (double)n * sub;
+		double lim =
+		    smx_xent_coef_at(&k->bound.lse, n, 0, dm) * u * fmax(1, fabs(e)) + nsub;
 		if (c->lse_st == SMX_REF_OK && !within(v, e, lim) && !bad++)
 			snprintf(why, wl, "lse %a, exact %a, allowed %g", v, e, lim);
 		free(g);
@@ -198,8 +196,7 @@ static size_t check(const struct smx_xent_kernel *k, const struct xcase *c, size
 		return bad;
 	}
 	double e = val(&c->loss);
-	double lim =
-	    smx_xent_coef_at(&k->bound.loss, n, 0, dm) * ldexp(1, c->loss.e) + (double)n * sub;
+	double lim = smx_xent_coef_at(&k->bound.loss, n, 0, dm) * ldexp(1, c->loss.e) + nsub;
 	if (!within(v, e, lim) && !bad++)
 		snprintf(why, wl, "loss %a, exact %a, allowed %g", v, e, lim);
 	if (k->family != SMX_XENT_FUSED) {
@@ -212,9 +209,9 @@ static size_t check(const struct smx_xent_kernel *k, const struct xcase *c, size
 		const double q = c->eps / (double)n + (i == (size_t)c->t ? 1 - c->eps : 0);
 		const double d = c->x[i] == -INFINITY ? 0 : m - c->x[i]; /* p_c = 0 exactly */
 		const double b = smx_xent_coef_at(&k->bound.grad, n, d, dm);
-		double gl = b * u * (p + q) + (double)n * sub;
+		double gl = b * u * (p + q) + nsub;
 		if (i == (size_t)c->t && c->x[i] == m && c->eps == 0)
-			gl = fmin(gl, b * ldexp(1, c->grad[i].e) + (double)n * sub);
+			gl = fmin(gl, b * ldexp(1, c->grad[i].e) + nsub);
 		const double gv = val(&c->grad[i]);
 		if (!within(g[i], gv, gl) && !bad++)
 			snprintf(why, wl, "grad[%zu] %a, exact %a, allowed %g", i, g[i], gv, gl);
@@ -596,4 +593,73 @@ Test(xent, edge_rows)
 					  g[j]);
 		}
 	}
+}
+
+/* The reference against an independent long-double evaluation (64-bit
+ * significand, the same no-cancellation forms), in f32: wherever the
+ * long-double value decides the float rounding (not within 2^-30 relative
+ * of a rounding boundary), the reference's rounding is that one. The
+ * reference asked for eps = 0 on smoothed rows (planted) disagrees. */
+static int decided_float(long double v, float *f)
+{
+	*f = (float)v;
+	return (float)(v * (1 + 0x1p-30L)) == *f && (float)(v * (1 - 0x1p-30L)) == *f;
+}
+
+Test(xent, reference_agrees_with_long_double, .timeout = 120)
+{
+	size_t checked = 0, planted_caught = 0;
+	rng_state = 99;
+	for (size_t a = 0; a < 19; a++)
+		for (int kind = 0; kind < 4; kind++) {
+			const size_t n = lens[a];
+			const double eps = kind & 1 ? 0.1 : 0;
+			struct xcase c;
+			case_make(&c, SMX_F32, n, kind, 0, 0, eps);
+			int64_t t = pick_target(c.x, n, kind >= 2);
+			if (c.x[t] == -INFINITY)
+				t = (int64_t)argmax(c.x, n);
+			c.st = smx_ref_xent(SMX_F32, c.x, n, t, eps, IGNORE, &c.loss, c.grad);
+			cr_assert_eq(c.st, SMX_REF_OK);
+			const size_t k = argmax(c.x, n);
+			const long double m = c.x[k];
+			long double r = 0, dsum = 0;
+			for (size_t j = 0; j < n; j++) {
+				if (j != k)
+					r += expl(c.x[j] - m);
+				dsum += m - c.x[j];
+			}
+			long double loss = log1pl(r) + (1 - (long double)eps) * (m - c.x[t]);
+			if (eps != 0)
+				loss += (long double)eps / n * dsum;
+			float f;
+			if (isfinite((double)loss) && decided_float(loss, &f)) {
+				cr_expect_eq((float)c.loss.cr, f, "n=%zu kind=%d loss %a vs %a", n,
+					     kind, c.loss.cr, (double)f);
+				checked++;
+			}
+			for (size_t i = 0; i < n; i++) {
+				long double q =
+				    (long double)eps / n + (i == (size_t)t ? 1 - eps : 0);
+				long double g = i == k && i == (size_t)t
+						    ? (long double)eps * (n - 1) / n - r / (1 + r)
+						    : expl(c.x[i] - m) / (1 + r) - q;
+				if (decided_float(g, &f)) {
+					cr_expect_eq((float)c.grad[i].cr, f,
+						     "n=%zu grad[%zu] %a vs %a", n, i, c.grad[i].cr,
+						     (double)f);
+					checked++;
+				}
+			}
+			if (eps != 0 && t != IGNORE) {
+				struct smx_refval pl;
+				cr_assert_eq(smx_ref_xent(SMX_F32, c.x, n, t, 0, IGNORE, &pl, NULL),
+					     SMX_REF_OK);
+				planted_caught += pl.cr != c.loss.cr;
+			}
+			case_free(&c);
+		}
+	cr_expect_gt(checked, 2000, "only %zu values decided", checked);
+	cr_expect_geq(planted_caught, 35, "smoothing dropped went unseen: %zu of 38 caught",
+		      planted_caught);
 }
