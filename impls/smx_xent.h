@@ -1,7 +1,8 @@
 /* Log-sum-exp and cross-entropy kernels, and the list of them.
  *
  * Three kernel families, each per dtype (f32, f64) and ISA (scalar, avx2,
- * avx512), named smx_<family>_<dt>_<algo>__<isa>:
+ * avx512; the scalar lse is lse_scalar.c's), named
+ * smx_<family>_<dt>_<algo>__<isa>:
  *   lse:        out[r] = log(sum_j exp(x[r][j]));
  *   xent:       loss[r] per row, targets t[r] (int64 class indices);
  *   xent_fused: loss[r] and the gradient row grad[r][*] in one call.
@@ -73,7 +74,7 @@ struct smx_xent_kernel {
 		smx_xent_fn_f32 xent32;
 		smx_xent_fn_f64 xent64;
 	} fn;
-	struct smx_xent_bound bound;
+	const struct smx_xent_bound *bound;
 };
 
 /* Every kernel of this file, scalar first. */
@@ -81,16 +82,19 @@ size_t smx_xent_kernel_count(void);
 const struct smx_xent_kernel *smx_xent_kernel_get(size_t i);
 const char *smx_xent_family_name(smx_xent_family f);
 
-#define SMX_XENT_DECL(dt, T, algo, isa)                                                            \
-	void smx_lse_##dt##_##algo##__##isa(const T *x, T *out, size_t rows, size_t n);            \
+#define SMX_XENT_DECL_LOSS(dt, T, algo, isa)                                                       \
 	void smx_xent_##dt##_##algo##__##isa(const T *x, const int64_t *t, T *loss, T *grad,       \
 					     size_t rows, size_t n,                                \
 					     const struct smx_xent_opts *o);                       \
 	void smx_xent_fused_##dt##_##algo##__##isa(const T *x, const int64_t *t, T *loss, T *grad, \
 						   size_t rows, size_t n,                          \
 						   const struct smx_xent_opts *o);
-SMX_XENT_DECL(f32, float, shifted, scalar)
-SMX_XENT_DECL(f64, double, shifted, scalar)
+#define SMX_XENT_DECL(dt, T, algo, isa)                                                            \
+	void smx_lse_##dt##_##algo##__##isa(const T *x, T *out, size_t rows, size_t n);            \
+	SMX_XENT_DECL_LOSS(dt, T, algo, isa)
+/* The scalar lse is the registry's (lse_scalar.c). */
+SMX_XENT_DECL_LOSS(f32, float, shifted, scalar)
+SMX_XENT_DECL_LOSS(f64, double, shifted, scalar)
 SMX_XENT_DECL(f32, float, shifted, avx2)
 SMX_XENT_DECL(f64, double, shifted, avx2)
 SMX_XENT_DECL(f32, float, online, avx2)
@@ -102,5 +106,6 @@ SMX_XENT_DECL(f32, float, online, avx512)
 SMX_XENT_DECL(f64, double, online, avx512)
 SMX_XENT_DECL(f32, float, accurate, avx512)
 #undef SMX_XENT_DECL
+#undef SMX_XENT_DECL_LOSS
 
 #endif
