@@ -236,7 +236,7 @@ size_t smx_arg_dists(const char *cmd, const char *flag, char *v, struct smx_dist
 				max == 1 ? "" : "s");
 		if (smx_dist_parse(p, &out[k]))
 			smx_die("%s: %s: bad distribution '%s' (uniform:A,B normal:S lm attn wide "
-				"sorted scaled:S)",
+				"sorted scaled:S benchdnn+ benchdnn-)",
 				cmd, flag, p);
 		for (size_t j = 0; j < k; j++)
 			if (!strcmp(out[j].spec, out[k].spec))

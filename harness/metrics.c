@@ -124,7 +124,7 @@ struct row_ctx {
 	const struct smx_bound *bound;
 	const double *x, *y;
 	const struct smx_refval *ref;
-	size_t n;
+	size_t n, outs; /* inputs and outputs of the row */
 	double *errs;
 	double u, xmax, bhh, dmax;
 	int claimed, finite_row;
@@ -147,8 +147,11 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 		}
 		if (e > m->max_ulp || isnan(e))
 			m->max_ulp = e;
+		if (smx_op_info(c->op)->cond == SMX_COND_ABS)
+			fold_max(&m->cond_err,
+				 smx_cond_units(c->dt, e, ref[i].e, fmax(1, fabs(s))));
 		if (c->claimed) {
-			double d = isfinite(x[i]) ? c->xmax - x[i] : 0;
+			double d = c->outs == c->n && isfinite(x[i]) ? c->xmax - x[i] : 0;
 			double lim = smx_bound_at(c->bound, c->n, d, c->dmax);
 			double r = smx_bound_measure(c->bound, c->dt, &ref[i], y[i]) / lim;
 			if (!(r <= a->row_ratio))
@@ -188,7 +191,7 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 					     : y[i];
 			else if (ref[i].cr != 0)
 				a->kl = INFINITY;
-		} else {
+		} else if (smx_op_info(c->op)->sum == SMX_SUM_EXP) {
 			/* e^s (e^(y - s) - 1 - (y - s)), y - s from the exact offset. */
 			a->lsum += expl((long double)y[i]);
 			a->kl +=
@@ -205,11 +208,11 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 
 static void row_spans(struct smx_metrics *m, struct row_acc *a, const struct row_ctx *c)
 {
-	if (c->n < SPAN_MIN) {
-		row_span(m, a, c, 0, c->n);
+	if (c->outs < SPAN_MIN) {
+		row_span(m, a, c, 0, c->outs);
 		return;
 	}
-	size_t nb = (c->n + SPAN - 1) / SPAN;
+	size_t nb = (c->outs + SPAN - 1) / SPAN;
 	struct smx_metrics *pm = smx_alloc(nb, sizeof *pm);
 	struct row_acc *pa = smx_alloc(nb, sizeof *pa);
 	long lnb = (long)nb;
@@ -217,7 +220,7 @@ static void row_spans(struct smx_metrics *m, struct row_acc *a, const struct row
 	for (long b = 0; b < lnb; b++) {
 		smx_metrics_init(&pm[b]);
 		pa[b] = (struct row_acc){.row_ratio = a->row_ratio};
-		size_t i0 = (size_t)b * SPAN, i1 = i0 + SPAN < c->n ? i0 + SPAN : c->n;
+		size_t i0 = (size_t)b * SPAN, i1 = i0 + SPAN < c->outs ? i0 + SPAN : c->outs;
 		row_span(&pm[b], &pa[b], c, i0, i1);
 	}
 	for (size_t b = 0; b < nb; b++) {
@@ -277,11 +280,12 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 	/* Blanchard, Higham & Higham (2021): shifted softmax satisfies
 	 * |y_i - s_i| <= (n + 2 + 2 (x_max - x_min)) u s_i to first order. */
 	double bhh = (double)(n + 2) + 2 * (xmax - xmin);
-	struct row_ctx ctx = {op,   dt, bound, x,   y,		 ref,	  n,
+	size_t outs = smx_op_out_len(op, n);
+	struct row_ctx ctx = {op,   dt, bound, x,   y,		 ref,	  n,	     outs,
 			      errs, u,	xmax,  bhh, xmax - xmin, claimed, finite_row};
 	struct row_acc acc = {.row_ratio = claimed ? 0 : NAN};
 	row_spans(m, &acc, &ctx);
-	enum smx_outcome o = smx_classify(op, status, y, ref, n, acc.row_ratio);
+	enum smx_outcome o = smx_classify(op, status, y, ref, outs, acc.row_ratio);
 	m->nan_rows += o == SMX_OUT_NAN;
 	m->inf_rows += o == SMX_OUT_INF;
 	m->zero_rows += o == SMX_OUT_ZERO;
@@ -293,9 +297,13 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 	if (!(acc.kl <= m->kl))
 		m->kl = acc.kl;
 	double eps = ldexp(1.0, 1 - p);
-	double se = smx_op_info(op)->sum == SMX_SUM_ONE ? fabs((acc.sum.hi - 1) + acc.sum.lo) / eps
-							: (double)fabsl(acc.lsum - 1) / eps;
-	if (n > 0 && !(se <= m->sum_err))
+	enum smx_sum sk = smx_op_info(op)->sum;
+	double se = sk == SMX_SUM_ONE	? fabs((acc.sum.hi - 1) + acc.sum.lo) / eps
+		    : sk == SMX_SUM_EXP ? (double)fabsl(acc.lsum - 1) / eps
+					: NAN;
+	if (sk == SMX_SUM_NONE) /* not a distribution: no sum, no KL */
+		m->kl = m->sum_err = NAN;
+	else if (n > 0 && !(se <= m->sum_err))
 		m->sum_err = se;
 }
 
@@ -331,6 +339,8 @@ double smx_cond_scale(smx_op op, const double *in, const double *g, size_t n, si
 	}
 	case SMX_COND_LSVJP:
 		return fabs(g[k]) + exp(in[k]) * sum_abs;
+	case SMX_COND_ABS:
+		return fmax(1, fabs(in[k]));
 	case SMX_COND_VJP:
 		return fabs(in[k]) * (fabs(g[k]) + sum_abs);
 	case SMX_COND_NONE:

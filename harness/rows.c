@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,10 +166,15 @@ int smx_dist_parse(const char *s, struct smx_dist *d)
 		enum smx_dist_kind kind;
 		int nargs;
 	} kinds[] = {
-	    {"uniform", SMX_DIST_UNIFORM, 2}, {"normal", SMX_DIST_NORMAL, 1},
-	    {"lm", SMX_DIST_LM, 0},	      {"attn", SMX_DIST_ATTN, 0},
-	    {"wide", SMX_DIST_WIDE, 0},	      {"sorted", SMX_DIST_SORTED, 0},
+	    {"uniform", SMX_DIST_UNIFORM, 2},
+	    {"normal", SMX_DIST_NORMAL, 1},
+	    {"lm", SMX_DIST_LM, 0},
+	    {"attn", SMX_DIST_ATTN, 0},
+	    {"wide", SMX_DIST_WIDE, 0},
+	    {"sorted", SMX_DIST_SORTED, 0},
 	    {"scaled", SMX_DIST_SCALED, 1},
+	    {"benchdnn+", SMX_DIST_BENCHDNN_POS, 0},
+	    {"benchdnn-", SMX_DIST_BENCHDNN_NEG, 0},
 	};
 	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
 		if (strcmp(buf, kinds[i].name))
@@ -248,6 +254,27 @@ static uint64_t row_state(const struct smx_dist *d, uint64_t seed, size_t n, siz
 	return smx_splitmix64(&h);
 }
 
+/* oneDNN benchdnn's softmax fill (tests/benchdnn/softmax/softmax.cpp,
+ * fill_data_fwd): each entry is the top-1 value with probability 4/n, else
+ * top-2 with 7 times that, else top-3 with 3 times that, else the type's
+ * lowest finite value. Top values 90, 89, 88 push exp past f32's overflow
+ * at 88.72 (a kernel that does not shift gives inf); -86, -87, -88 test a
+ * negative max. Repeated maxima keep log-softmax away from cancellation. */
+static void benchdnn_row(int pos, smx_dtype dt, uint64_t st, size_t n, double *x)
+{
+	const double top[3] = {pos ? 90 : -86, pos ? 89 : -87, pos ? 88 : -88};
+	const double p1 = 4.0 / (double)n, p2 = 7 * p1, p3 = 3 * p2;
+	for (size_t i = 0; i < n; i++) {
+		x[i] = dt == SMX_F32 ? -FLT_MAX : -DBL_MAX;
+		if (smx_uniform01(&st) < p1)
+			x[i] = top[0];
+		else if (smx_uniform01(&st) < p2)
+			x[i] = top[1];
+		else if (smx_uniform01(&st) < p3)
+			x[i] = top[2];
+	}
+}
+
 static void fill_row(const struct smx_dist *d, smx_dtype dt, uint64_t st, size_t n, double *x)
 {
 	switch (d->kind) {
@@ -300,6 +327,10 @@ static void fill_row(const struct smx_dist *d, smx_dtype dt, uint64_t st, size_t
 		for (size_t i = 0; i < n; i++)
 			x[i] = 4 * smx_normal(&st);
 		qsort(x, n, sizeof *x, smx_cmp_double);
+		break;
+	case SMX_DIST_BENCHDNN_POS:
+	case SMX_DIST_BENCHDNN_NEG:
+		benchdnn_row(d->kind == SMX_DIST_BENCHDNN_POS, dt, st, n, x);
 		break;
 	}
 	for (size_t i = 0; i < n; i++)

@@ -76,7 +76,7 @@ void smx_line_values(smx_op op, const struct smx_metrics *m, double got[4])
 {
 	got[0] = m->max_ulp;
 	got[1] = smx_metrics_mean_ulp(m);
-	got[2] = smx_op_forward(op) ? m->sum_err : m->cond_err;
+	got[2] = strcmp(smx_op_info(op)->key, "cond_err") ? m->sum_err : m->cond_err;
 	got[3] = (double)(m->nan_rows + m->inf_rows + m->zero_rows);
 	if (isnan(got[1]))
 		got[1] = 0;

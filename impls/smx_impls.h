@@ -4,6 +4,10 @@
 
 #include "smx.h"
 
+/* The blocked kernels' block: x and y of a block stay in a 32 KiB L1
+ * (softmax_simd.inc); the edge catalogue masks a whole first block. */
+#define SMX_BLOCK_BYTES 16384
+
 #define SMX_T_f32 float
 #define SMX_T_f64 double
 /* Signatures by op: one input, or two. */

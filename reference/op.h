@@ -19,8 +19,9 @@ enum smx_arg { SMX_ARG_NONE, SMX_ARG_X, SMX_ARG_S, SMX_ARG_Y, SMX_ARG_G, SMX_ARG
 enum smx_outlen { SMX_LEN_N, SMX_LEN_ONE, SMX_LEN_NN };
 
 /* The condition scale of an output component (metrics.c), in which
- * backward errors are measured. */
-enum smx_cond { SMX_COND_NONE, SMX_COND_JACOBIAN, SMX_COND_VJP, SMX_COND_LSVJP };
+ * cond_err is measured: the backward ops' scales, or max(1, |value|) (ABS,
+ * for a value that may cancel to 0, as the ABS claims measure it). */
+enum smx_cond { SMX_COND_NONE, SMX_COND_JACOBIAN, SMX_COND_VJP, SMX_COND_LSVJP, SMX_COND_ABS };
 
 /* What the outputs of a row sum to (sum_err): 1, or exp of them to 1. */
 enum smx_sum { SMX_SUM_NONE, SMX_SUM_ONE, SMX_SUM_EXP };
