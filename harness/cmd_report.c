@@ -23,6 +23,7 @@
 #include "peers.h"
 #include "plugin.h"
 #include "proc.h"
+#include "profiles.h"
 #include "progress.h"
 #include "report.h"
 #include "scenarios.h"
@@ -1231,6 +1232,22 @@ static void doc_speed(struct smx_doc *doc, const struct results *res)
 	smx_doc_table(doc, jt);
 }
 
+/* Each shown f32 softmax and log-softmax entry against each edge profile. */
+static void doc_profiles(struct rep *r, struct smx_doc *doc)
+{
+	const struct smx_impl *ims[512];
+	size_t k = entries(r, SMX_OP_SOFTMAX, SMX_F32, ims);
+	k += entries(r, SMX_OP_LOGSOFTMAX, SMX_F32, ims + k);
+	struct smx_table t;
+	smx_profile_matrix(&t, ims, k);
+	smx_doc_h2(doc, "profiles", "Edge profiles");
+	smx_doc_p(doc, "Each entry against each library's edge behaviour (smx overflow --profile; "
+		       "README, \"Edge profiles\"): yes, or per row kind where it differs the "
+		       "first outcome; (declared): the entry's policy names that behaviour.");
+	smx_doc_table(doc, &t);
+	smx_table_free(&t);
+}
+
 static void write_doc(struct rep *r, struct results *res)
 {
 	struct smx_doc doc;
@@ -1253,6 +1270,7 @@ static void write_doc(struct rep *r, struct results *res)
 	smx_doc_fig(&doc, "fig8_thresholds",
 		    "Overflow threshold per entry: the least input scale at which its rows stop "
 		    "being ok (bisection); \"never\" bars reach FLT_MAX.");
+	doc_profiles(r, &doc);
 	doc_speed(&doc, res);
 	next_token(r, &doc);
 	smx_doc_h2(&doc, "data", "Data");

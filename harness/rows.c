@@ -2,7 +2,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,7 +264,7 @@ static void benchdnn_row(int pos, smx_dtype dt, uint64_t st, size_t n, double *x
 	const double top[3] = {pos ? 90 : -86, pos ? 89 : -87, pos ? 88 : -88};
 	const double p1 = 4.0 / (double)n, p2 = 7 * p1, p3 = 3 * p2;
 	for (size_t i = 0; i < n; i++) {
-		x[i] = dt == SMX_F32 ? -FLT_MAX : -DBL_MAX;
+		x[i] = -smx_dtype_info(dt)->max_finite;
 		if (smx_uniform01(&st) < p1)
 			x[i] = top[0];
 		else if (smx_uniform01(&st) < p2)
