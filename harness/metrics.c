@@ -127,6 +127,8 @@ struct row_ctx {
 	double *errs;
 	double u, xmax, bhh, dmax;
 	int claimed, finite_row;
+	const double *lim; /* a variant's claim per component, or NULL */
+	int variant;	   /* under a variant: x is not the row softmax sees */
 };
 
 /* Components [i0, i1) of a row, folded into m and a. */
@@ -148,7 +150,7 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 			m->max_ulp = e;
 		if (c->claimed) {
 			double d = isfinite(x[i]) ? c->xmax - x[i] : 0;
-			double lim = smx_bound_at(c->bound, c->n, d, c->dmax);
+			double lim = c->lim ? c->lim[i] : smx_bound_at(c->bound, c->n, d, c->dmax);
 			double r = smx_bound_measure(c->bound, c->dt, &ref[i], y[i]) / lim;
 			if (!(r <= a->row_ratio))
 				a->row_ratio = r;
@@ -169,7 +171,7 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 			int normal = fabs(s) >= ldexp(1.0, c->dt == SMX_F32 ? -126 : -1022);
 			if (normal && !(rel <= m->max_rel_normal))
 				m->max_rel_normal = rel;
-			if (c->op == SMX_OP_SOFTMAX && c->finite_row && normal) {
+			if (c->op == SMX_OP_SOFTMAX && c->finite_row && normal && !c->variant) {
 				double br = rel / (c->bhh * c->u);
 				if (isnan(m->bound_ratio) || !(br <= m->bound_ratio))
 					m->bound_ratio = br;
@@ -249,6 +251,14 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 		     const double *x, const double *y, const struct smx_refval *ref, int status,
 		     size_t n, double *errs)
 {
+	smx_metrics_row_claim(m, op, dt, bound, x, y, ref, status, n, errs, NULL);
+}
+
+void smx_metrics_row_claim(struct smx_metrics *m, smx_op op, smx_dtype dt,
+			   const struct smx_bound *bound, const double *x, const double *y,
+			   const struct smx_refval *ref, int status, size_t n, double *errs,
+			   const struct smx_row_claim *vc)
+{
 	if (status != SMX_REF_OK) {
 		m->undefined_rows++;
 		return;
@@ -272,12 +282,14 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 			in_domain = in_domain && (fabs(x[i]) <= bound->domain || x[i] == -INFINITY);
 		finite_row = finite_row && (isfinite(x[i]) || x[i] == -INFINITY);
 	}
-	int claimed = bound && in_domain && finite_row;
+	int claimed = vc ? bound && vc->lim : bound && in_domain && finite_row;
 	/* Blanchard, Higham & Higham (2021): shifted softmax satisfies
 	 * |y_i - s_i| <= (n + 2 + 2 (x_max - x_min)) u s_i to first order. */
 	double bhh = (double)(n + 2) + 2 * (xmax - xmin);
-	struct row_ctx ctx = {op,   dt, bound, x,   y,		 ref,	  n,
-			      errs, u,	xmax,  bhh, xmax - xmin, claimed, finite_row};
+	struct row_ctx ctx = {op,	 dt,	      bound,   x,	   y,
+			      ref,	 n,	      errs,    u,	   xmax,
+			      bhh,	 xmax - xmin, claimed, finite_row, vc ? vc->lim : NULL,
+			      vc != NULL};
 	struct row_acc acc = {.row_ratio = claimed ? 0 : NAN};
 	row_spans(m, &acc, &ctx);
 	enum smx_outcome o = smx_classify(op, status, y, ref, n, acc.row_ratio);
@@ -294,7 +306,7 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 	double eps = ldexp(1.0, 1 - p);
 	double se = op == SMX_OP_SOFTMAX ? fabs((acc.sum.hi - 1) + acc.sum.lo) / eps
 					 : (double)fabsl(acc.lsum - 1) / eps;
-	if (n > 0 && !(se <= m->sum_err))
+	if (n > 0 && !(vc && !vc->sum_one) && !(se <= m->sum_err))
 		m->sum_err = se;
 }
 

@@ -24,6 +24,7 @@
 #include "plugin.h"
 #include "runner.h"
 #include "util.h"
+#include "variant.h"
 
 /* ---- The floating-point environment ---- */
 
@@ -303,7 +304,7 @@ static void start_runner(void)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		smx_die("plug-in runner: %s", strerror(errno));
 	int child = high_fd(sv[1]);
-	const char *paths[64], *args[64 * 2 + 8];
+	const char *paths[64], *args[64 * 2 + 8 + 12];
 	size_t np = smx_plugin_paths(paths, 64), k = 0;
 	char ppid[32], threads[32];
 	snprintf(ppid, sizeof ppid, "%ld", (long)getpid());
@@ -317,6 +318,7 @@ static void start_runner(void)
 		args[k++] = "--threads";
 		args[k++] = threads;
 	}
+	k += smx_variant_argv(args + k);
 	args[k++] = SMX_RUNNER_COMMAND;
 	args[k++] = ppid;
 	args[k] = NULL;
@@ -603,7 +605,7 @@ static void serve_call(const struct req *q)
 		runner_error("out of memory");
 	struct rsp m = {.kind = RSP_DONE, .status = SMX_RUN_OK};
 	smx_fpenv_default();
-	smx_impl_run(im, a, b, out, q->rows, q->n);
+	smx_variant_run(im, a, b, out, q->rows, q->n, 0);
 	check_fpenv(im, &m);
 	memcpy(rmap + off_o, out, out_bytes);
 	smx_gbuf_free(&ga);
