@@ -142,7 +142,7 @@ enum { RSP_HELLO = 1, RSP_DONE, RSP_BEAT, RSP_ERROR };
 
 struct req {
 	uint32_t kind, op, dt, guard, in_place, cache, threads, count;
-	uint64_t rows, n, misalign, shm_size, reps;
+	uint64_t rows, n, misalign, shm_size, reps, row0;
 	double min_ms;
 	char name[NAME_LEN];
 	cpu_set_t cpus; /* bench: the CPUs smx runs on now (--pin) */
@@ -427,7 +427,8 @@ int smx_runner_call(const struct smx_impl *im, const void *a, const void *b, voi
 			.in_place = (uint32_t)o.in_place,
 			.rows = rows,
 			.n = n,
-			.misalign = o.misalign};
+			.misalign = o.misalign,
+			.row0 = o.row0};
 	name_copy(q.name, im->name);
 	send_req(&q);
 	struct rsp m;
@@ -605,7 +606,7 @@ static void serve_call(const struct req *q)
 		runner_error("out of memory");
 	struct rsp m = {.kind = RSP_DONE, .status = SMX_RUN_OK};
 	smx_fpenv_default();
-	smx_variant_run(im, a, b, out, q->rows, q->n, 0);
+	smx_variant_run(im, a, b, out, q->rows, q->n, q->row0);
 	check_fpenv(im, &m);
 	memcpy(rmap + off_o, out, out_bytes);
 	smx_gbuf_free(&ga);

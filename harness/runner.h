@@ -46,6 +46,7 @@ struct smx_run_opts {
 	 * as close to the guard as that allows. 0: the placements above. */
 	size_t misalign;
 	double timeout_s; /* per call; 0: --timeout (60 s by default) */
+	size_t row0;	  /* under a variant: the first row's query position */
 };
 
 enum smx_run_status {

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "measure.h"
 #include "ref_variant.h"
 #include "util.h"
 #include "variant.h"
@@ -333,11 +334,10 @@ static double rnd(double w, double u, double eta)
 	return (u * fabs(w) + eta) / (1 - u);
 }
 
-/* One entry of the prelude in T (HP the wider format for tanh); D, when
- * not NULL, receives the bound on its distance from the exact value and
+/* One entry of the prelude in T (HP the wider format for tanh), step by
+ * step; *D receives the bound on its distance from the exact value and
  * *bad whether it overflowed (an infinity not from a -inf input or
- * mask). The prelude and the claim share this code, so the claim is about
- * the very values the kernel sees. */
+ * mask). */
 #define SMX_PRELUDE_ENTRY(T, SUF, HP, TANH, H)                                                     \
 	static T entry_##SUF(T a, size_t j, size_t q, const struct smx_variant_params *p,          \
 			     const T *mrow, double *D, int *bad)                                   \
@@ -368,25 +368,49 @@ static double rnd(double w, double u, double eta)
 			a = a / (T)p->temperature;                                                 \
 			d = d / p->temperature + rnd(a, u, eta);                                   \
 		}                                                                                  \
-		if (D) {                                                                           \
-			*D = isinf(a) && masked && a < 0 ? 0 : d;                                  \
-			*bad = !isfinite(a) && !(masked && a == -(T)INFINITY);                     \
-		}                                                                                  \
+		*D = isinf(a) && masked && a < 0 ? 0 : d;                                          \
+		*bad = !isfinite(a) && !(masked && a == -(T)INFINITY);                             \
 		return a;                                                                          \
 	}                                                                                          \
-	/* rows of n from x into t, rows of w (n + 1 with a sink). */                              \
+	/* Rows of n from x into t, rows of w (n + 1 with a sink): entry_'s                        \
+	 * steps, one loop a step so that the loops vectorize; the claim                           \
+	 * checks that both give the same values. */                                               \
 	static void prelude_##SUF(const T *x, T *t, size_t rows, size_t n, size_t w,               \
 				  const struct smx_variant_params *p)                              \
 	{                                                                                          \
+		unsigned f = p->flags;                                                             \
 		for (size_t r = 0; r < rows; r++) {                                                \
 			size_t q = p->row0 + r;                                                    \
-			const T *mrow =                                                            \
-			    p->mask ? (const T *)p->mask + (q % p->mask_rows) * n : NULL;          \
-			for (size_t j = 0; j < n; j++)                                             \
-				t[r * w + j] =                                                     \
-				    entry_##SUF(x[r * n + j], j, q, p, mrow, NULL, NULL);          \
+			const T *xr = x + r * n;                                                   \
+			T *tr = t + r * w;                                                         \
+			if (f & SMX_VARIANT_SOFTCAP) {                                             \
+				HP c = (HP)p->softcap;                                             \
+				for (size_t j = 0; j < n; j++)                                     \
+					tr[j] = (T)(c * TANH((HP)xr[j] / c));                      \
+			} else {                                                                   \
+				memcpy(tr, xr, n * sizeof *tr);                                    \
+			}                                                                          \
+			if (f & SMX_VARIANT_MASK) {                                                \
+				const T *m = (const T *)p->mask + (q % p->mask_rows) * n;          \
+				for (size_t j = 0; j < n; j++)                                     \
+					tr[j] = tr[j] + m[j];                                      \
+			}                                                                          \
+			if (f & SMX_VARIANT_CAUSAL)                                                \
+				for (size_t j = 0; j < n; j++)                                     \
+					if ((long long)j > (long long)q + p->causal_k)             \
+						tr[j] = tr[j] + -(T)INFINITY;                      \
+			if (f & SMX_VARIANT_ALIBI) {                                               \
+				T s = (T)p->alibi;                                                 \
+				for (size_t j = 0; j < n; j++)                                     \
+					tr[j] = tr[j] + s * (T)((long long)j - (long long)q);      \
+			}                                                                          \
+			if (f & SMX_VARIANT_TEMPERATURE) {                                         \
+				T d = (T)p->temperature;                                           \
+				for (size_t j = 0; j < n; j++)                                     \
+					tr[j] = tr[j] / d;                                         \
+			}                                                                          \
 			if (w > n)                                                                 \
-				t[r * w + n] = (T)p->sink;                                         \
+				tr[n] = (T)p->sink;                                                \
 		}                                                                                  \
 	}
 #define float_EPS FLT_EPSILON
@@ -474,6 +498,29 @@ static double ulp_dt(smx_dtype dt, double z)
 	return ldexp(1.0, e < emin ? emin : e);
 }
 
+/* The claim's per-entry values against the prelude's row loops: the
+ * claim is about the values the kernel sees, so they must agree bit for
+ * bit. */
+static void same_as_prelude(smx_dtype dt, const double *x, const double *t, size_t n, size_t w,
+			    const struct smx_variant_params *p)
+{
+	size_t es = smx_dtype_size(dt);
+	unsigned char *in = smx_alloc(n ? n : 1, es), *out = smx_alloc(w ? w : 1, es);
+	double *got = smx_alloc(w ? w : 1, sizeof *got);
+	smx_to_dtype(dt, x, in, n);
+	if (dt == SMX_F32)
+		prelude_f32((const float *)(void *)in, (float *)(void *)out, 1, n, w, p);
+	else
+		prelude_f64((const double *)(void *)in, (double *)(void *)out, 1, n, w, p);
+	smx_from_dtype(dt, out, got, w);
+	for (size_t j = 0; j < w; j++)
+		if (memcmp(&got[j], &t[j], sizeof got[j]) && !(isnan(got[j]) && isnan(t[j])))
+			smx_die("internal: the prelude and its claim disagree at entry %zu", j);
+	free(in);
+	free(out);
+	free(got);
+}
+
 int smx_variant_claim_row(const struct smx_impl *im, const double *x, size_t r, size_t n,
 			  const struct smx_refval *ref, double *lim)
 {
@@ -498,6 +545,8 @@ int smx_variant_claim_row(const struct smx_impl *im, const double *x, size_t r, 
 		t[n] = p.sink;
 		D[n] = 0;
 	}
+	if (!bad)
+		same_as_prelude(dt, x, t, n, w, &p);
 	double tmax = -INFINITY, Dmax = 0;
 	for (size_t j = 0; j < w && !bad; j++) {
 		bad = b->domain > 0 && !(fabs(t[j]) <= b->domain || t[j] == -INFINITY);

@@ -410,3 +410,47 @@ Test(variant, a_mask_of_another_width_is_refused)
 	cr_assert(strstr(err, "--mask"), "%s", err);
 	cr_assert_eq(ok, 0, "%s", err + 2048);
 }
+
+/* Bugs caught: hunt or vet judging a variant's rows by the plain softmax's
+ * reference, claim or edge policies (the control would break), a sink
+ * row whose outputs all round to zero counted as a zero row (it is
+ * correct: the sink holds the mass), a query position lost between vet's
+ * placements; and a planted bug the searches miss. */
+Test(variant, hunt_and_vet_under_a_variant, .timeout = 120)
+{
+	char ok[300], off1[300], sinkmax[300], err[8192];
+	snprintf(ok, sizeof ok, "%s/variant_ok.so", SMX_PLUGINS);
+	snprintf(off1, sizeof off1, "%s/variant_causal_off1.so", SMX_PLUGINS);
+	snprintf(sinkmax, sizeof sinkmax, "%s/variant_sink_max.so", SMX_PLUGINS);
+	const char *hunt_bad[] = {"--plugin", sinkmax, "hunt",	    "--impl", "variant/scalar",
+				  "--dtype",  "f32",   "--seconds", "1",      "--sink",
+				  "92",	      NULL};
+	cr_expect_eq(smx(hunt_bad, err, sizeof err), 1, "hunt missed the sink max: %s", err);
+	const char *hunt_ok[] = {"--plugin",  ok,	 "hunt",   "--impl", "variant/scalar",
+				 "--seconds", "1",	 "--sink", "92",     "--mask",
+				 "causal:0",  "--alibi", "0.25",   NULL};
+	cr_expect_eq(smx(hunt_ok, err, sizeof err), 0, "hunt fails the control: %s", err);
+	const char *vet_bad[] = {"--plugin",	   off1,       "vet", "--impl",
+				 "variant/scalar", "--dtype",  "f32", "--quick",
+				 "--mask",	   "causal:0", NULL};
+	cr_expect_eq(smx(vet_bad, err, sizeof err), 1, "vet missed the causal off by one: %s", err);
+	const char *vet_ok[] = {"--plugin",	 ok,	   "vet",     "--impl", "variant/scalar",
+				"--quick",	 "--sink", "1",	      "--mask", "causal:0",
+				"--temperature", "0.9",	   "--alibi", "0.1",	NULL};
+	cr_expect_eq(smx(vet_ok, err, sizeof err), 0, "vet fails the control: %s", err);
+	char mask[] = "/tmp/smx-mask-XXXXXX";
+	int fd = mkstemp(mask);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, "0 0 -inf\n", 9), 9);
+	close(fd);
+	const char *vet_mask[] = {"--plugin",	    ok,	      "vet", "--impl",
+				  "variant/scalar", "--mask", mask,  NULL};
+	int rc = smx(vet_mask, err, sizeof err);
+	const char *hunt_mask[] = {"--plugin",	     ok,       "hunt", "--impl",
+				   "variant/scalar", "--mask", mask,   NULL};
+	int rc2 = smx(hunt_mask, err + 4096, sizeof err - 4096);
+	unlink(mask);
+	cr_expect(rc == 2 && strstr(err, "fixes n"), "vet took --mask FILE: %s", err);
+	cr_expect(rc2 == 2 && strstr(err + 4096, "fixes n"), "hunt took --mask FILE: %s",
+		  err + 4096);
+}
