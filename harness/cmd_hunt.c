@@ -266,17 +266,19 @@ static void judge_variant(const struct hunt *h, struct cand *c, const double *x,
 		if (!isfinite(y[i]) && y[i] != ref[i].cr) {
 			c->bad = 1;
 			c->score = INFINITY;
-			snprintf(c->why, sizeof c->why, "%g at entry %zu where the exact value is %a",
-				 y[i], i, smx_ref_value(&ref[i]));
+			snprintf(c->why, sizeof c->why,
+				 "%g at entry %zu where the exact value is %a", y[i], i,
+				 smx_ref_value(&ref[i]));
 			break;
 		}
 		if (claimed) {
 			r = smx_bound_measure(&h->im.bound, h->im.dtype, &ref[i], y[i]) / lim[i];
 			if (!(r <= 1)) {
 				c->bad = 1;
-				snprintf(c->why, sizeof c->why,
-					 "claim broken: %.4g ulp (%.4g of the claim %g) at entry %zu",
-					 e, r, lim[i], i);
+				snprintf(
+				    c->why, sizeof c->why,
+				    "claim broken: %.4g ulp (%.4g of the claim %g) at entry %zu", e,
+				    r, lim[i], i);
 			}
 		} else if (h->claim) {
 			r = 0;
@@ -505,7 +507,8 @@ static void eval_batch(struct hunt *h, struct cand *cs, size_t nc)
 		size_t m = 0;
 		for (size_t j = i; j < nc; j++)
 			if (!done[j] && cs[j].n == cs[i].n &&
-			    (j == i || (h->im.origin == SMX_ORIGIN_PLUGIN && !smx_variant_active()))) {
+			    (j == i ||
+			     (h->im.origin == SMX_ORIGIN_PLUGIN && !smx_variant_active()))) {
 				grp[m++] = &w[j];
 				done[j] = 2;
 			}
