@@ -6,6 +6,7 @@
 
 #include <mpfr.h>
 
+#include "op.h"
 #include "metrics.h"
 #include "util.h"
 #include "verdict.h"
@@ -123,7 +124,7 @@ struct row_ctx {
 	const struct smx_bound *bound;
 	const double *x, *y;
 	const struct smx_refval *ref;
-	size_t n;
+	size_t n, outs; /* inputs and outputs of the row */
 	double *errs;
 	double u, xmax, bhh, dmax;
 	int claimed, finite_row;
@@ -148,8 +149,11 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 		}
 		if (e > m->max_ulp || isnan(e))
 			m->max_ulp = e;
+		if (smx_op_info(c->op)->cond == SMX_COND_ABS)
+			fold_max(&m->cond_err,
+				 smx_cond_units(c->dt, e, ref[i].e, fmax(1, fabs(s))));
 		if (c->claimed) {
-			double d = isfinite(x[i]) ? c->xmax - x[i] : 0;
+			double d = c->outs == c->n && isfinite(x[i]) ? c->xmax - x[i] : 0;
 			double lim = c->lim ? c->lim[i] : smx_bound_at(c->bound, c->n, d, c->dmax);
 			double r = smx_bound_measure(c->bound, c->dt, &ref[i], y[i]) / lim;
 			if (!(r <= a->row_ratio))
@@ -168,10 +172,10 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 			double rel = isfinite(e) ? e / s_ulps : INFINITY;
 			if (!(rel <= m->max_rel))
 				m->max_rel = rel;
-			int normal = fabs(s) >= ldexp(1.0, c->dt == SMX_F32 ? -126 : -1022);
+			int normal = fabs(s) >= ldexp(1.0, smx_dtype_info(c->dt)->emin);
 			if (normal && !(rel <= m->max_rel_normal))
 				m->max_rel_normal = rel;
-			if (c->op == SMX_OP_SOFTMAX && c->finite_row && normal && !c->variant) {
+			if (smx_op_info(c->op)->bhh && c->finite_row && normal && !c->variant) {
 				double br = rel / (c->bhh * c->u);
 				if (isnan(m->bound_ratio) || !(br <= m->bound_ratio))
 					m->bound_ratio = br;
@@ -179,7 +183,7 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 		}
 		a->num = err > a->num || isnan(err) ? err : a->num;
 		a->den = fabs(s) > a->den ? fabs(s) : a->den;
-		if (c->op == SMX_OP_SOFTMAX) {
+		if (smx_op_info(c->op)->sum == SMX_SUM_ONE) {
 			dd_add(&a->sum, y[i]);
 			/* A zero where the exact value rounds to zero costs
 			 * nothing; where it does not, KL is infinite. */
@@ -189,7 +193,7 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 					     : y[i];
 			else if (ref[i].cr != 0)
 				a->kl = INFINITY;
-		} else {
+		} else if (smx_op_info(c->op)->sum == SMX_SUM_EXP) {
 			/* e^s (e^(y - s) - 1 - (y - s)), y - s from the exact offset. */
 			a->lsum += expl((long double)y[i]);
 			a->kl +=
@@ -206,11 +210,11 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 
 static void row_spans(struct smx_metrics *m, struct row_acc *a, const struct row_ctx *c)
 {
-	if (c->n < SPAN_MIN) {
-		row_span(m, a, c, 0, c->n);
+	if (c->outs < SPAN_MIN) {
+		row_span(m, a, c, 0, c->outs);
 		return;
 	}
-	size_t nb = (c->n + SPAN - 1) / SPAN;
+	size_t nb = (c->outs + SPAN - 1) / SPAN;
 	struct smx_metrics *pm = smx_alloc(nb, sizeof *pm);
 	struct row_acc *pa = smx_alloc(nb, sizeof *pa);
 	long lnb = (long)nb;
@@ -218,7 +222,7 @@ static void row_spans(struct smx_metrics *m, struct row_acc *a, const struct row
 	for (long b = 0; b < lnb; b++) {
 		smx_metrics_init(&pm[b]);
 		pa[b] = (struct row_acc){.row_ratio = a->row_ratio};
-		size_t i0 = (size_t)b * SPAN, i1 = i0 + SPAN < c->n ? i0 + SPAN : c->n;
+		size_t i0 = (size_t)b * SPAN, i1 = i0 + SPAN < c->outs ? i0 + SPAN : c->outs;
 		row_span(&pm[b], &pa[b], c, i0, i1);
 	}
 	for (size_t b = 0; b < nb; b++) {
@@ -286,13 +290,14 @@ void smx_metrics_row_claim(struct smx_metrics *m, smx_op op, smx_dtype dt,
 	/* Blanchard, Higham & Higham (2021): shifted softmax satisfies
 	 * |y_i - s_i| <= (n + 2 + 2 (x_max - x_min)) u s_i to first order. */
 	double bhh = (double)(n + 2) + 2 * (xmax - xmin);
-	struct row_ctx ctx = {op,	 dt,	      bound,   x,	   y,
-			      ref,	 n,	      errs,    u,	   xmax,
-			      bhh,	 xmax - xmin, claimed, finite_row, vc ? vc->lim : NULL,
-			      vc != NULL};
+	size_t outs = smx_op_out_len(op, n);
+	struct row_ctx ctx = {
+	    op,	       dt, bound, x,   y,	    ref,     n,		 outs,
+	    errs,      u,  xmax,  bhh, xmax - xmin, claimed, finite_row, vc ? vc->lim : NULL,
+	    vc != NULL};
 	struct row_acc acc = {.row_ratio = claimed ? 0 : NAN};
 	row_spans(m, &acc, &ctx);
-	enum smx_outcome o = smx_classify(op, status, y, ref, n, acc.row_ratio);
+	enum smx_outcome o = smx_classify(op, status, y, ref, outs, acc.row_ratio);
 	/* With a sink every output may round to zero: the claim judges. */
 	if (o == SMX_OUT_ZERO && vc && !vc->sum_one && status == SMX_REF_OK)
 		o = acc.row_ratio > 1 ? SMX_OUT_WRONG : SMX_OUT_OK;
@@ -307,9 +312,13 @@ void smx_metrics_row_claim(struct smx_metrics *m, smx_op op, smx_dtype dt,
 	if (!(acc.kl <= m->kl))
 		m->kl = acc.kl;
 	double eps = ldexp(1.0, 1 - p);
-	double se = op == SMX_OP_SOFTMAX ? fabs((acc.sum.hi - 1) + acc.sum.lo) / eps
-					 : (double)fabsl(acc.lsum - 1) / eps;
-	if (n > 0 && !(vc && !vc->sum_one) && !(se <= m->sum_err))
+	enum smx_sum sk = smx_op_info(op)->sum;
+	double se = sk == SMX_SUM_ONE	? fabs((acc.sum.hi - 1) + acc.sum.lo) / eps
+		    : sk == SMX_SUM_EXP ? (double)fabsl(acc.lsum - 1) / eps
+					: NAN;
+	if (sk == SMX_SUM_NONE) /* not a distribution: no sum, no KL */
+		m->kl = m->sum_err = NAN;
+	else if (n > 0 && !(vc && !vc->sum_one) && !(se <= m->sum_err))
 		m->sum_err = se;
 }
 
@@ -324,7 +333,7 @@ double smx_exp_ulp_error(double y, double x, smx_dtype dt)
 	double v = mpfr_get_d(t, MPFR_RNDN);
 	double err;
 	if (isinf(y) || isinf(v) || mpfr_zero_p(t)) {
-		err = y == (dt == SMX_F32 ? (double)mpfr_get_flt(t, MPFR_RNDN) : v) ? 0 : INFINITY;
+		err = y == smx_ref_round(dt, t) ? 0 : INFINITY;
 	} else {
 		long ex = mpfr_get_exp(t) - smx_dtype_prec(dt), emin = smx_dtype_emin_sub(dt);
 		mpfr_sub_d(t, t, y, MPFR_RNDN);
@@ -338,13 +347,21 @@ double smx_exp_ulp_error(double y, double x, smx_dtype dt)
 double smx_cond_scale(smx_op op, const double *in, const double *g, size_t n, size_t k,
 		      double sum_abs)
 {
-	if (op == SMX_OP_JACOBIAN) {
+	switch (smx_op_info(op)->cond) {
+	case SMX_COND_JACOBIAN: {
 		size_t i = k / n, j = k % n;
 		return i == j ? in[i] + in[i] * in[i] : in[i] * in[j];
 	}
-	if (op == SMX_OP_LOGSOFTMAX_VJP)
+	case SMX_COND_LSVJP:
 		return fabs(g[k]) + exp(in[k]) * sum_abs;
-	return fabs(in[k]) * (fabs(g[k]) + sum_abs);
+	case SMX_COND_ABS:
+		return fmax(1, fabs(in[k]));
+	case SMX_COND_VJP:
+		return fabs(in[k]) * (fabs(g[k]) + sum_abs);
+	case SMX_COND_NONE:
+		break;
+	}
+	return NAN;
 }
 
 static void fold_max(double *m, double v)
@@ -381,9 +398,10 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 	}
 	m->rows++;
 	size_t outs = smx_op_out_len(op, n);
+	enum smx_cond ck = smx_op_info(op)->cond;
 	double sum_abs = 0;
-	for (size_t j = 0; j < n && op != SMX_OP_JACOBIAN; j++)
-		sum_abs += op == SMX_OP_LOGSOFTMAX_VJP ? fabs(g[j]) : fabs(in[j] * g[j]);
+	for (size_t j = 0; j < n && ck != SMX_COND_JACOBIAN; j++)
+		sum_abs += ck == SMX_COND_LSVJP ? fabs(g[j]) : fabs(in[j] * g[j]);
 	double num = 0, den = 0, scale_total = 0, row_ratio = bound ? 0 : NAN;
 	struct dd total = {0, 0};
 	for (size_t k = 0; k < outs; k++) {
@@ -414,7 +432,7 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 		}
 		num = err > num || isnan(err) ? err : num;
 		den = fabs(v) > den ? fabs(v) : den;
-		if (op != SMX_OP_JACOBIAN) {
+		if (ck != SMX_COND_JACOBIAN) {
 			dd_add(&total, y[k]);
 			scale_total += scale;
 		}
@@ -423,7 +441,7 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 	 * sum(dx) = 0 (residual in u times the summed condition scales),
 	 * floored like cond_err. */
 	double inv = 0;
-	if (op == SMX_OP_JACOBIAN) {
+	if (ck == SMX_COND_JACOBIAN) {
 		for (size_t i = 0; i < n; i++) {
 			struct dd row = {0, 0};
 			for (size_t j = 0; j < n; j++)

@@ -2,12 +2,15 @@
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <mpfr.h>
 
+#include "ref.h"
+#include "dtype.h"
 #include "rows.h"
 #include "util.h"
 
@@ -47,10 +50,11 @@ static int parse_value(mpfr_t t, const char *tok, smx_dtype dt, double *v, const
 		*v = NAN;
 		return 0;
 	}
-	double d = dt == SMX_F32 ? (double)mpfr_get_flt(t, MPFR_RNDN) : mpfr_get_d(t, MPFR_RNDN);
+	double d = smx_ref_round(dt, t);
 	if (inexact || mpfr_cmp_d(t, d) != 0) {
-		*why = dt == SMX_F32 ? "not exactly representable as f32"
-				     : "not exactly representable as f64";
+		static _Thread_local char msg[64];
+		snprintf(msg, sizeof msg, "not exactly representable as %s", smx_dtype_name(dt));
+		*why = msg;
 		return -1;
 	}
 	*v = d;
@@ -162,10 +166,15 @@ int smx_dist_parse(const char *s, struct smx_dist *d)
 		enum smx_dist_kind kind;
 		int nargs;
 	} kinds[] = {
-	    {"uniform", SMX_DIST_UNIFORM, 2}, {"normal", SMX_DIST_NORMAL, 1},
-	    {"lm", SMX_DIST_LM, 0},	      {"attn", SMX_DIST_ATTN, 0},
-	    {"wide", SMX_DIST_WIDE, 0},	      {"sorted", SMX_DIST_SORTED, 0},
+	    {"uniform", SMX_DIST_UNIFORM, 2},
+	    {"normal", SMX_DIST_NORMAL, 1},
+	    {"lm", SMX_DIST_LM, 0},
+	    {"attn", SMX_DIST_ATTN, 0},
+	    {"wide", SMX_DIST_WIDE, 0},
+	    {"sorted", SMX_DIST_SORTED, 0},
 	    {"scaled", SMX_DIST_SCALED, 1},
+	    {"benchdnn+", SMX_DIST_BENCHDNN_POS, 0},
+	    {"benchdnn-", SMX_DIST_BENCHDNN_NEG, 0},
 	};
 	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
 		if (strcmp(buf, kinds[i].name))
@@ -245,6 +254,27 @@ static uint64_t row_state(const struct smx_dist *d, uint64_t seed, size_t n, siz
 	return smx_splitmix64(&h);
 }
 
+/* oneDNN benchdnn's softmax fill (tests/benchdnn/softmax/softmax.cpp,
+ * fill_data_fwd): each entry is the top-1 value with probability 4/n, else
+ * top-2 with 7 times that, else top-3 with 3 times that, else the type's
+ * lowest finite value. Top values 90, 89, 88 push exp past f32's overflow
+ * at 88.72 (a kernel that does not shift gives inf); -86, -87, -88 test a
+ * negative max. Repeated maxima keep log-softmax away from cancellation. */
+static void benchdnn_row(int pos, smx_dtype dt, uint64_t st, size_t n, double *x)
+{
+	const double top[3] = {pos ? 90 : -86, pos ? 89 : -87, pos ? 88 : -88};
+	const double p1 = 4.0 / (double)n, p2 = 7 * p1, p3 = 3 * p2;
+	for (size_t i = 0; i < n; i++) {
+		x[i] = dt == SMX_F32 ? -FLT_MAX : -DBL_MAX;
+		if (smx_uniform01(&st) < p1)
+			x[i] = top[0];
+		else if (smx_uniform01(&st) < p2)
+			x[i] = top[1];
+		else if (smx_uniform01(&st) < p3)
+			x[i] = top[2];
+	}
+}
+
 static void fill_row(const struct smx_dist *d, smx_dtype dt, uint64_t st, size_t n, double *x)
 {
 	switch (d->kind) {
@@ -287,7 +317,7 @@ static void fill_row(const struct smx_dist *d, smx_dtype dt, uint64_t st, size_t
 		/* The max is 0; the rest spreads over 1.2 times the range at
 		 * which exp reaches the least subnormal, so outputs are normal,
 		 * subnormal and zero. */
-		double range = dt == SMX_F32 ? 124 : 893;
+		double range = nearbyint(-1.2 * 0.6931471805599453 * smx_dtype_info(dt)->emin_sub);
 		for (size_t i = 0; i < n; i++)
 			x[i] = -range * smx_uniform01(&st);
 		x[smx_splitmix64(&st) % n] = 0;
@@ -298,10 +328,13 @@ static void fill_row(const struct smx_dist *d, smx_dtype dt, uint64_t st, size_t
 			x[i] = 4 * smx_normal(&st);
 		qsort(x, n, sizeof *x, smx_cmp_double);
 		break;
+	case SMX_DIST_BENCHDNN_POS:
+	case SMX_DIST_BENCHDNN_NEG:
+		benchdnn_row(d->kind == SMX_DIST_BENCHDNN_POS, dt, st, n, x);
+		break;
 	}
-	if (dt == SMX_F32)
-		for (size_t i = 0; i < n; i++)
-			x[i] = (double)(float)x[i];
+	for (size_t i = 0; i < n; i++)
+		x[i] = smx_dtype_info(dt)->round(x[i]);
 }
 
 void smx_dist_fill(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t rows, size_t n,
@@ -351,10 +384,10 @@ static int from_le(const unsigned char *p, size_t count, int is_f64, smx_dtype d
 			memcpy(&f, &b, sizeof f);
 			v = f;
 		}
-		if (dt == SMX_F32 && !isnan(v) && (double)(float)v != v) {
+		if (!smx_dtype_holds(dt, v)) {
 			snprintf(err, errlen,
-				 "%s: value %zu (%a) is not exactly representable as f32", name, i,
-				 v);
+				 "%s: value %zu (%a) is not exactly representable as %s", name, i,
+				 v, smx_dtype_name(dt));
 			return -1;
 		}
 		x[i] = v;
@@ -626,15 +659,15 @@ void smx_write_npy(FILE *f, smx_dtype dt, const double *v, size_t rows, size_t n
 	if (ndim == 1)
 		snprintf(dict, sizeof dict,
 			 "{'descr': '%s', 'fortran_order': False, 'shape': (%zu,), }",
-			 dt == SMX_F32 ? "<f4" : "<f8", rows);
+			 smx_dtype_info(dt)->npy, rows);
 	else if (ndim == 3)
 		snprintf(dict, sizeof dict,
 			 "{'descr': '%s', 'fortran_order': False, 'shape': (%zu, %zu, %zu), }",
-			 dt == SMX_F32 ? "<f4" : "<f8", rows, n, n);
+			 smx_dtype_info(dt)->npy, rows, n, n);
 	else
 		snprintf(dict, sizeof dict,
 			 "{'descr': '%s', 'fortran_order': False, 'shape': (%zu, %zu), }",
-			 dt == SMX_F32 ? "<f4" : "<f8", rows, n);
+			 smx_dtype_info(dt)->npy, rows, n);
 	/* Header padded with spaces so that the data starts at a multiple of
 	 * 64 bytes, ending in a newline (format version 1.0). */
 	size_t hl = strlen(dict) + 1, total = 10 + hl;
@@ -657,20 +690,10 @@ void smx_write_npy(FILE *f, smx_dtype dt, const double *v, size_t rows, size_t n
 	fputc('\n', f);
 	size_t count = ndim == 3 ? rows * n * n : ndim == 1 ? rows : rows * n;
 	for (size_t i = 0; i < count; i++) {
+		/* The store writes host order: little-endian on the x86 this
+		 * suite targets, as .npy's '<' says. */
 		unsigned char b[8];
-		if (dt == SMX_F32) {
-			float x = (float)v[i];
-			uint32_t u;
-			memcpy(&u, &x, 4);
-			for (int k = 0; k < 4; k++)
-				b[k] = (unsigned char)(u >> (8 * k));
-			fwrite(b, 1, 4, f);
-		} else {
-			uint64_t u;
-			memcpy(&u, &v[i], 8);
-			for (int k = 0; k < 8; k++)
-				b[k] = (unsigned char)(u >> (8 * k));
-			fwrite(b, 1, 8, f);
-		}
+		smx_dtype_info(dt)->store(b, 0, v[i]);
+		fwrite(b, 1, smx_dtype_size(dt), f);
 	}
 }

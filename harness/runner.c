@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "op.h"
 #include "measure.h"
 #include "plugin.h"
 #include "runner.h"
@@ -188,6 +189,11 @@ static void kill_runner(void)
 	if (R.sock >= 0)
 		close(R.sock);
 	R.sock = -1;
+}
+
+void smx_runner_restart(void)
+{
+	kill_runner();
 }
 
 /* A descriptor at 10 or above, close-on-exec, so that the dup2 onto 0 and
@@ -397,7 +403,7 @@ int smx_runner_call(const struct smx_impl *im, const void *a, const void *b, voi
 {
 	struct smx_run_opts o = opts ? *opts : (struct smx_run_opts){0};
 	int two = smx_op_arity(im->op) == 2;
-	if ((o.in_place && im->op == SMX_OP_JACOBIAN) || (o.in_place == 2 && !two) ||
+	if ((o.in_place && !smx_op_info(im->op)->in_place) || (o.in_place == 2 && !two) ||
 	    o.in_place < 0 || o.in_place > 2 || o.misalign >= 64 ||
 	    (o.guard != SMX_GUARD_AFTER && o.guard != SMX_GUARD_BEFORE) || o.timeout_s < 0)
 		return -1;

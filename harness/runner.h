@@ -80,6 +80,10 @@ struct smx_run_result {
 int smx_runner_call(const struct smx_impl *im, const void *a, const void *b, void *out, size_t rows,
 		    size_t n, const struct smx_run_opts *opts, struct smx_run_result *r);
 
+/* End the runner (if any): the next call starts a new one, with the
+ * process's variant options (harness/variant.h) as they are then. */
+void smx_runner_restart(void);
+
 /* What happened, for one line: "returned", "crashed (signal 11,
  * Segmentation fault)", "did not return within 1 s (--timeout)", ...
  * (static storage, overwritten by the next call). */

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "op.h"
 #include "cli.h"
 #include "sweep.h"
+#include "variant.h"
 
 const size_t smx_sweep_ns[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 1000, 4103};
 const size_t smx_sweep_nn = sizeof smx_sweep_ns / sizeof *smx_sweep_ns;
@@ -18,7 +20,7 @@ size_t smx_sweep_rows(size_t n)
 size_t smx_sweep_cell_rows(smx_op op, size_t n)
 {
 	size_t rows = smx_sweep_rows(n);
-	if (op != SMX_OP_JACOBIAN)
+	if (smx_op_info(op)->out != SMX_LEN_NN)
 		return rows;
 	size_t cap = ((size_t)1 << 22) / (n * n);
 	return cap == 0 ? 1 : cap < rows ? cap : rows;
@@ -26,7 +28,7 @@ size_t smx_sweep_cell_rows(smx_op op, size_t n)
 
 int smx_sweep_covers(smx_op op, size_t n)
 {
-	return op != SMX_OP_JACOBIAN || n <= SMX_SWEEP_JACOBIAN_MAX;
+	return n <= smx_op_info(op)->sweep_n_max;
 }
 
 void smx_sweep_plugin_ops(struct smx_sel *sel)
@@ -53,12 +55,14 @@ void smx_cell_cache_free(struct smx_cell_cache *cc)
 static int same_cell(const struct smx_bline *a, const struct smx_bline *b)
 {
 	return a->op == b->op && a->dt == b->dt && !strcmp(a->dist.spec, b->dist.spec) &&
-	       a->n == b->n && a->rows == b->rows && a->seed == b->seed;
+	       a->n == b->n && a->rows == b->rows && a->seed == b->seed &&
+	       !strcmp(a->variant, b->variant);
 }
 
 void smx_line_measure(const struct smx_bline *b, const struct smx_impl *im,
 		      struct smx_cell_cache *cc, double got[4], struct smx_metrics *m)
 {
+	smx_variant_use_spec(b->variant);
 	if (!cc->valid || !same_cell(&cc->key, b)) {
 		smx_cell_cache_free(cc);
 		smx_case_generate(&cc->c, b->op, b->dt, &b->dist, b->seed,
@@ -75,7 +79,7 @@ void smx_line_values(smx_op op, const struct smx_metrics *m, double got[4])
 {
 	got[0] = m->max_ulp;
 	got[1] = smx_metrics_mean_ulp(m);
-	got[2] = smx_op_forward(op) ? m->sum_err : m->cond_err;
+	got[2] = strcmp(smx_op_info(op)->key, "cond_err") ? m->sum_err : m->cond_err;
 	got[3] = (double)(m->nan_rows + m->inf_rows + m->zero_rows);
 	if (isnan(got[1]))
 		got[1] = 0;

@@ -40,6 +40,7 @@
 
 #include "cli.h"
 #include "measure.h"
+#include "runner.h"
 #include "ref_variant.h"
 #include "util.h"
 #include "variant.h"
@@ -51,7 +52,6 @@
 static struct smx_variant active;
 static float *mask32; /* the --mask file in each dtype */
 static double *mask64;
-static char given[6][64]; /* the values as given, for the runner's argv */
 
 static const struct {
 	const char *name;
@@ -192,6 +192,12 @@ int smx_variant_parse(struct smx_variant *v, const char *name, const char *value
 	default:
 		break;
 	}
+	if (value && strlen(value) >= sizeof v->value[i]) {
+		snprintf(why, len, "'%.40s...' is too long", value);
+		return -1;
+	}
+	if (value)
+		snprintf(v->value[i], sizeof v->value[i], "%s", value);
 	v->flags |= f;
 	size_t k = strlen(v->text);
 	snprintf(v->text + k, sizeof v->text - k, "%s--%s%s%s", k ? " " : "", name,
@@ -233,10 +239,6 @@ int smx_variant_from_argv(int argc, char **argv)
 		char why[256];
 		if (smx_variant_parse(&v, opts[o].name, value, why, sizeof why))
 			smx_die("--%s: %s", opts[o].name, why);
-		if (value)
-			snprintf(given[o], sizeof given[o], "%s", value);
-		if (value && strlen(value) >= sizeof given[o])
-			smx_die("--%s: '%s' is too long", opts[o].name, value);
 	}
 	argv[k] = NULL;
 	if (v.flags)
@@ -245,20 +247,78 @@ int smx_variant_from_argv(int argc, char **argv)
 	return k;
 }
 
+static int has_opt(const struct smx_variant *v, size_t o)
+{
+	return (v->flags & opts[o].flag) || (opts[o].flag == SMX_VARIANT_MASK && v->causal);
+}
+
 size_t smx_variant_argv(const char **out)
 {
 	size_t k = 0;
 	for (size_t o = 0; o < NOPTS; o++) {
 		unsigned f = opts[o].flag;
-		if (!(active.flags & f) && !(f == SMX_VARIANT_MASK && active.causal))
+		if (!has_opt(&active, o))
 			continue;
 		static char names[NOPTS][24];
 		snprintf(names[o], sizeof names[o], "--%s", opts[o].name);
 		out[k++] = names[o];
 		if (f != SMX_VARIANT_PLUS_ONE)
-			out[k++] = given[o];
+			out[k++] = active.value[o];
 	}
 	return k;
+}
+
+void smx_variant_spec(const struct smx_variant *v, char *buf, size_t len)
+{
+	size_t k = 0;
+	buf[0] = 0;
+	for (size_t o = 0; v && o < NOPTS && k < len; o++)
+		if (has_opt(v, o))
+			k += (size_t)snprintf(
+			    buf + k, len - k, "%s%s%s%s", k ? "," : "", opts[o].name,
+			    opts[o].flag == SMX_VARIANT_PLUS_ONE ? "" : ":", v->value[o]);
+}
+
+int smx_variant_parse_spec(struct smx_variant *v, const char *spec, char *why, size_t len)
+{
+	char buf[320];
+	if (strlen(spec) >= sizeof buf) {
+		snprintf(why, len, "longer than %zu characters", sizeof buf - 1);
+		return -1;
+	}
+	strcpy(buf, spec);
+	for (char *save = NULL, *it = strtok_r(buf, ",", &save); it;
+	     it = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(it, ':');
+		if (colon)
+			*colon = 0;
+		const char *value = colon ? colon + 1 : NULL;
+		if (!strcmp(it, "mask") && value && strncmp(value, "causal:", 7)) {
+			snprintf(why, len, "mask:%.40s: a line takes mask:causal:K only", value);
+			return -1;
+		}
+		char w[256];
+		if (smx_variant_parse(v, it, value, w, sizeof w)) {
+			snprintf(why, len, "%.40s: %s", it, w);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void smx_variant_use_spec(const char *spec)
+{
+	char now[320];
+	smx_variant_spec(smx_variant_active(), now, sizeof now);
+	if (!strcmp(now, spec))
+		return;
+	struct smx_variant v = {0};
+	char why[300];
+	if (smx_variant_parse_spec(&v, spec, why, sizeof why))
+		smx_die("variant=%s: %s", spec, why);
+	smx_variant_set(v.flags ? &v : NULL);
+	free(v.mask);
+	smx_runner_restart();
 }
 
 int smx_variant_command_ok(const char *cmd)
@@ -270,9 +330,19 @@ int smx_variant_command_ok(const char *cmd)
 	return 0;
 }
 
+int smx_variant_op(smx_op op)
+{
+	return op == SMX_OP_SOFTMAX || op == SMX_OP_LOGSOFTMAX;
+}
+
+int smx_variant_on(smx_op op)
+{
+	return active.flags && smx_variant_op(op);
+}
+
 unsigned smx_variant_support(const struct smx_impl *im)
 {
-	if (!smx_op_forward(im->op))
+	if (!smx_variant_op(im->op) || (im->dtype != SMX_F32 && im->dtype != SMX_F64))
 		return 0;
 	return im->origin == SMX_ORIGIN_PLUGIN ? im->variants : SMX_VARIANT_ALL;
 }
@@ -423,7 +493,7 @@ SMX_PRELUDE_ENTRY(double, f64, long double, tanhl, 0x1p-58)
 void smx_variant_run(const struct smx_impl *im, const void *a, const void *b, void *out,
 		     size_t rows, size_t n, size_t row0)
 {
-	if (!active.flags || !smx_op_forward(im->op)) {
+	if (!smx_variant_on(im->op)) {
 		smx_impl_run(im, a, b, out, rows, n);
 		return;
 	}

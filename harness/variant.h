@@ -22,7 +22,8 @@ struct smx_variant {
 	long long causal_k;
 	double *mask; /* --mask FILE: mask_rows x mask_n (f32 values) */
 	size_t mask_rows, mask_n;
-	char text[320]; /* the options as given again, for lines and replay */
+	char text[320];	   /* the options as given again, for replay lines */
+	char value[6][64]; /* each option's value as given (opts order) */
 };
 
 /* Take the variant options out of argv (anywhere on the line; bad values:
@@ -41,9 +42,23 @@ int smx_variant_parse(struct smx_variant *v, const char *name, const char *value
 /* The variant's options as argv items (for the runner); returns the count
  * (at most 12). */
 size_t smx_variant_argv(const char **out);
+/* The variant in one word for baseline lines ("" for none): name[:value]
+ * items joined by ',', e.g. "temperature:0.7,mask:causal:0". */
+void smx_variant_spec(const struct smx_variant *v, char *buf, size_t len);
+/* Parse such a word into *v (clear it first; free v->mask after). A mask
+ * FILE is refused: a line carries no paths of its own. 0, or -1 with the
+ * reason in why. */
+int smx_variant_parse_spec(struct smx_variant *v, const char *spec, char *why, size_t len);
+/* Make the variant of spec ("" none) the one in force; the runner is
+ * restarted when it changes. Dies (exit 2) on a bad spec. */
+void smx_variant_use_spec(const char *spec);
 /* Commands that take the variant options. */
 int smx_variant_command_ok(const char *cmd);
 
+/* The ops a variant applies to: softmax and log-softmax. */
+int smx_variant_op(smx_op op);
+/* A variant is in force and applies to op. */
+int smx_variant_on(smx_op op);
 /* The variants entry im applies (built-ins and peers through the prelude). */
 unsigned smx_variant_support(const struct smx_impl *im);
 /* Whether im runs under the variant in force: always without one; with

@@ -454,3 +454,67 @@ Test(variant, hunt_and_vet_under_a_variant, .timeout = 120)
 	cr_expect(rc2 == 2 && strstr(err + 4096, "fixes n"), "hunt took --mask FILE: %s",
 		  err + 4096);
 }
+
+/* Bugs caught: check measuring a line under another line's variant (the
+ * runner keeps the variant it started with), a baseline written under a
+ * variant that does not say so, and a regression in a variant path that
+ * the gate lets through. A baseline of the control under two variants
+ * passes again; the bf16 temperature and the dropped sink each fail it. */
+Test(variant, check_lines_carry_their_variant, .timeout = 180)
+{
+	char dir[] = "/tmp/smx-vcheck-XXXXXX", a[300], b[300], so[3][300], err[8192];
+	cr_assert(mkdtemp(dir));
+	snprintf(a, sizeof a, "%s/a.txt", dir);
+	snprintf(b, sizeof b, "%s/b.txt", dir);
+	static const char *const names[3] = {"variant_ok", "variant_temp_bf16",
+					     "variant_sink_dropped"};
+	for (int i = 0; i < 3; i++)
+		snprintf(so[i], sizeof so[i], "%s/%s.so", SMX_PLUGINS, names[i]);
+	const char *init_a[] = {"--plugin", so[0],    "check",		"--init", "--baseline",
+				a,	    "--impl", "variant/scalar", "--op",	  "softmax",
+				"--dtype",  "f32",    "--temperature",	"0.7",	  NULL};
+	const char *init_b[] = {"--plugin", so[0],    "check",		"--init", "--baseline",
+				b,	    "--impl", "variant/scalar", "--op",	  "softmax",
+				"--dtype",  "f32",    "--sink",		"1",	  "--mask",
+				"causal:0", NULL};
+	cr_assert_eq(smx(init_a, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(smx(init_b, err, sizeof err), 0, "%s", err);
+	/* One file, both variants. */
+	FILE *fa = fopen(a, "a"), *fb = fopen(b, "r");
+	cr_assert(fa && fb);
+	char line[1100];
+	size_t lines_b = 0;
+	while (fgets(line, sizeof line, fb))
+		if (line[0] != '#') {
+			cr_assert(strstr(line, " variant=mask:causal:0,sink:1"), "%s", line);
+			cr_assert(fputs(line, fa) >= 0);
+			lines_b++;
+		}
+	fclose(fb);
+	cr_assert_eq(fclose(fa), 0);
+	cr_assert(lines_b > 10);
+	int rc[3];
+	char out[3][2048];
+	for (int i = 0; i < 3; i++) {
+		const char *chk[] = {"--plugin", so[i], "check", "--baseline", a, NULL};
+		rc[i] = smx(chk, out[i], sizeof out[i]);
+	}
+	const char *opts[] = {"check", "--baseline", a, "--sink", "1", NULL};
+	int rc_opt = smx(opts, err, sizeof err);
+	FILE *f = fopen(a, "a");
+	cr_assert(f);
+	fputs("softmax f32 shifted/scalar normal:1 7 4 1 max_ulp=9 mean_ulp=3 sum_err_ulp=9 "
+	      "bad_rows=0 variant=mask:/etc/passwd\n",
+	      f);
+	cr_assert_eq(fclose(f), 0);
+	const char *chk_bad[] = {"check", "--baseline", a, NULL};
+	int rc_bad = smx(chk_bad, err + 4096, sizeof err - 4096);
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
+	cr_expect_eq(rc[0], 0, "the control fails its own baseline: %s", out[0]);
+	cr_expect_eq(rc[1], 1, "the bf16 temperature passes the gate: %s", out[1]);
+	cr_expect_eq(rc[2], 1, "the dropped sink passes the gate: %s", out[2]);
+	cr_expect_eq(rc_opt, 2, "check took variant options without --init: %s", err);
+	cr_expect_eq(rc_bad, 2, "a line's mask path was taken: %s", err + 4096);
+}
