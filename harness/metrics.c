@@ -128,6 +128,8 @@ struct row_ctx {
 	double *errs;
 	double u, xmax, bhh, dmax;
 	int claimed, finite_row;
+	const double *lim; /* a variant's claim per component, or NULL */
+	int variant;	   /* under a variant: x is not the row softmax sees */
 };
 
 /* Components [i0, i1) of a row, folded into m and a. */
@@ -152,7 +154,7 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 				 smx_cond_units(c->dt, e, ref[i].e, fmax(1, fabs(s))));
 		if (c->claimed) {
 			double d = c->outs == c->n && isfinite(x[i]) ? c->xmax - x[i] : 0;
-			double lim = smx_bound_at(c->bound, c->n, d, c->dmax);
+			double lim = c->lim ? c->lim[i] : smx_bound_at(c->bound, c->n, d, c->dmax);
 			double r = smx_bound_measure(c->bound, c->dt, &ref[i], y[i]) / lim;
 			if (!(r <= a->row_ratio))
 				a->row_ratio = r;
@@ -173,7 +175,7 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 			int normal = fabs(s) >= ldexp(1.0, smx_dtype_info(c->dt)->emin);
 			if (normal && !(rel <= m->max_rel_normal))
 				m->max_rel_normal = rel;
-			if (smx_op_info(c->op)->bhh && c->finite_row && normal) {
+			if (smx_op_info(c->op)->bhh && c->finite_row && normal && !c->variant) {
 				double br = rel / (c->bhh * c->u);
 				if (isnan(m->bound_ratio) || !(br <= m->bound_ratio))
 					m->bound_ratio = br;
@@ -253,6 +255,14 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 		     const double *x, const double *y, const struct smx_refval *ref, int status,
 		     size_t n, double *errs)
 {
+	smx_metrics_row_claim(m, op, dt, bound, x, y, ref, status, n, errs, NULL);
+}
+
+void smx_metrics_row_claim(struct smx_metrics *m, smx_op op, smx_dtype dt,
+			   const struct smx_bound *bound, const double *x, const double *y,
+			   const struct smx_refval *ref, int status, size_t n, double *errs,
+			   const struct smx_row_claim *vc)
+{
 	if (status != SMX_REF_OK) {
 		m->undefined_rows++;
 		return;
@@ -276,16 +286,21 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 			in_domain = in_domain && (fabs(x[i]) <= bound->domain || x[i] == -INFINITY);
 		finite_row = finite_row && (isfinite(x[i]) || x[i] == -INFINITY);
 	}
-	int claimed = bound && in_domain && finite_row;
+	int claimed = vc ? bound && vc->lim : bound && in_domain && finite_row;
 	/* Blanchard, Higham & Higham (2021): shifted softmax satisfies
 	 * |y_i - s_i| <= (n + 2 + 2 (x_max - x_min)) u s_i to first order. */
 	double bhh = (double)(n + 2) + 2 * (xmax - xmin);
 	size_t outs = smx_op_out_len(op, n);
-	struct row_ctx ctx = {op,   dt, bound, x,   y,		 ref,	  n,	     outs,
-			      errs, u,	xmax,  bhh, xmax - xmin, claimed, finite_row};
+	struct row_ctx ctx = {
+	    op,	       dt, bound, x,   y,	    ref,     n,		 outs,
+	    errs,      u,  xmax,  bhh, xmax - xmin, claimed, finite_row, vc ? vc->lim : NULL,
+	    vc != NULL};
 	struct row_acc acc = {.row_ratio = claimed ? 0 : NAN};
 	row_spans(m, &acc, &ctx);
 	enum smx_outcome o = smx_classify(op, status, y, ref, outs, acc.row_ratio);
+	/* With a sink every output may round to zero: the claim judges. */
+	if (o == SMX_OUT_ZERO && vc && !vc->sum_one && status == SMX_REF_OK)
+		o = acc.row_ratio > 1 ? SMX_OUT_WRONG : SMX_OUT_OK;
 	m->nan_rows += o == SMX_OUT_NAN;
 	m->inf_rows += o == SMX_OUT_INF;
 	m->zero_rows += o == SMX_OUT_ZERO;
@@ -303,7 +318,7 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 					: NAN;
 	if (sk == SMX_SUM_NONE) /* not a distribution: no sum, no KL */
 		m->kl = m->sum_err = NAN;
-	else if (n > 0 && !(se <= m->sum_err))
+	else if (n > 0 && !(vc && !vc->sum_one) && !(se <= m->sum_err))
 		m->sum_err = se;
 }
 

@@ -46,6 +46,20 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 		     const double *x, const double *y, const struct smx_refval *ref, int status,
 		     size_t n, double *errs);
 
+/* smx_metrics_row under a variant (harness/variant.h): vc->lim holds the
+ * claim of each component (NULL: the row is not claimed), and sum_one
+ * says whether the outputs sum to 1 (not with a sink). x is then not the
+ * row softmax sees, so no ratio to the Blanchard-Higham-Higham bound is
+ * taken. vc NULL: smx_metrics_row. */
+struct smx_row_claim {
+	const double *lim;
+	int sum_one;
+};
+void smx_metrics_row_claim(struct smx_metrics *m, smx_op op, smx_dtype dt,
+			   const struct smx_bound *bound, const double *x, const double *y,
+			   const struct smx_refval *ref, int status, size_t n, double *errs,
+			   const struct smx_row_claim *vc);
+
 /* The same for the Jacobian and backward ops: in is the given s (or y), g
  * the upstream gradient (NULL for the Jacobian), y the output (n*n values
  * for the Jacobian). ulp errors count components that do not cancel (|s| >=
