@@ -6,16 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "op.h"
 #include "baseline.h"
 #include "util.h"
 
 const char *smx_bline_key(smx_op op, int i)
 {
-	/* The third is |sum(y) - 1| for the forward ops and the
-	 * condition-scaled error for the backward ones. */
-	static const char *const fwd[] = {"max_ulp", "mean_ulp", "sum_err_ulp", "bad_rows"};
-	static const char *const bwd[] = {"max_ulp", "mean_ulp", "cond_err", "bad_rows"};
-	return smx_op_forward(op) ? fwd[i] : bwd[i];
+	/* The third is the op's own (|sum(y) - 1|, or the condition-scaled
+	 * error). */
+	static const char *const keys[] = {"max_ulp", "mean_ulp", NULL, "bad_rows"};
+	return i == 2 ? smx_op_info(op)->key : keys[i];
 }
 
 static int parse_kv(const char *tok, const char *key, double *v)
@@ -61,7 +61,8 @@ static int parse_edge_line(char **tok, size_t k, struct smx_bline *l, char *err,
 		FAIL("expected 6 fields in an edge line, found %zu", k);
 	l->kind = 3;
 	if (smx_op_parse(tok[1], &l->op) || !smx_op_forward(l->op))
-		FAIL("edge lines take softmax or logsoftmax, not '%.40s'", tok[1]);
+		FAIL("edge lines take an op of logits (softmax, logsoftmax, ...), not '%.40s'",
+		     tok[1]);
 	if (smx_dtype_parse(tok[2], &l->dt))
 		FAIL("unknown dtype '%.40s'", tok[2]);
 	if (strlen(tok[3]) >= sizeof l->impl || !strchr(tok[3], '/'))
@@ -159,7 +160,7 @@ int smx_bline_parse(const char *text, struct smx_bline *l, char *err, size_t err
 	size_t f = o + 3;
 	if (!perf && smx_dist_parse(tok[f++], &l->dist))
 		FAIL("bad distribution '%.40s'", tok[f - 1]);
-	size_t nmax = l->op == SMX_OP_JACOBIAN ? 8192 : (size_t)1 << 28;
+	size_t nmax = smx_op_info(l->op)->n_max ? smx_op_info(l->op)->n_max : (size_t)1 << 28;
 	if (smx_parse_size(tok[f], 1, nmax, &l->n) ||
 	    smx_parse_size(tok[f + 1], 1, (size_t)1 << 24, &l->rows) ||
 	    (double)l->n * (double)l->rows > (double)(1 << 28))

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 
+#include "op.h"
 #include "cli.h"
 #include "env.h"
 #include "util.h"
@@ -57,8 +58,9 @@ void smx_sel_init(struct smx_sel *s)
 {
 	memset(s, 0, sizeof *s);
 	/* The forward ops unless asked otherwise ('--op all' adds the rest). */
-	s->ops[s->nops++] = SMX_OP_SOFTMAX;
-	s->ops[s->nops++] = SMX_OP_LOGSOFTMAX;
+	for (int i = 0; i < SMX_OP_COUNT; i++)
+		if (smx_op_info((smx_op)i)->sweep)
+			s->ops[s->nops++] = (smx_op)i;
 	for (int i = 0; i < SMX_DTYPE_COUNT; i++)
 		s->dts[s->ndts++] = (smx_dtype)i;
 }
@@ -92,10 +94,14 @@ void smx_sel_ops(struct smx_sel *s, char *arg)
 	size_t k = list_items("--op", arg, items, SMX_OP_COUNT);
 	s->nops = 0;
 	for (size_t i = 0; i < k; i++)
-		if (smx_op_parse(items[i], &s->ops[s->nops++]))
-			smx_die("--op: unknown operation '%s' (softmax, logsoftmax, jacobian, vjp, "
-				"jvp, logsoftmax_vjp, all)",
-				items[i]);
+		if (smx_op_parse(items[i], &s->ops[s->nops++])) {
+			char known[256] = "";
+			for (int o = 0; o < SMX_OP_COUNT; o++) {
+				strcat(known, smx_op_name((smx_op)o));
+				strcat(known, ", ");
+			}
+			smx_die("--op: unknown operation '%s' (%sall)", items[i], known);
+		}
 }
 
 void smx_sel_dtypes(struct smx_sel *s, char *arg)
@@ -230,7 +236,7 @@ size_t smx_arg_dists(const char *cmd, const char *flag, char *v, struct smx_dist
 				max == 1 ? "" : "s");
 		if (smx_dist_parse(p, &out[k]))
 			smx_die("%s: %s: bad distribution '%s' (uniform:A,B normal:S lm attn wide "
-				"sorted scaled:S)",
+				"sorted scaled:S benchdnn+ benchdnn-)",
 				cmd, flag, p);
 		for (size_t j = 0; j < k; j++)
 			if (!strcmp(out[j].spec, out[k].spec))
@@ -316,7 +322,7 @@ void smx_arg_shard(const char *cmd, const char *v, struct smx_shard *s)
 
 size_t smx_op_rows(smx_op op, size_t rows, size_t n)
 {
-	if (op != SMX_OP_JACOBIAN)
+	if (smx_op_info(op)->out != SMX_LEN_NN)
 		return rows;
 	size_t cap = ((size_t)1 << 22) / (n * n);
 	return cap == 0 ? 1 : cap < rows ? cap : rows;

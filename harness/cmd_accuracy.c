@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "op.h"
 #include "cli.h"
 #include "env.h"
 #include "measure.h"
@@ -21,11 +22,14 @@ static const char help[] =
     "                    [--input FILE [--shape RxN]] [--ref-from s|x] [--gdist SPEC]\n"
     "                    [--outputs NAME=FILE ...] [--shard K/N]\n"
     "                    [--format table|csv|json] [--output FILE] [--no-fail]\n"
-    "defaults: softmax and logsoftmax ('--op all' adds jacobian, vjp, jvp,\n"
-    "logsoftmax_vjp) and every op a plug-in defines, f32 and f64, every runnable\n"
+    "defaults: softmax and logsoftmax ('--op all' adds every other op 'smx list'\n"
+    "shows) and every op a plug-in defines, f32 and f64, every runnable\n"
     "implementation, the six generator families, n = 1,2,3,7,8,9,15,16,17,31,33,\n"
     "63,65,1000,4103 (the Jacobian up to 128), 32 rows (8 at n = 4103: about\n"
-    "2^15 values a cell), seed 1. Backward ops take s (y)\n"
+    "2^15 values a cell), seed 1. --dist families: uniform:A,B normal:SIGMA lm\n"
+    "attn wide sorted scaled:S benchdnn+ benchdnn- (oneDNN benchdnn's fill: top\n"
+    "values 90, 89, 88 or -86, -87, -88, the rest the lowest finite value).\n"
+    "Backward ops take s (y)\n"
     "= the correctly rounded forward output of the rows and g from --gdist\n"
     "(normal:1); --ref-from s (default) measures the backward formula alone,\n"
     "--ref-from x end to end against the exact softmax of x. The Jacobian uses\n"
@@ -227,7 +231,7 @@ int smx_cmd_accuracy(int argc, char **argv)
 	size_t cells;
 	int jac = 0;
 	for (size_t o = 0; o < sel.nops; o++)
-		jac |= sel.ops[o] == SMX_OP_JACOBIAN;
+		jac |= smx_op_info(sel.ops[o])->out == SMX_LEN_NN;
 	for (size_t i = 0; i < nn; i++) {
 		size_t r = rows ? rows : smx_sweep_rows(ns[i]);
 		if (smx_mul_overflows(ns[i], r, &cells) || cells > (size_t)1 << 28)

@@ -10,15 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
+#include "op.h"
 #include "cli.h"
 #include "measure.h"
 #include "metrics.h"
 #include "plugin.h"
 #include "ref.h"
+#include "rows.h"
+#include "smx_impls.h"
 #include "util.h"
 #include "hunt.h"
 
@@ -31,12 +35,15 @@ static const char help[] =
     "exact value is finite). Seeds: near-ties at the max, max first or last, large\n"
     "|x| with inexact x - max, entries at the claim's domain edge and at exp's\n"
     "thresholds, subnormal outputs, -inf/+inf/NaN mixes, many copies of a value,\n"
+    "the edge catalogue's rows (a first block of -inf, finite -inf sentinels,\n"
+    "all but the SIMD tail masked, -inf and +inf together, benchdnn's fills),\n"
     "every n up to 33 and 2^k +- 1 up to --max-n; then a local search (ulp steps,\n"
     "copies, n up and down) from the worst rows. A violation is shrunk (fewest\n"
     "entries, fewest distinct values) and printed with the command that replays\n"
     "it. Defaults: softmax and logsoftmax, f32 and f64, every runnable entry, 10\n"
-    "seconds of search per entry (shrinking: at most half as long again, at least\n"
-    "5 s), seed 1, --max-n 8193 (4097 for the backward ops, 128 for\n"
+    "seconds of search per entry, in CPU time, so that a loaded machine searches\n"
+    "as far (wall time: at most 4x; shrinking: at most half as long again, at\n"
+    "least 5 s), seed 1, --max-n 8193 (4097 for the backward ops, 128 for\n"
     "the Jacobian). Threads: --threads T (the reference runs in parallel).\n"
     "ROW: values (hex floats, decimals, inf, -inf, nan), each optionally VALUE*COUNT\n"
     "for COUNT copies, e.g. '0 -0x1.4d278p+2*3948 -0x1.4cb302p+2'. Backward ops\n"
@@ -252,28 +259,33 @@ static void judge_forward(const struct hunt *h, struct cand *c, const double *x,
 			  const struct smx_refval *ref, int status)
 {
 	const struct smx_impl *im = &h->im;
-	size_t n = c->n, nnan = 0, npinf = 0, nninf = 0, ynan = 0, yzero = 0;
+	size_t n = c->n, outs = smx_op_out_len(im->op, n), nnan = 0, npinf = 0, nninf = 0, ynan = 0,
+	       yzero = 0;
 	for (size_t i = 0; i < n; i++) {
 		nnan += isnan(x[i]);
 		npinf += x[i] == INFINITY;
 		nninf += x[i] == -INFINITY;
+	}
+	for (size_t i = 0; i < outs; i++) {
 		ynan += isnan(y[i]);
 		yzero += y[i] == 0;
 	}
+	/* A policy of "limit" is the reference's value: judged as any row. */
+	int neginf_rule = nninf == n && im->policy.all_neginf != SMX_EDGE_LIMIT;
 	c->score = 0;
 	if (nnan) {
 		c->bad = !ynan;
 		snprintf(c->why, sizeof c->why, "a NaN entry does not reach the output");
-	} else if (nninf == n) {
+	} else if (neginf_rule) {
 		int zero = im->policy.all_neginf == SMX_EDGE_ZERO;
-		c->bad = zero ? yzero != n : !ynan;
+		c->bad = zero ? yzero != outs : !ynan;
 		snprintf(c->why, sizeof c->why, "all -inf row: declared %s, got %s",
 			 zero ? "zeros" : "NaN", ynan ? "NaN" : "numbers");
 	} else if (npinf && im->policy.pos_inf == SMX_EDGE_NAN) {
 		c->bad = !ynan;
 		snprintf(c->why, sizeof c->why, "+inf entries: declared NaN, got numbers");
 	}
-	if (nnan || nninf == n || (npinf && im->policy.pos_inf == SMX_EDGE_NAN) ||
+	if (nnan || neginf_rule || (npinf && im->policy.pos_inf == SMX_EDGE_NAN) ||
 	    status != SMX_REF_OK) {
 		c->score = c->bad ? INFINITY : 0;
 		return;
@@ -289,7 +301,7 @@ static void judge_forward(const struct hunt *h, struct cand *c, const double *x,
 			in_domain = 0;
 	}
 	double dmax = npinf || xmax < xmin ? 0 : xmax - xmin;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < outs; i++) {
 		double e = smx_ulp_error(&ref[i], y[i]);
 		if (!isfinite(y[i]) && y[i] != ref[i].cr && (!im->policy.overflows || in_domain)) {
 			c->bad = 1;
@@ -301,7 +313,7 @@ static void judge_forward(const struct hunt *h, struct cand *c, const double *x,
 		}
 		double r = e;
 		if (h->claim && in_domain) {
-			double d = npinf || !isfinite(x[i]) ? 0 : xmax - x[i];
+			double d = npinf || outs != n || !isfinite(x[i]) ? 0 : xmax - x[i];
 			double lim = smx_bound_at(&im->bound, n, d, dmax);
 			r = smx_bound_measure(&im->bound, im->dtype, &ref[i], y[i]) / lim;
 			if (!(r <= 1) && !c->bad) {
@@ -365,20 +377,21 @@ static void work_ref(const struct hunt *h, const struct cand *c, struct work *w)
 	w->ref = smx_alloc(olen, sizeof *w->ref);
 	expand(c, w->x, w->g);
 	w->in = w->x;
-	if (smx_op_forward(op)) {
-		w->status = smx_ref_row(op, dt, w->x, n, w->ref);
+	const struct smx_op_info *oi = smx_op_info(op);
+	if (oi->in[0] == SMX_ARG_X) {
+		w->status = oi->ref_row(op, dt, 0, w->x, NULL, n, w->ref);
 		return;
 	}
 	if (!h->direct) { /* the backward input: the forward output, rounded */
-		smx_op fwd = op == SMX_OP_LOGSOFTMAX_VJP ? SMX_OP_LOGSOFTMAX : SMX_OP_SOFTMAX;
-		w->status = smx_ref_row(fwd, dt, w->x, n, w->ref);
+		smx_op fwd = smx_arg_source(oi->in[0]);
+		w->status = smx_op_info(fwd)->ref_row(fwd, dt, 0, w->x, NULL, n, w->ref);
 		if (w->status != SMX_REF_OK)
 			return;
 		w->in = smx_alloc(n, sizeof *w->in);
 		for (size_t i = 0; i < n; i++)
 			w->in[i] = w->ref[i].cr;
 	}
-	w->status = smx_ref_backward(op, dt, 0, w->in, w->g, n, w->ref);
+	w->status = oi->ref_row(op, dt, 0, w->in, w->g, n, w->ref);
 }
 
 static void work_free(struct work *w)
@@ -410,7 +423,7 @@ static void run_group(const struct hunt *h, struct work **ws, size_t m, size_t n
 		smx_from_dtype(h->im.dtype, out + r * olen * es, ws[r]->y, olen);
 		ws[r]->moved = (size_t)-1;
 	}
-	if (h->inplace && smx_op_forward(h->im.op)) {
+	if (h->inplace && smx_op_forward(h->im.op) && smx_op_info(h->im.op)->in_place) {
 		smx_run_guarded(&h->im, a, NULL, a, m, n);
 		for (size_t r = 0; r < m; r++)
 			for (size_t i = 0; i < n && ws[r]->moved == (size_t)-1; i++)
@@ -665,6 +678,66 @@ static void seeds_long(struct hunt *h, struct seeds *s, size_t n)
 	seed_done(h, s);
 }
 
+/* The edge catalogue's row kinds at length n (README, "Edge profiles"):
+ * a first block of -inf (the online kernels' widest step, the blocked
+ * kernels' block) with the rest far below 0, every entry at a finite
+ * sentinel or below it, all but the SIMD tail masked, mixed +-inf, and
+ * benchdnn's fills. */
+static void seeds_edge(struct hunt *h, struct seeds *s, size_t n)
+{
+	const smx_dtype dt = h->im.dtype;
+	struct cand *c;
+	const size_t blocks[2] = {64, SMX_BLOCK_BYTES / smx_dtype_size(dt)};
+	for (size_t j = 0; j < 2; j++)
+		if (blocks[j] < n) {
+			c = seed_new(s);
+			cand_push(c, -INFINITY, 0, blocks[j]);
+			for (size_t i = blocks[j]; i < n; i++)
+				cand_push(c, unif(h, -1004, -996), 0, 1);
+			seed_done(h, s);
+		}
+	static const double sentinels[2] = {-5e4, -3.402823e38};
+	for (size_t j = 0; j < 2; j++) {
+		const double v = to_dt(dt, sentinels[j]);
+		c = seed_new(s);
+		cand_push(c, v, 0, n);
+		seed_done(h, s);
+		c = seed_new(s);
+		for (size_t i = 0; i < n; i++)
+			cand_push(c, j ? ulp_step(dt, v, -(int64_t)rnd(h, 3)) : unif(h, v - 8, v),
+				  0, 1);
+		seed_done(h, s);
+	}
+	const size_t tail = n % 16 ? n % 16 : n % 8;
+	if (tail && tail < n) {
+		c = seed_new(s);
+		cand_push(c, -INFINITY, 0, n - tail);
+		for (size_t i = 0; i < tail; i++)
+			cand_push(c, unif(h, -4, 4), 0, 1);
+		seed_done(h, s);
+	}
+	if (n >= 2) {
+		c = seed_new(s);
+		cand_push(c, -INFINITY, 0, 1);
+		for (size_t i = 1; i + 1 < n; i++)
+			cand_push(c, unif(h, -4, 4), 0, 1);
+		cand_push(c, INFINITY, 0, 1);
+		seed_done(h, s);
+	}
+	static const char *const fills[2] = {"benchdnn+", "benchdnn-"};
+	double *x = smx_alloc(n, sizeof *x);
+	for (size_t j = 0; j < 2; j++) {
+		struct smx_dist d;
+		smx_dist_parse(fills[j], &d);
+		smx_dist_fill(&d, dt, smx_splitmix64(&h->rng), 1, n, x);
+		c = seed_new(s);
+		for (size_t i = 0; i < n; i++)
+			cand_push(c, x[i], 0, 1);
+		seed_done(h, s);
+	}
+	free(x);
+}
+
 static void make_seeds(struct hunt *h, struct seeds *s)
 {
 	for (size_t n = 1; n <= 33 && n <= h->nmax; n++)
@@ -682,6 +755,12 @@ static void make_seeds(struct hunt *h, struct seeds *s)
 				else
 					seeds_long(h, s, p + d - 1);
 			}
+	/* Last, so the seeds above draw the same random numbers as without
+	 * them (the error seeds come first within a short budget). */
+	const size_t edge_n[4] = {7, 37, 101, SMX_BLOCK_BYTES / smx_dtype_size(h->im.dtype) + 37};
+	for (size_t j = 0; j < 4; j++)
+		if (edge_n[j] <= h->nmax)
+			seeds_edge(h, s, edge_n[j]);
 }
 
 /* ---- local search ---- */
@@ -899,18 +978,35 @@ static size_t shrink_trials(const struct cand *c, struct cand *t, size_t max, si
 	return k;
 }
 
+/* The search's clock, in ms: this process's CPU time, so that a budget buys
+ * the same search on a loaded machine as on a quiet one; wall time counts
+ * at a quarter, which bounds a search that waits (a slow runner) to four
+ * times its budget. */
+static double effort_ms(void)
+{
+	static double cpu0 = -1, wall0;
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	double cpu = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6, wall = smx_now_ms();
+	if (cpu0 < 0) {
+		cpu0 = cpu;
+		wall0 = wall;
+	}
+	return fmax(cpu - cpu0, (wall - wall0) / 4);
+}
+
 /* Greedy: take the first simpler variant that still breaks something,
  * until none does or the time is up. */
 static void shrink(struct hunt *h, struct cand *best, double until_ms)
 {
 	enum { MAXT = 512, CHUNK = 16 };
 	struct cand *t = smx_alloc(MAXT, sizeof *t);
-	for (int changed = 1; changed && smx_now_ms() < until_ms;) {
+	for (int changed = 1; changed && effort_ms() < until_ms;) {
 		changed = 0;
 		size_t k = shrink_trials(best, t, MAXT, h->nmax);
 		for (size_t a = 0; a < k && !changed; a += CHUNK) {
 			size_t m = k - a < CHUNK ? k - a : CHUNK;
-			if (smx_now_ms() >= until_ms)
+			if (effort_ms() >= until_ms)
 				break;
 			eval_batch(h, t + a, m);
 			for (size_t i = a; i < a + m && !changed; i++)
@@ -1014,7 +1110,7 @@ static const struct cand *pool_best(const struct pool *p)
 static size_t run_seeds(struct hunt *h, struct pool *p, struct seeds *s, double until)
 {
 	enum { BATCH = 16 };
-	for (size_t a = 0; a < s->n && smx_now_ms() < until; a += BATCH) {
+	for (size_t a = 0; a < s->n && effort_ms() < until; a += BATCH) {
 		size_t m = s->n - a < BATCH ? s->n - a : BATCH;
 		eval_batch(h, s->c + a, m);
 		for (size_t i = a; i < a + m; i++) {
@@ -1068,7 +1164,7 @@ static int generation(struct hunt *h, struct pool *p, struct cand *found)
 static void search(struct hunt *h, double seconds, double shrink_s, const char *plugins,
 		   int override, int *violations)
 {
-	double t0 = smx_now_ms(), until = t0 + 1000 * seconds;
+	double t0 = smx_now_ms(), until = effort_ms() + 1000 * seconds;
 	struct seeds s = {0};
 	make_seeds(h, &s);
 	static struct pool p;
@@ -1082,7 +1178,7 @@ static void search(struct hunt *h, double seconds, double shrink_s, const char *
 	for (size_t i = 0; i < s.n; i++)
 		cand_free(&s.c[i]);
 	free(s.c);
-	while (!found.s && smx_now_ms() < until)
+	while (!found.s && effort_ms() < until)
 		if (!generation(h, &p, &found))
 			if (!pool_best(&p))
 				break;
@@ -1090,7 +1186,7 @@ static void search(struct hunt *h, double seconds, double shrink_s, const char *
 	const struct cand *best = pool_best(&p);
 	if (found.s) {
 		h->inplace = 1;
-		shrink(h, &found, smx_now_ms() + 1000 * shrink_s);
+		shrink(h, &found, effort_ms() + 1000 * shrink_s);
 		++*violations;
 		report(h, &found, plugins, override, secs);
 		cand_free(&found);
@@ -1263,7 +1359,7 @@ static size_t entries(const struct smx_sel *sel, const struct opts *o, struct sm
 
 static size_t default_max_n(smx_op op)
 {
-	return op == SMX_OP_JACOBIAN ? 128 : smx_op_forward(op) ? 8193 : 4097;
+	return smx_op_info(op)->hunt_n_max;
 }
 
 int smx_cmd_hunt(int argc, char **argv)

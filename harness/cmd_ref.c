@@ -8,6 +8,7 @@
 
 #include <omp.h>
 
+#include "op.h"
 #include "bench.h"
 #include "cli.h"
 #include "ref.h"
@@ -98,8 +99,9 @@ static void generate(struct ref_job *j, const struct smx_dist *d, const size_t *
 	j->rows.x = smx_alloc(total ? total : 1, sizeof *j->rows.x);
 	struct smx_dist gd;
 	smx_dist_parse("normal:1", &gd);
-	int given = !j->lse && !j->from_x && !smx_op_forward(j->op);
-	smx_op fwd = j->op == SMX_OP_LOGSOFTMAX_VJP ? SMX_OP_LOGSOFTMAX : SMX_OP_SOFTMAX;
+	const struct smx_op_info *oi = smx_op_info(j->op);
+	int given = !j->lse && !j->from_x && oi->in[0] != SMX_ARG_X;
+	smx_op fwd = smx_arg_source(oi->in[0]);
 	j->rows.off[0] = 0;
 	for (size_t i = 0; i < nn; i++) {
 		double *x = smx_alloc(rows * ns[i], sizeof *x);
@@ -107,7 +109,8 @@ static void generate(struct ref_job *j, const struct smx_dist *d, const size_t *
 		smx_dist_fill(d, j->dt, seed, rows, ns[i], x);
 		for (size_t r = 0; r < rows; r++) {
 			double *dst = j->rows.x + j->rows.off[k], *xr = x + r * ns[i];
-			if (given && smx_ref_row(fwd, j->dt, xr, ns[i], f) == SMX_REF_OK)
+			if (given && smx_op_info(fwd)->ref_row(fwd, j->dt, 0, xr, NULL, ns[i], f) ==
+					 SMX_REF_OK)
 				for (size_t c = 0; c < ns[i]; c++)
 					xr[c] = f[c].cr;
 			memcpy(dst, xr, ns[i] * sizeof *dst);
@@ -148,7 +151,7 @@ static void layout(struct ref_job *j)
 	for (size_t r = 0; r < j->count; r++) {
 		size_t n;
 		span(rows, j->pairs, r, &n);
-		if (j->op == SMX_OP_JACOBIAN && !j->lse && n > 4096)
+		if (smx_op_info(j->op)->out == SMX_LEN_NN && !j->lse && n > 4096)
 			smx_die("ref: %s: row %zu: the %zu x %zu Jacobian is more than this "
 				"command prints "
 				"(n <= 4096)",
@@ -165,23 +168,19 @@ static void layout(struct ref_job *j)
 
 static void evaluate(struct ref_job *j)
 {
-	if (j->lse || smx_op_forward(j->op)) {
-		smx_ref_rows(j->lse		       ? SMX_REF_LSE
-			     : j->op == SMX_OP_SOFTMAX ? SMX_REF_SOFTMAX
-						       : SMX_REF_LOGSOFTMAX,
-			     j->dt, j->rows.x, j->rows.count, 0, j->rows.off, j->out, j->status);
-		if (!j->lse) /* forward outputs share the input's indexing */
-			for (size_t r = 0; r < j->count; r++)
-				j->at[r] = j->rows.off[r];
+	if (j->lse) {
+		smx_ref_rows(SMX_REF_LSE, j->dt, j->rows.x, j->rows.count, 0, j->rows.off, j->out,
+			     j->status);
 		return;
 	}
+	const struct smx_op_info *oi = smx_op_info(j->op);
 	long nr = (long)j->count;
 #pragma omp parallel for schedule(dynamic, 1) if (nr > 1)
 	for (long r = 0; r < nr; r++) {
 		size_t n, a = span(&j->rows, j->pairs, (size_t)r, &n);
 		j->status[r] =
-		    smx_ref_backward(j->op, j->dt, j->from_x, j->rows.x + a,
-				     j->pairs ? j->rows.x + a + n : NULL, n, j->out + j->at[r]);
+		    oi->ref_row(j->op, j->dt, j->from_x, j->rows.x + a,
+				j->pairs ? j->rows.x + a + n : NULL, n, j->out + j->at[r]);
 	}
 }
 
@@ -204,23 +203,25 @@ static void print(const struct ref_job *j, const char *output)
 			for (size_t k = j->at[r]; k < j->at[r] + olen; k++)
 				v[k - j->at[r] + r * olen] =
 				    j->status[r] == SMX_REF_OK ? j->out[k].cr : NAN;
+		enum smx_outlen ol = j->lse ? SMX_LEN_ONE : smx_op_info(j->op)->out;
 		smx_write_npy(f, j->dt, v, j->count, n0,
-			      j->lse			 ? 1
-			      : j->op == SMX_OP_JACOBIAN ? 3
-							 : 2);
+			      ol == SMX_LEN_ONE	 ? 1
+			      : ol == SMX_LEN_NN ? 3
+						 : 2);
 		free(v);
 	}
 	for (size_t r = 0; r < j->count && !npy; r++) {
 		size_t n;
 		span(&j->rows, j->pairs, r, &n);
 		if (j->status[r] != SMX_REF_OK) {
-			fputs(j->op == SMX_OP_JACOBIAN && !j->lse ? "undefined\n\n" : "undefined\n",
+			fputs(!j->lse && smx_op_info(j->op)->out == SMX_LEN_NN ? "undefined\n\n"
+									       : "undefined\n",
 			      f);
 			continue;
 		}
 		if (j->lse) {
 			put_row(f, &j->out[r], 1);
-		} else if (j->op == SMX_OP_JACOBIAN) {
+		} else if (smx_op_info(j->op)->out == SMX_LEN_NN) {
 			for (size_t i = 0; i < n; i++)
 				put_row(f, j->out + j->at[r] + i * n, n);
 			fputc('\n', f);

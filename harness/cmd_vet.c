@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "op.h"
 #include "cli.h"
 #include "hunt.h"
 #include "measure.h"
@@ -54,9 +55,7 @@ static size_t default_ns(size_t *ns)
 
 static size_t op_cap(smx_op op)
 {
-	if (op == SMX_OP_JACOBIAN)
-		return 128;
-	return smx_op_forward(op) ? (size_t)-1 : 4097;
+	return smx_op_info(op)->forward ? (size_t)-1 : smx_op_info(op)->hunt_n_max;
 }
 
 #define VET_MAX_N 96
@@ -220,7 +219,7 @@ static void vet_cell(struct vet_entry *e, const struct smx_case *c)
 		check_claim(e, c, y1, "unaligned");
 		note_inv(&e->inv_align, &e->inv_at[2], n, same_bits(c->dt, y0, y1, outs));
 	}
-	if (c->op != SMX_OP_JACOBIAN)
+	if (smx_op_info(c->op)->in_place)
 		for (int which = 1; which <= smx_op_arity(c->op); which++) {
 			const struct smx_run_opts inpl = {.guard = SMX_GUARD_AFTER,
 							  .in_place = which};
@@ -319,7 +318,7 @@ static void vet_info(const struct vet_entry *e)
 
 static size_t rows_for(smx_op op, size_t n)
 {
-	if (op == SMX_OP_JACOBIAN || n > 4097)
+	if (smx_op_info(op)->out == SMX_LEN_NN || n > 4097)
 		return 2;
 	return vo.quick || n > 1001 ? 2 : 4;
 }
@@ -380,7 +379,7 @@ static size_t pick(const struct smx_sel *sel, struct vet_entry *es)
 				    .inv_rowpos = 1,
 				    .inv_batch = 1,
 				    .inv_align = 1,
-				    .inv_inplace = ims[i]->op == SMX_OP_JACOBIAN ? -1 : 1};
+				    .inv_inplace = smx_op_info(ims[i]->op)->in_place ? 1 : -1};
 				k++;
 			}
 		}

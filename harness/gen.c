@@ -9,10 +9,12 @@
  * each chunk writes its normals at the place the counts give it: the
  * same values, in the same order, as one thread calling smx_normal. */
 #define _POSIX_C_SOURCE 200809L
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dtype.h"
 #include "rows.h"
 #include "util.h"
 
@@ -147,20 +149,21 @@ static void normals(uint64_t *st, size_t count, double *out)
 	*st = s0 + (2 * last + 2) * GOLDEN;
 }
 
-/* Where a row goes: a float array, or doubles (rounded to f32 values when
- * round32). Values are rounded as they are stored: every later step
- * (overwriting an entry, sorting) commutes with that rounding. */
+/* Where a row goes: an array of its dtype (typed), or doubles holding
+ * values of the dtype. Values are rounded as they are stored: every later
+ * step (overwriting an entry, sorting) commutes with that rounding. */
 struct sink {
 	void *p;
-	int f32, round32;
+	const struct smx_dtype_info *di;
+	int typed;
 };
 
 static inline void put(const struct sink *o, size_t i, double v)
 {
-	if (o->f32)
-		((float *)o->p)[i] = (float)v;
+	if (o->typed)
+		o->di->store(o->p, i, v);
 	else
-		((double *)o->p)[i] = o->round32 ? (double)(float)v : v;
+		((double *)o->p)[i] = o->di->round(v);
 }
 
 static int cmp_float(const void *a, const void *b)
@@ -169,10 +172,13 @@ static int cmp_float(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Sort n values of es bytes: the halves in parallel, then merged. A
- * sorted sequence is unique, so the bits do not depend on how. */
+/* Sort n values (floats when es is 4, else doubles): the halves in
+ * parallel, then merged. A sorted sequence is unique, so the bits do not
+ * depend on how. */
 static void sort_values(void *p, size_t n, size_t es)
 {
+	if (es != sizeof(float) && es != sizeof(double))
+		smx_die("internal: sorting %zu-byte values", es);
 	int (*cmp)(const void *, const void *) = es == 4 ? cmp_float : smx_cmp_double;
 	if (n < GEN_PAR) {
 		qsort(p, n, es, cmp);
@@ -254,6 +260,29 @@ static void attn_values(const struct sink *o, uint64_t *st, size_t n)
 	free(z);
 }
 
+/* oneDNN benchdnn's softmax fill (tests/benchdnn/softmax/softmax.cpp,
+ * fill_data_fwd): each entry is the top-1 value with probability 4/n, else
+ * top-2 with 7 times that, else top-3 with 3 times that, else the type's
+ * lowest finite value. Top values 90, 89, 88 push exp past f32's overflow
+ * at 88.72 (a kernel that does not shift gives inf); -86, -87, -88 test a
+ * negative max. Repeated maxima keep log-softmax away from cancellation.
+ * One to three draws an entry: generated in order. */
+static void benchdnn_row(int pos, smx_dtype dt, uint64_t st, size_t n, const struct sink *o)
+{
+	const double top[3] = {pos ? 90 : -86, pos ? 89 : -87, pos ? 88 : -88};
+	const double p1 = 4.0 / (double)n, p2 = 7 * p1, p3 = 3 * p2;
+	for (size_t i = 0; i < n; i++) {
+		double v = dt == SMX_F32 ? -FLT_MAX : -DBL_MAX;
+		if (smx_uniform01(&st) < p1)
+			v = top[0];
+		else if (smx_uniform01(&st) < p2)
+			v = top[1];
+		else if (smx_uniform01(&st) < p3)
+			v = top[2];
+		put(o, i, v);
+	}
+}
+
 static void fill_row(const struct smx_dist *d, smx_dtype dt, uint64_t st, size_t n,
 		     const struct sink *o)
 {
@@ -291,30 +320,34 @@ static void fill_row(const struct smx_dist *d, smx_dtype dt, uint64_t st, size_t
 		/* The max is 0; the rest spreads over 1.2 times the range at
 		 * which exp reaches the least subnormal, so outputs are normal,
 		 * subnormal and zero. */
-		double range = dt == SMX_F32 ? 124 : 893;
+		double range = nearbyint(-1.2 * 0.6931471805599453 * smx_dtype_info(dt)->emin_sub);
 		uniform_values(o, &st, n, -0.0, -range);
 		put(o, smx_splitmix64(&st) % n, 0);
 		break;
 	}
 	case SMX_DIST_SORTED:
 		normal_values(o, &st, n, 4, 0, 0);
-		sort_values(o->p, n, o->f32 ? sizeof(float) : sizeof(double));
+		sort_values(o->p, n, o->typed ? o->di->size : sizeof(double));
+		break;
+	case SMX_DIST_BENCHDNN_POS:
+	case SMX_DIST_BENCHDNN_NEG:
+		benchdnn_row(d->kind == SMX_DIST_BENCHDNN_POS, dt, st, n, o);
 		break;
 	}
 }
 
 static void fill(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t rows, size_t n,
-		 void *x, int f32)
+		 void *x, int typed)
 {
 	if (n == 0)
 		return;
-	size_t es = f32 ? sizeof(float) : sizeof(double);
+	const struct smx_dtype_info *di = smx_dtype_info(dt);
+	size_t es = typed ? di->size : sizeof(double);
 	long lr = (long)rows;
 	/* Rows in parallel when they are short; a long row splits itself. */
 #pragma omp parallel for schedule(dynamic, 1) if (rows > 1 && n < GEN_PAR && rows * n >= GEN_PAR)
 	for (long r = 0; r < lr; r++) {
-		struct sink o = {(unsigned char *)x + (size_t)r * n * es, f32,
-				 !f32 && dt == SMX_F32};
+		struct sink o = {(unsigned char *)x + (size_t)r * n * es, di, typed};
 		fill_row(d, dt, row_state(d, seed, n, (size_t)r), n, &o);
 	}
 }
@@ -328,5 +361,5 @@ void smx_dist_fill(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t
 void smx_dist_fill_as(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t rows, size_t n,
 		      void *x)
 {
-	fill(d, dt, seed, rows, n, x, dt == SMX_F32);
+	fill(d, dt, seed, rows, n, x, 1);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "measure.h"
+#include "op.h"
 #include "plugin.h"
 #include "util.h"
 
@@ -16,30 +17,27 @@ void smx_case_adopt_opts(struct smx_case *c, smx_op op, smx_dtype dt, double *x,
 	    .op = op, .dt = dt, .rows = rows, .n = n, .x = x, .in = x, .from_x = o && o->from_x};
 	c->ref = smx_alloc(outs, sizeof *c->ref);
 	c->status = smx_alloc(rows, sizeof *c->status);
-	if (smx_op_forward(op)) {
-		smx_ref_rows(op == SMX_OP_SOFTMAX ? SMX_REF_SOFTMAX : SMX_REF_LOGSOFTMAX, dt, x,
-			     rows, n, NULL, c->ref, c->status);
-		return;
+	const struct smx_op_info *oi = smx_op_info(op);
+	if (oi->in[0] != SMX_ARG_X) {
+		/* s or y: the forward output of x, correctly rounded. */
+		struct smx_refval *f = smx_alloc(total, sizeof *f);
+		smx_op_info(smx_arg_source(oi->in[0]))
+		    ->ref_rows(smx_arg_source(oi->in[0]), dt, 0, x, NULL, rows, n, f, c->status);
+		c->in = smx_alloc(total, sizeof *c->in);
+		for (size_t r = 0; r < rows; r++)
+			for (size_t i = 0; i < n; i++)
+				c->in[r * n + i] =
+				    c->status[r] == SMX_REF_OK ? f[r * n + i].cr : NAN;
+		free(f);
 	}
-	/* The backward input: the forward output, correctly rounded. */
-	smx_op fwd = op == SMX_OP_LOGSOFTMAX_VJP ? SMX_OP_LOGSOFTMAX : SMX_OP_SOFTMAX;
-	struct smx_refval *f = smx_alloc(total, sizeof *f);
-	smx_ref_rows(fwd == SMX_OP_SOFTMAX ? SMX_REF_SOFTMAX : SMX_REF_LOGSOFTMAX, dt, x, rows, n,
-		     NULL, f, c->status);
-	c->in = smx_alloc(total, sizeof *c->in);
-	for (size_t r = 0; r < rows; r++)
-		for (size_t i = 0; i < n; i++)
-			c->in[r * n + i] = c->status[r] == SMX_REF_OK ? f[r * n + i].cr : NAN;
-	free(f);
-	if (smx_op_arity(op) == 2) {
+	if (oi->in[1] == SMX_ARG_G) {
 		struct smx_dist dflt;
 		smx_dist_parse("normal:1", &dflt);
 		c->g = smx_alloc(total, sizeof *c->g);
 		smx_dist_fill(o && o->gdist ? o->gdist : &dflt, dt, seed ^ 0x5bd1e995u, rows, n,
 			      c->g);
 	}
-	smx_ref_backward_rows(op, dt, c->from_x, c->from_x ? x : c->in, c->g, rows, n, c->ref,
-			      c->status);
+	oi->ref_rows(op, dt, c->from_x, c->from_x ? x : c->in, c->g, rows, n, c->ref, c->status);
 }
 
 void smx_case_adopt(struct smx_case *c, smx_op op, smx_dtype dt, double *x, size_t rows, size_t n)
@@ -70,26 +68,6 @@ void smx_case_free(struct smx_case *c)
 	free(c->ref);
 	free(c->status);
 	*c = (struct smx_case){0};
-}
-
-void smx_to_dtype(smx_dtype dt, const double *x, void *out, size_t count)
-{
-	if (dt == SMX_F32)
-		for (size_t i = 0; i < count; i++)
-			((float *)out)[i] = (float)x[i];
-	else
-		for (size_t i = 0; i < count; i++)
-			((double *)out)[i] = x[i];
-}
-
-void smx_from_dtype(smx_dtype dt, const void *in, double *x, size_t count)
-{
-	if (dt == SMX_F32)
-		for (size_t i = 0; i < count; i++)
-			x[i] = ((const float *)in)[i];
-	else
-		for (size_t i = 0; i < count; i++)
-			x[i] = ((const double *)in)[i];
 }
 
 void smx_case_fold_errs(const struct smx_impl *im, const struct smx_case *c, const double *y,

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "dtype.h"
 #include "metrics.h"
 #include "ref.h"
 #include "rows.h"
@@ -54,9 +55,5 @@ void smx_case_fold_errs(const struct smx_impl *im, const struct smx_case *c, con
 			struct smx_metrics *m, double *errs);
 void smx_case_fold(const struct smx_impl *im, const struct smx_case *c, const double *y,
 		   struct smx_metrics *m);
-
-/* Convert between the dtype's array and doubles. */
-void smx_to_dtype(smx_dtype dt, const double *x, void *out, size_t count);
-void smx_from_dtype(smx_dtype dt, const void *in, double *x, size_t count);
 
 #endif

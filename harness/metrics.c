@@ -6,6 +6,7 @@
 
 #include <mpfr.h>
 
+#include "op.h"
 #include "metrics.h"
 #include "util.h"
 #include "verdict.h"
@@ -124,7 +125,7 @@ struct row_ctx {
 	const struct smx_bound *bound;
 	const double *x, *y;
 	const struct smx_refval *ref;
-	size_t n;
+	size_t n, outs; /* inputs and outputs of the row */
 	double *errs;
 	double u, xmax, bhh, dmax;
 	int claimed, finite_row;
@@ -151,8 +152,11 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 		}
 		if (e > m->max_ulp || isnan(e))
 			m->max_ulp = e;
+		if (smx_op_info(c->op)->cond == SMX_COND_ABS)
+			fold_max(&m->cond_err,
+				 smx_cond_units(c->dt, e, ref[i].e, fmax(1, fabs(s))));
 		if (c->claimed) {
-			double d = isfinite(x[i]) ? c->xmax - x[i] : 0;
+			double d = c->outs == c->n && isfinite(x[i]) ? c->xmax - x[i] : 0;
 			double lim = smx_bound_at(c->bound, c->n, d, c->dmax);
 			double r = smx_bound_measure(c->bound, c->dt, &ref[i], y[i]) / lim;
 			if (!(r <= a->row_ratio))
@@ -171,10 +175,10 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 			double rel = isfinite(e) ? e / s_ulps : INFINITY;
 			if (!(rel <= m->max_rel))
 				m->max_rel = rel;
-			int normal = fabs(s) >= ldexp(1.0, c->dt == SMX_F32 ? -126 : -1022);
+			int normal = fabs(s) >= ldexp(1.0, smx_dtype_info(c->dt)->emin);
 			if (normal && !(rel <= m->max_rel_normal))
 				m->max_rel_normal = rel;
-			if (c->op == SMX_OP_SOFTMAX && c->finite_row && normal) {
+			if (smx_op_info(c->op)->bhh && c->finite_row && normal) {
 				double br = rel / (c->bhh * c->u);
 				if (isnan(m->bound_ratio) || !(br <= m->bound_ratio))
 					m->bound_ratio = br;
@@ -182,7 +186,7 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 		}
 		a->num = err > a->num || isnan(err) ? err : a->num;
 		a->den = fabs(s) > a->den ? fabs(s) : a->den;
-		if (c->op == SMX_OP_SOFTMAX) {
+		if (smx_op_info(c->op)->sum == SMX_SUM_ONE) {
 			dd_add(&a->sum, y[i]);
 			/* A zero where the exact value rounds to zero costs
 			 * nothing; where it does not, KL is infinite. */
@@ -192,7 +196,7 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 					     : y[i];
 			else if (ref[i].cr != 0)
 				a->kl = INFINITY;
-		} else {
+		} else if (smx_op_info(c->op)->sum == SMX_SUM_EXP) {
 			/* e^s (e^(y - s) - 1 - (y - s)), y - s from the exact offset. */
 			a->lsum += expl((long double)y[i]);
 			a->kl +=
@@ -217,6 +221,7 @@ struct span_out {
 struct whole_row {
 	const double *x, *y;
 	const struct smx_refval *ref;
+	int per_input; /* one output per input: x follows the span */
 };
 
 static int whole_row_src(void *arg, size_t i0, size_t len, const double **x, const double **y,
@@ -225,7 +230,7 @@ static int whole_row_src(void *arg, size_t i0, size_t len, const double **x, con
 	(void)len;
 	(void)scratch;
 	const struct whole_row *w = arg;
-	*x = w->x + i0;
+	*x = w->per_input ? w->x + i0 : w->x;
 	*y = w->y + i0;
 	*ref = w->ref + i0;
 	return 0;
@@ -265,7 +270,7 @@ static void fold_span(struct smx_metrics *m, struct row_acc *a, const struct spa
 static int row_spans(struct smx_metrics *m, struct row_acc *a, const struct row_ctx *c,
 		     smx_span_src src, void *arg, size_t scratch)
 {
-	size_t nb = (c->n + SPAN - 1) / SPAN;
+	size_t nb = (c->outs + SPAN - 1) / SPAN;
 	struct span_out *po = smx_alloc(nb, sizeof *po);
 	long lnb = (long)nb;
 	int fail = 0;
@@ -274,7 +279,8 @@ static int row_spans(struct smx_metrics *m, struct row_acc *a, const struct row_
 		void *buf = scratch ? smx_alloc(1, scratch) : NULL;
 #pragma omp for schedule(static)
 		for (long b = 0; b < lnb; b++) {
-			size_t i0 = (size_t)b * SPAN, len = i0 + SPAN < c->n ? SPAN : c->n - i0;
+			size_t i0 = (size_t)b * SPAN,
+			       len = i0 + SPAN < c->outs ? SPAN : c->outs - i0;
 			struct row_ctx cb = *c;
 			if (src(arg, i0, len, &cb.x, &cb.y, &cb.ref, buf)) {
 				fail = 1;
@@ -330,7 +336,7 @@ void smx_row_scan_add(struct smx_row_scan *s, const struct smx_bound *bound, con
 }
 
 /* A row with a defined reference: the components from src (spans) or from
- * x, y, ref (a row shorter than SPAN_MIN), then the row's measures. */
+ * w (a row of fewer than SPAN_MIN outputs), then the row's measures. */
 static int fold_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct smx_bound *bound,
 		    const struct smx_row_scan *sc, size_t n, const struct whole_row *w,
 		    smx_span_src src, void *arg, size_t scratch, double *errs)
@@ -341,12 +347,25 @@ static int fold_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct
 	/* Blanchard, Higham & Higham (2021): shifted softmax satisfies
 	 * |y_i - s_i| <= (n + 2 + 2 (x_max - x_min)) u s_i to first order. */
 	double bhh = (double)(n + 2) + 2 * (sc->xmax - sc->xmin);
-	struct row_ctx ctx = {
-	    op, dt,	  bound, w ? w->x : NULL,     w ? w->y : NULL, w ? w->ref : NULL, n, errs,
-	    u,	sc->xmax, bhh,	 sc->xmax - sc->xmin, claimed,	       sc->finite_row};
-	struct row_acc acc = {.row_ratio = claimed ? 0 : NAN, .zero = n > 0, .ref_zero = 1};
-	if (n < SPAN_MIN)
-		row_span(m, &acc, &ctx, 0, n);
+	size_t outs = smx_op_out_len(op, n);
+	struct row_ctx ctx = {op,
+			      dt,
+			      bound,
+			      w ? w->x : NULL,
+			      w ? w->y : NULL,
+			      w ? w->ref : NULL,
+			      n,
+			      outs,
+			      errs,
+			      u,
+			      sc->xmax,
+			      bhh,
+			      sc->xmax - sc->xmin,
+			      claimed,
+			      sc->finite_row};
+	struct row_acc acc = {.row_ratio = claimed ? 0 : NAN, .zero = outs > 0, .ref_zero = 1};
+	if (outs < SPAN_MIN)
+		row_span(m, &acc, &ctx, 0, outs);
 	else if (row_spans(m, &acc, &ctx, src, arg, scratch))
 		return -1;
 	m->rows++;
@@ -363,9 +382,13 @@ static int fold_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct
 	if (!(acc.kl <= m->kl))
 		m->kl = acc.kl;
 	double eps = ldexp(1.0, 1 - p);
-	double se = op == SMX_OP_SOFTMAX ? fabs((acc.sum.hi - 1) + acc.sum.lo) / eps
-					 : (double)fabsl(acc.lsum - 1) / eps;
-	if (n > 0 && !(se <= m->sum_err))
+	enum smx_sum sk = smx_op_info(op)->sum;
+	double se = sk == SMX_SUM_ONE	? fabs((acc.sum.hi - 1) + acc.sum.lo) / eps
+		    : sk == SMX_SUM_EXP ? (double)fabsl(acc.lsum - 1) / eps
+					: NAN;
+	if (sk == SMX_SUM_NONE) /* not a distribution: no sum, no KL */
+		m->kl = m->sum_err = NAN;
+	else if (n > 0 && !(se <= m->sum_err))
 		m->sum_err = se;
 	return 0;
 }
@@ -381,7 +404,7 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 	struct smx_row_scan sc;
 	smx_row_scan_init(&sc);
 	smx_row_scan_add(&sc, bound, x, n);
-	struct whole_row w = {x, y, ref};
+	struct whole_row w = {x, y, ref, smx_op_out_len(op, n) == n};
 	fold_row(m, op, dt, bound, &sc, n, &w, whole_row_src, &w, 0, errs);
 }
 
@@ -405,7 +428,7 @@ double smx_exp_ulp_error(double y, double x, smx_dtype dt)
 	double v = mpfr_get_d(t, MPFR_RNDN);
 	double err;
 	if (isinf(y) || isinf(v) || mpfr_zero_p(t)) {
-		err = y == (dt == SMX_F32 ? (double)mpfr_get_flt(t, MPFR_RNDN) : v) ? 0 : INFINITY;
+		err = y == smx_ref_round(dt, t) ? 0 : INFINITY;
 	} else {
 		long ex = mpfr_get_exp(t) - smx_dtype_prec(dt), emin = smx_dtype_emin_sub(dt);
 		mpfr_sub_d(t, t, y, MPFR_RNDN);
@@ -419,13 +442,21 @@ double smx_exp_ulp_error(double y, double x, smx_dtype dt)
 double smx_cond_scale(smx_op op, const double *in, const double *g, size_t n, size_t k,
 		      double sum_abs)
 {
-	if (op == SMX_OP_JACOBIAN) {
+	switch (smx_op_info(op)->cond) {
+	case SMX_COND_JACOBIAN: {
 		size_t i = k / n, j = k % n;
 		return i == j ? in[i] + in[i] * in[i] : in[i] * in[j];
 	}
-	if (op == SMX_OP_LOGSOFTMAX_VJP)
+	case SMX_COND_LSVJP:
 		return fabs(g[k]) + exp(in[k]) * sum_abs;
-	return fabs(in[k]) * (fabs(g[k]) + sum_abs);
+	case SMX_COND_ABS:
+		return fmax(1, fabs(in[k]));
+	case SMX_COND_VJP:
+		return fabs(in[k]) * (fabs(g[k]) + sum_abs);
+	case SMX_COND_NONE:
+		break;
+	}
+	return NAN;
 }
 
 static void fold_max(double *m, double v)
@@ -462,9 +493,10 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 	}
 	m->rows++;
 	size_t outs = smx_op_out_len(op, n);
+	enum smx_cond ck = smx_op_info(op)->cond;
 	double sum_abs = 0;
-	for (size_t j = 0; j < n && op != SMX_OP_JACOBIAN; j++)
-		sum_abs += op == SMX_OP_LOGSOFTMAX_VJP ? fabs(g[j]) : fabs(in[j] * g[j]);
+	for (size_t j = 0; j < n && ck != SMX_COND_JACOBIAN; j++)
+		sum_abs += ck == SMX_COND_LSVJP ? fabs(g[j]) : fabs(in[j] * g[j]);
 	double num = 0, den = 0, scale_total = 0, row_ratio = bound ? 0 : NAN;
 	struct dd total = {0, 0};
 	for (size_t k = 0; k < outs; k++) {
@@ -495,7 +527,7 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 		}
 		num = err > num || isnan(err) ? err : num;
 		den = fabs(v) > den ? fabs(v) : den;
-		if (op != SMX_OP_JACOBIAN) {
+		if (ck != SMX_COND_JACOBIAN) {
 			dd_add(&total, y[k]);
 			scale_total += scale;
 		}
@@ -504,7 +536,7 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 	 * sum(dx) = 0 (residual in u times the summed condition scales),
 	 * floored like cond_err. */
 	double inv = 0;
-	if (op == SMX_OP_JACOBIAN) {
+	if (ck == SMX_COND_JACOBIAN) {
 		for (size_t i = 0; i < n; i++) {
 			struct dd row = {0, 0};
 			for (size_t j = 0; j < n; j++)

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "op.h"
 #include "plugin.h"
 #include "runner.h"
 #include "smx_plugin.h"
@@ -55,20 +56,19 @@ static size_t nloaded;
 
 static int parse_kind(const struct desc *e, smx_op op, smx_bound_kind *k)
 {
-	int fwd = smx_op_forward(op);
+	static const char *const names[] = {
+	    [SMX_BOUND_ULP] = "ulp", [SMX_BOUND_ABS] = "abs", [SMX_BOUND_COND] = "cond"};
+	const struct smx_op_info *oi = smx_op_info(op);
 	if (!e->kind) {
-		*k = fwd || op == SMX_OP_JACOBIAN ? SMX_BOUND_ULP : SMX_BOUND_COND;
+		*k = oi->kind;
 		return 0;
 	}
-	if (!strcmp(e->kind, "ulp") && (fwd || op == SMX_OP_JACOBIAN))
-		*k = SMX_BOUND_ULP;
-	else if (!strcmp(e->kind, "abs") && fwd)
-		*k = SMX_BOUND_ABS;
-	else if (!strcmp(e->kind, "cond") && !fwd && op != SMX_OP_JACOBIAN)
-		*k = SMX_BOUND_COND;
-	else
-		return -1;
-	return 0;
+	for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
+		if (!strcmp(e->kind, names[i]) && oi->kinds >> i & 1) {
+			*k = (smx_bound_kind)i;
+			return 0;
+		}
+	return -1;
 }
 
 static void add(const char *path, size_t i, const struct desc *e)

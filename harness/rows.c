@@ -3,12 +3,15 @@
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <mpfr.h>
 
+#include "ref.h"
+#include "dtype.h"
 #include "rows.h"
 #include "util.h"
 
@@ -48,10 +51,11 @@ static int parse_value(mpfr_t t, const char *tok, smx_dtype dt, double *v, const
 		*v = NAN;
 		return 0;
 	}
-	double d = dt == SMX_F32 ? (double)mpfr_get_flt(t, MPFR_RNDN) : mpfr_get_d(t, MPFR_RNDN);
+	double d = smx_ref_round(dt, t);
 	if (inexact || mpfr_cmp_d(t, d) != 0) {
-		*why = dt == SMX_F32 ? "not exactly representable as f32"
-				     : "not exactly representable as f64";
+		static _Thread_local char msg[64];
+		snprintf(msg, sizeof msg, "not exactly representable as %s", smx_dtype_name(dt));
+		*why = msg;
 		return -1;
 	}
 	*v = d;
@@ -163,10 +167,15 @@ int smx_dist_parse(const char *s, struct smx_dist *d)
 		enum smx_dist_kind kind;
 		int nargs;
 	} kinds[] = {
-	    {"uniform", SMX_DIST_UNIFORM, 2}, {"normal", SMX_DIST_NORMAL, 1},
-	    {"lm", SMX_DIST_LM, 0},	      {"attn", SMX_DIST_ATTN, 0},
-	    {"wide", SMX_DIST_WIDE, 0},	      {"sorted", SMX_DIST_SORTED, 0},
+	    {"uniform", SMX_DIST_UNIFORM, 2},
+	    {"normal", SMX_DIST_NORMAL, 1},
+	    {"lm", SMX_DIST_LM, 0},
+	    {"attn", SMX_DIST_ATTN, 0},
+	    {"wide", SMX_DIST_WIDE, 0},
+	    {"sorted", SMX_DIST_SORTED, 0},
 	    {"scaled", SMX_DIST_SCALED, 1},
+	    {"benchdnn+", SMX_DIST_BENCHDNN_POS, 0},
+	    {"benchdnn-", SMX_DIST_BENCHDNN_NEG, 0},
 	};
 	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
 		if (strcmp(buf, kinds[i].name))
@@ -228,10 +237,10 @@ static int from_le(const unsigned char *p, size_t count, int is_f64, smx_dtype d
 			memcpy(&f, &b, sizeof f);
 			v = f;
 		}
-		if (dt == SMX_F32 && !isnan(v) && (double)(float)v != v) {
+		if (!smx_dtype_holds(dt, v)) {
 			snprintf(err, errlen,
-				 "%s: value %zu (%a) is not exactly representable as f32", name, i,
-				 v);
+				 "%s: value %zu (%a) is not exactly representable as %s", name, i,
+				 v, smx_dtype_name(dt));
 			return -1;
 		}
 		x[i] = v;
@@ -503,15 +512,15 @@ void smx_write_npy(FILE *f, smx_dtype dt, const double *v, size_t rows, size_t n
 	if (ndim == 1)
 		snprintf(dict, sizeof dict,
 			 "{'descr': '%s', 'fortran_order': False, 'shape': (%zu,), }",
-			 dt == SMX_F32 ? "<f4" : "<f8", rows);
+			 smx_dtype_info(dt)->npy, rows);
 	else if (ndim == 3)
 		snprintf(dict, sizeof dict,
 			 "{'descr': '%s', 'fortran_order': False, 'shape': (%zu, %zu, %zu), }",
-			 dt == SMX_F32 ? "<f4" : "<f8", rows, n, n);
+			 smx_dtype_info(dt)->npy, rows, n, n);
 	else
 		snprintf(dict, sizeof dict,
 			 "{'descr': '%s', 'fortran_order': False, 'shape': (%zu, %zu), }",
-			 dt == SMX_F32 ? "<f4" : "<f8", rows, n);
+			 smx_dtype_info(dt)->npy, rows, n);
 	/* Header padded with spaces so that the data starts at a multiple of
 	 * 64 bytes, ending in a newline (format version 1.0). */
 	size_t hl = strlen(dict) + 1, total = 10 + hl;
@@ -534,20 +543,10 @@ void smx_write_npy(FILE *f, smx_dtype dt, const double *v, size_t rows, size_t n
 	fputc('\n', f);
 	size_t count = ndim == 3 ? rows * n * n : ndim == 1 ? rows : rows * n;
 	for (size_t i = 0; i < count; i++) {
+		/* The store writes host order: little-endian on the x86 this
+		 * suite targets, as .npy's '<' says. */
 		unsigned char b[8];
-		if (dt == SMX_F32) {
-			float x = (float)v[i];
-			uint32_t u;
-			memcpy(&u, &x, 4);
-			for (int k = 0; k < 4; k++)
-				b[k] = (unsigned char)(u >> (8 * k));
-			fwrite(b, 1, 4, f);
-		} else {
-			uint64_t u;
-			memcpy(&u, &v[i], 8);
-			for (int k = 0; k < 8; k++)
-				b[k] = (unsigned char)(u >> (8 * k));
-			fwrite(b, 1, 8, f);
-		}
+		smx_dtype_info(dt)->store(b, 0, v[i]);
+		fwrite(b, 1, smx_dtype_size(dt), f);
 	}
 }

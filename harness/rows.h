@@ -53,7 +53,9 @@ enum smx_dist_kind {
 	SMX_DIST_ATTN,
 	SMX_DIST_WIDE,
 	SMX_DIST_SORTED,
-	SMX_DIST_SCALED, /* normal:1 times a scale (overflow sweeps) */
+	SMX_DIST_SCALED,       /* normal:1 times a scale (overflow sweeps) */
+	SMX_DIST_BENCHDNN_POS, /* benchdnn's fill: top values 90, 89, 88, the rest lowest */
+	SMX_DIST_BENCHDNN_NEG, /* the same with -86, -87, -88 */
 };
 
 struct smx_dist {
@@ -63,7 +65,7 @@ struct smx_dist {
 };
 
 /* Parse "uniform:A,B", "normal:SIGMA", "lm", "attn", "wide", "sorted",
- * "scaled:S". Returns -1 on a bad spec. */
+ * "scaled:S", "benchdnn+", "benchdnn-". Returns -1 on a bad spec. */
 int smx_dist_parse(const char *s, struct smx_dist *d);
 /* The generator families `smx accuracy` sweeps by default. */
 extern const char *const smx_dist_defaults[];

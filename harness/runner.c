@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "op.h"
 #include "measure.h"
 #include "plugin.h"
 #include "runner.h"
@@ -395,7 +396,7 @@ int smx_runner_call(const struct smx_impl *im, const void *a, const void *b, voi
 {
 	struct smx_run_opts o = opts ? *opts : (struct smx_run_opts){0};
 	int two = smx_op_arity(im->op) == 2;
-	if ((o.in_place && im->op == SMX_OP_JACOBIAN) || (o.in_place == 2 && !two) ||
+	if ((o.in_place && !smx_op_info(im->op)->in_place) || (o.in_place == 2 && !two) ||
 	    o.in_place < 0 || o.in_place > 2 || o.misalign >= 64 ||
 	    (o.guard != SMX_GUARD_AFTER && o.guard != SMX_GUARD_BEFORE) || o.timeout_s < 0)
 		return -1;

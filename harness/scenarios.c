@@ -7,6 +7,7 @@
 
 #include "rows.h"
 #include "plugin.h"
+#include "smx_impls.h"
 #include "runner.h"
 #include "scenarios.h"
 #include "util.h"
@@ -19,6 +20,10 @@ static struct smx_scenario *add(struct smx_scenario *out, size_t *k, size_t max,
 	struct smx_scenario *s = &out[(*k)++];
 	snprintf(s->name, sizeof s->name, "%s", name);
 	s->kind = kind;
+	s->rk = kind == SMX_SCEN_NAN	      ? SMX_RK_NAN
+		: kind == SMX_SCEN_ALL_NEGINF ? SMX_RK_MASKED
+		: kind == SMX_SCEN_POS_INF    ? SMX_RK_POS_INF
+					      : SMX_RK_NONE;
 	s->n = n;
 	return s;
 }
@@ -36,6 +41,113 @@ static void unit_row(smx_dtype dt, double *x, size_t n, uint64_t seed)
 static double to_dt(smx_dtype dt, double v)
 {
 	return dt == SMX_F32 ? (double)(float)v : v;
+}
+
+/* x[i] = v for i in [a, b). */
+static void set_range(double *x, size_t a, size_t b, double v)
+{
+	for (size_t i = a; i < b; i++)
+		x[i] = v;
+}
+
+/* Rows aimed at blocked and online code and at finite "-inf" sentinels
+ * (README, "Edge profiles"): what masked attention feeds a softmax. */
+static void edge_rows(smx_dtype dt, struct smx_scenario *out, size_t *k, size_t max)
+{
+	struct smx_scenario *s;
+	char name[48];
+	/* The first block all -inf, the rest far below 0: a running max that
+	 * a masked block leaves at 0 underflows every later term to 0 and
+	 * the row to 0/0 (flash-attention #2082). Blocks: 64 entries (the
+	 * widest step of the online kernels, four AVX-512 f32 vectors) and
+	 * the blocked kernels' block. */
+	const size_t firsts[2] = {64, SMX_BLOCK_BYTES / smx_dtype_size(dt)};
+	for (size_t j = 0; j < 2; j++) {
+		snprintf(name, sizeof name, "first-block-masked:n=%zu", firsts[j] + 37);
+		if (!(s = add(out, k, max, name, SMX_SCEN_FINITE, firsts[j] + 37)))
+			return;
+		s->rk = SMX_RK_FIRST_BLOCK;
+		unit_row(dt, s->x, s->n, 17);
+		for (size_t i = 0; i < s->n; i++)
+			s->x[i] = to_dt(dt, 4 * s->x[i] - 1000);
+		set_range(s->x, 0, firsts[j], -INFINITY);
+	}
+	/* Finite sentinels: every entry at -5e4 (a finite "-inf" that some
+	 * kernels take for a mask and return zeros: flashinfer #4267) or at
+	 * -FLT_MAX truncated to -3.402823e38 (uniform rows, exactly), and rows
+	 * wholly below them (-5e4 minus up to 8; the sentinel and the one or
+	 * two floats below it). */
+	static const double sentinels[2] = {-5e4, -3.402823e38};
+	for (size_t j = 0; j < 2; j++) {
+		const double v = to_dt(dt, sentinels[j]);
+		snprintf(name, sizeof name, "sentinel:%.7g", sentinels[j]);
+		if (!(s = add(out, k, max, name, SMX_SCEN_FINITE, 37)))
+			return;
+		s->rk = SMX_RK_SENTINEL;
+		set_range(s->x, 0, 37, v);
+		snprintf(name, sizeof name, "below-sentinel:%.7g", sentinels[j]);
+		if (!(s = add(out, k, max, name, SMX_SCEN_FINITE, 37)))
+			return;
+		s->rk = SMX_RK_SENTINEL;
+		unit_row(dt, s->x, 37, 19);
+		for (size_t i = 0; i < 37; i++) {
+			double below =
+			    dt == SMX_F32 ? nextafterf((float)v, -FLT_MAX) : nextafter(v, -DBL_MAX);
+			s->x[i] = j == 0       ? to_dt(dt, v - 4 * (s->x[i] + 1))
+				  : i % 3 == 0 ? v
+				  : i % 3 == 1
+				      ? below
+				      : (dt == SMX_F32 ? -FLT_MAX : nextafter(below, -DBL_MAX));
+		}
+	}
+	/* Masks in the SIMD tail: n = 37 leaves 5 entries past the last full
+	 * vector of 16 or 8 lanes (1 of 4); n = 7 is all tail. */
+	static const struct {
+		const char *name;
+		size_t n, a, b; /* entries [a, b) are -inf */
+	} tails[] = {
+	    {"tail-masked:n=37", 37, 32, 37},
+	    {"tail-only:n=37", 37, 0, 32},
+	    {"tail-masked:n=7", 7, 4, 7},
+	};
+	for (size_t j = 0; j < sizeof tails / sizeof *tails; j++) {
+		if (!(s = add(out, k, max, tails[j].name, SMX_SCEN_FINITE, tails[j].n)))
+			return;
+		s->rk = SMX_RK_TAIL_MASK;
+		unit_row(dt, s->x, s->n, 23);
+		for (size_t i = 0; i < s->n; i++)
+			s->x[i] = to_dt(dt, 4 * s->x[i]);
+		set_range(s->x, tails[j].a, tails[j].b, -INFINITY);
+	}
+	/* Fully masked rows through the tail, the online steps and the blocks. */
+	const size_t masked[3] = {7, 69, firsts[1] + 37};
+	for (size_t j = 0; j < 3; j++) {
+		snprintf(name, sizeof name, "all-masked:n=%zu", masked[j]);
+		if (!(s = add(out, k, max, name, SMX_SCEN_ALL_NEGINF, masked[j])))
+			return;
+		set_range(s->x, 0, masked[j], -INFINITY);
+	}
+	/* Mixed +-inf: -inf first, +inf in the tail, finite between; and a
+	 * row of -inf with one +inf. */
+	for (size_t j = 0; j < 2; j++) {
+		if (!(s = add(out, k, max, j ? "mixed-inf-masked:n=37" : "mixed-inf:n=37",
+			      SMX_SCEN_POS_INF, 37)))
+			return;
+		s->rk = SMX_RK_MIXED_INF;
+		unit_row(dt, s->x, 37, 29);
+		for (size_t i = 0; i < 37; i++)
+			s->x[i] = j ? -INFINITY : to_dt(dt, 4 * s->x[i]);
+		s->x[0] = s->x[3] = -INFINITY;
+		s->x[34] = INFINITY;
+	}
+	/* benchdnn's structured fills (rows.c). */
+	static const char *const fills[2] = {"benchdnn+", "benchdnn-"};
+	for (size_t j = 0; j < 2; j++)
+		if ((s = add(out, k, max, fills[j], SMX_SCEN_FINITE, 64))) {
+			struct smx_dist d;
+			smx_dist_parse(fills[j], &d);
+			smx_dist_fill(&d, dt, 3, 1, 64, s->x);
+		}
 }
 
 size_t smx_scenarios(smx_dtype dt, struct smx_scenario *out, size_t max)
@@ -158,6 +270,7 @@ size_t smx_scenarios(smx_dtype dt, struct smx_scenario *out, size_t max)
 		smx_dist_parse("sorted", &d);
 		smx_dist_fill(&d, dt, 5, 1, 1000, s->x);
 	}
+	edge_rows(dt, out, &k, max);
 	return k;
 }
 
@@ -186,7 +299,7 @@ enum smx_outcome smx_scenario_run_in(const struct smx_impl *im, const struct smx
 				     double *max_ulp, struct smx_run_result *r)
 {
 	*max_ulp = NAN;
-	if (s->n == 0) {
+	if (smx_op_out_len(im->op, s->n) == 0) {
 		/* Nothing may be written: a sentinel just past an empty row (in
 		 * the runner, a guard page). */
 		double sentinel[2] = {7, 7};
@@ -203,8 +316,9 @@ enum smx_outcome smx_scenario_run_in(const struct smx_impl *im, const struct smx
 	struct smx_case c;
 	smx_case_adopt(&c, im->op, im->dtype, x, 1, s->n);
 	size_t es = smx_dtype_size(im->dtype);
-	void *in = smx_alloc(s->n, es), *out = smx_alloc(s->n, es);
-	double *y = smx_alloc(s->n, sizeof *y);
+	size_t outs = smx_op_out_len(im->op, s->n);
+	void *in = smx_alloc(s->n, es), *out = smx_alloc(outs, es);
+	double *y = smx_alloc(outs, sizeof *y);
 	smx_to_dtype(im->dtype, c.x, in, s->n);
 	if (!scen_call(im, in, out, s->n, r)) {
 		free(in);
@@ -213,7 +327,7 @@ enum smx_outcome smx_scenario_run_in(const struct smx_impl *im, const struct smx
 		smx_case_free(&c);
 		return SMX_OUT_WRONG;
 	}
-	smx_from_dtype(im->dtype, out, y, s->n);
+	smx_from_dtype(im->dtype, out, y, outs);
 	double ratio = NAN;
 	if (c.status[0] == SMX_REF_OK) {
 		double worst = 0, dmax = 0, xm = -INFINITY;
@@ -224,12 +338,12 @@ enum smx_outcome smx_scenario_run_in(const struct smx_impl *im, const struct smx
 		for (size_t i = 0; i < s->n; i++)
 			if (isfinite(c.x[i]) && xm - c.x[i] > dmax)
 				dmax = xm - c.x[i];
-		for (size_t i = 0; i < s->n; i++) {
+		for (size_t i = 0; i < outs; i++) {
 			double e = smx_ulp_error(&c.ref[i], y[i]);
 			worst = e > worst ? e : worst;
 			double lim = SMX_PEER_OK_ULP, m = e;
 			if (isfinite(im->bound.c0)) {
-				double d = isfinite(c.x[i]) ? xm - c.x[i] : 0;
+				double d = outs == s->n && isfinite(c.x[i]) ? xm - c.x[i] : 0;
 				lim = smx_bound_at(&im->bound, s->n, d, dmax);
 				m = smx_bound_measure(&im->bound, im->dtype, &c.ref[i], y[i]);
 			}
@@ -237,7 +351,7 @@ enum smx_outcome smx_scenario_run_in(const struct smx_impl *im, const struct smx
 		}
 		*max_ulp = worst;
 	}
-	enum smx_outcome o = smx_classify(im->op, c.status[0], y, c.ref, s->n, ratio);
+	enum smx_outcome o = smx_classify(im->op, c.status[0], y, c.ref, outs, ratio);
 	free(in);
 	free(out);
 	free(y);
@@ -253,7 +367,9 @@ enum smx_outcome smx_scenario_expect(const struct smx_impl *im, const struct smx
 	case SMX_SCEN_NAN:
 		return SMX_OUT_NAN;
 	case SMX_SCEN_ALL_NEGINF:
-		return im->policy.all_neginf == SMX_EDGE_ZERO ? SMX_OUT_ZERO : SMX_OUT_NAN;
+		return im->policy.all_neginf == SMX_EDGE_ZERO	 ? SMX_OUT_ZERO
+		       : im->policy.all_neginf == SMX_EDGE_LIMIT ? SMX_OUT_OK
+								 : SMX_OUT_NAN;
 	case SMX_SCEN_POS_INF:
 		return im->policy.pos_inf == SMX_EDGE_LIMIT ? SMX_OUT_OK : SMX_OUT_NAN;
 	case SMX_SCEN_EMPTY:

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "measure.h"
+#include "profiles.h"
 #include "smx.h"
 #include "verdict.h"
 
@@ -18,11 +19,16 @@ enum smx_scen_kind {
 	SMX_SCEN_EMPTY,	     /* n = 0: nothing to do, nothing touched */
 };
 
+/* The longest catalogue row: the blocked kernels' first block (SMX_BLOCK_BYTES
+ * of f32) and a tail. */
+#define SMX_SCEN_MAX_N 4160
+
 struct smx_scenario {
 	char name[48];
 	enum smx_scen_kind kind;
+	enum smx_rowkind rk; /* what the edge profiles call it */
 	size_t n;
-	double x[1024]; /* the row (values of the dtype) */
+	double x[SMX_SCEN_MAX_N]; /* the row (values of the dtype) */
 };
 
 /* The catalogue for a dtype; returns the count, fills up to max. */

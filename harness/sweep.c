@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "op.h"
 #include "cli.h"
 #include "sweep.h"
 
@@ -18,7 +19,7 @@ size_t smx_sweep_rows(size_t n)
 size_t smx_sweep_cell_rows(smx_op op, size_t n)
 {
 	size_t rows = smx_sweep_rows(n);
-	if (op != SMX_OP_JACOBIAN)
+	if (smx_op_info(op)->out != SMX_LEN_NN)
 		return rows;
 	size_t cap = ((size_t)1 << 22) / (n * n);
 	return cap == 0 ? 1 : cap < rows ? cap : rows;
@@ -26,7 +27,7 @@ size_t smx_sweep_cell_rows(smx_op op, size_t n)
 
 int smx_sweep_covers(smx_op op, size_t n)
 {
-	return op != SMX_OP_JACOBIAN || n <= SMX_SWEEP_JACOBIAN_MAX;
+	return n <= smx_op_info(op)->sweep_n_max;
 }
 
 void smx_sweep_plugin_ops(struct smx_sel *sel)
@@ -75,7 +76,7 @@ void smx_line_values(smx_op op, const struct smx_metrics *m, double got[4])
 {
 	got[0] = m->max_ulp;
 	got[1] = smx_metrics_mean_ulp(m);
-	got[2] = smx_op_forward(op) ? m->sum_err : m->cond_err;
+	got[2] = strcmp(smx_op_info(op)->key, "cond_err") ? m->sum_err : m->cond_err;
 	got[3] = (double)(m->nan_rows + m->inf_rows + m->zero_rows);
 	if (isnan(got[1]))
 		got[1] = 0;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "op.h"
 #include "verdict.h"
 
 const char *smx_outcome_name(enum smx_outcome o)
@@ -32,7 +33,7 @@ enum smx_outcome smx_classify_facts(smx_op op, int status, int nan, int inf, int
 		return SMX_OUT_NAN;
 	if (inf)
 		return SMX_OUT_INF;
-	if (op == SMX_OP_SOFTMAX && zero && (status != SMX_REF_OK || !ref_zero))
+	if (smx_op_info(op)->zero_row && zero && (status != SMX_REF_OK || !ref_zero))
 		return SMX_OUT_ZERO;
 	if (status != SMX_REF_OK)
 		return SMX_OUT_UNDEFINED;

@@ -28,20 +28,6 @@
 		   .domain = (dom_)},                                                              \
 	 .origin = SMX_ORIGIN_BUILTIN,                                                             \
 	 .note = (note_)},
-#define SMX_OP_softmax_ SMX_OP_SOFTMAX
-#define SMX_OP_logsoftmax_ SMX_OP_LOGSOFTMAX
-#define SMX_OP_jacobian_ SMX_OP_JACOBIAN
-#define SMX_OP_vjp_ SMX_OP_VJP
-#define SMX_OP_jvp_ SMX_OP_JVP
-#define SMX_OP_logsoftmax_vjp_ SMX_OP_LOGSOFTMAX_VJP
-/* The function pointer's union member follows the op's arity. */
-#define SMX_FIELD(op) SMX_FIELD_##op
-#define SMX_FIELD_softmax fn
-#define SMX_FIELD_logsoftmax fn
-#define SMX_FIELD_jacobian fn
-#define SMX_FIELD_vjp fn2
-#define SMX_FIELD_jvp fn2
-#define SMX_FIELD_logsoftmax_vjp fn2
 #define SMX_f32_ SMX_F32
 #define SMX_f64_ SMX_F64
 static const struct smx_impl builtins[] = {
@@ -142,50 +128,25 @@ double smx_bound_at(const struct smx_bound *b, size_t n, double d, double dmax)
 	return b->c0 + b->cn * (double)n + b->cd * d + b->cm * dmax;
 }
 
-int smx_op_arity(smx_op op)
-{
-	return op == SMX_OP_VJP || op == SMX_OP_JVP || op == SMX_OP_LOGSOFTMAX_VJP ? 2 : 1;
-}
-
-size_t smx_op_out_len(smx_op op, size_t n)
-{
-	return op == SMX_OP_JACOBIAN ? n * n : n;
-}
-
-int smx_op_forward(smx_op op)
-{
-	return op == SMX_OP_SOFTMAX || op == SMX_OP_LOGSOFTMAX;
-}
-
 void smx_impl_run(const struct smx_impl *im, const void *a, const void *b, void *out, size_t rows,
 		  size_t n)
 {
-	int two = smx_op_arity(im->op) == 2;
-	if (im->dtype == SMX_F32) {
+	/* The union member follows the entry's arity (fn2 set) and its
+	 * element storage. */
+	int two = im->fn2.f32 != NULL;
+	switch (smx_dtype_size(im->dtype)) {
+	case sizeof(float):
 		if (two)
 			im->fn2.f32(a, b, out, rows, n);
 		else
 			im->fn.f32(a, out, rows, n);
-	} else {
+		break;
+	default:
 		if (two)
 			im->fn2.f64(a, b, out, rows, n);
 		else
 			im->fn.f64(a, out, rows, n);
 	}
-}
-
-static const char *const op_names[SMX_OP_COUNT] = {"softmax", "logsoftmax", "jacobian",
-						   "vjp",     "jvp",	    "logsoftmax_vjp"};
-static const char *const dtype_names[SMX_DTYPE_COUNT] = {"f32", "f64"};
-
-const char *smx_op_name(smx_op op)
-{
-	return op < SMX_OP_COUNT ? op_names[op] : "?";
-}
-
-const char *smx_dtype_name(smx_dtype dt)
-{
-	return dt < SMX_DTYPE_COUNT ? dtype_names[dt] : "?";
 }
 
 const char *smx_edge_name(smx_edge e)
@@ -212,29 +173,4 @@ const char *smx_origin_name(smx_origin o)
 		return "plugin";
 	}
 	return "?";
-}
-
-int smx_op_parse(const char *s, smx_op *op)
-{
-	for (int i = 0; i < SMX_OP_COUNT; i++)
-		if (!strcmp(s, op_names[i])) {
-			*op = (smx_op)i;
-			return 0;
-		}
-	return -1;
-}
-
-int smx_dtype_parse(const char *s, smx_dtype *dt)
-{
-	for (int i = 0; i < SMX_DTYPE_COUNT; i++)
-		if (!strcmp(s, dtype_names[i])) {
-			*dt = (smx_dtype)i;
-			return 0;
-		}
-	return -1;
-}
-
-size_t smx_dtype_size(smx_dtype dt)
-{
-	return dt == SMX_F32 ? sizeof(float) : sizeof(double);
 }

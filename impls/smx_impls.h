@@ -4,6 +4,10 @@
 
 #include "smx.h"
 
+/* The blocked kernels' block: x and y of a block stay in a 32 KiB L1
+ * (softmax_simd.inc); the edge catalogue masks a whole first block. */
+#define SMX_BLOCK_BYTES 16384
+
 #define SMX_T_f32 float
 #define SMX_T_f64 double
 /* Signatures by op: one input, or two. */
@@ -13,6 +17,20 @@
 #define SMX_SIG_vjp(T) (const T *s, const T *g, T *dx, size_t rows, size_t n)
 #define SMX_SIG_jvp(T) (const T *s, const T *v, T *out, size_t rows, size_t n)
 #define SMX_SIG_logsoftmax_vjp(T) (const T *y, const T *g, T *dx, size_t rows, size_t n)
+/* The registry's enum value and function-pointer member of each op. */
+#define SMX_OP_softmax_ SMX_OP_SOFTMAX
+#define SMX_OP_logsoftmax_ SMX_OP_LOGSOFTMAX
+#define SMX_OP_jacobian_ SMX_OP_JACOBIAN
+#define SMX_OP_vjp_ SMX_OP_VJP
+#define SMX_OP_jvp_ SMX_OP_JVP
+#define SMX_OP_logsoftmax_vjp_ SMX_OP_LOGSOFTMAX_VJP
+#define SMX_FIELD(op) SMX_FIELD_##op
+#define SMX_FIELD_softmax fn
+#define SMX_FIELD_logsoftmax fn
+#define SMX_FIELD_jacobian fn
+#define SMX_FIELD_vjp fn2
+#define SMX_FIELD_jvp fn2
+#define SMX_FIELD_logsoftmax_vjp fn2
 #define SMX_IMPL(op, dt, algo, isa, ...)                                                           \
 	void smx_##op##_##dt##_##algo##__##isa SMX_SIG_##op(SMX_T_##dt);
 #include "impls.inc"

@@ -152,6 +152,16 @@ static inline vf64 vf64_set1(double a)
 {
 	return _mm256_set1_pd(a);
 }
+/* VF64_LANES floats widened to doubles, and narrowed back (rounded): one
+ * conversion with a memory operand, no shuffle. */
+static inline vf64 vf64_load_f32(const float *p)
+{
+	return _mm256_cvtps_pd(_mm_loadu_ps(p));
+}
+static inline void vf64_store_f32(float *p, vf64 v)
+{
+	_mm_storeu_ps(p, _mm256_cvtpd_ps(v));
+}
 static inline vf64 vf64_loadu(const double *p)
 {
 	return _mm256_loadu_pd(p);
@@ -214,21 +224,17 @@ static inline vf64 vf64_sel_eq(vf64 a, vf64 b, vf64 t, vf64 f)
 {
 	return _mm256_blendv_pd(f, t, _mm256_cmp_pd(a, b, _CMP_EQ_OQ));
 }
-/* where(a > b) ? t : f, and whether a > b in any lane (NaN: false). */
-static inline vf64 vf64_sel_gt(vf64 a, vf64 b, vf64 t, vf64 f)
+/* 2^k from t = 1.5 * 2^52 + 1023 + k, k integral in [-1023, 1024): t's
+ * low bits hold the biased exponent; shifted into place (k = -1023: +0). */
+static inline vf64 vf64_pow2_biased(vf64 t)
 {
-	return _mm256_blendv_pd(f, t, _mm256_cmp_pd(a, b, _CMP_GT_OQ));
+	return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(t), 52));
 }
-static inline int vf64_any_gt(vf64 a, vf64 b)
-{
-	return _mm256_movemask_pd(_mm256_cmp_pd(a, b, _CMP_GT_OQ)) != 0;
-}
-/* 2^k for integral k in [-1022, 1023]: k + 1023 + 1.5 * 2^52 holds the
- * biased exponent in its low bits; shift it into place. */
+/* 2^k for integral k in [-1022, 1023]. */
 static inline vf64 vf64_pow2(vf64 k)
 {
-	__m256d t = _mm256_add_pd(k, _mm256_set1_pd(0x1.8p52 + 1023)); /* 1.5 * 2^52 + bias */
-	return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(t), 52));
+	return vf64_pow2_biased(
+	    _mm256_add_pd(k, _mm256_set1_pd(0x1.8p52 + 1023))); /* 1.5 * 2^52 + bias */
 }
 /* As vf32_scale2. */
 static inline vf64 vf64_scale2(vf64 p, vf64 k)

@@ -13,6 +13,8 @@ typedef __m512 vf32;
 typedef __m512d vf64;
 #define VF32_LANES 16
 #define VF64_LANES 8
+/* scale2 is one instruction (VSCALEFPD): exp takes it over exponent bits. */
+#define VF64_SCALEF 1
 
 /* ---- f32 ---- */
 static inline vf32 vf32_set1(float a)
@@ -117,6 +119,15 @@ static inline vf64 vf64_set1(double a)
 {
 	return _mm512_set1_pd(a);
 }
+/* As vec_avx2.h. */
+static inline vf64 vf64_load_f32(const float *p)
+{
+	return _mm512_cvtps_pd(_mm256_loadu_ps(p));
+}
+static inline void vf64_store_f32(float *p, vf64 v)
+{
+	_mm256_storeu_ps(p, _mm512_cvtpd_ps(v));
+}
 static inline vf64 vf64_loadu(const double *p)
 {
 	return _mm512_loadu_pd(p);
@@ -172,14 +183,6 @@ static inline vf64 vf64_zero_unless_ge(vf64 a, vf64 lim, vf64 v)
 static inline vf64 vf64_sel_eq(vf64 a, vf64 b, vf64 t, vf64 f)
 {
 	return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ), f, t);
-}
-static inline vf64 vf64_sel_gt(vf64 a, vf64 b, vf64 t, vf64 f)
-{
-	return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, b, _CMP_GT_OQ), f, t);
-}
-static inline int vf64_any_gt(vf64 a, vf64 b)
-{
-	return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ) != 0;
 }
 static inline vf64 vf64_scale2(vf64 p, vf64 k)
 {

@@ -14,20 +14,36 @@
 #include "ref.h"
 #include "ref_internal.h"
 
-int smx_dtype_prec(smx_dtype dt)
+/* Round to the target format, nearest-even, subnormals included: at the
+ * bits the format has at v's binade (fewer below its least normal), then
+ * the format's overflow rule. MPFR's exponent E has 2^(E-1) <= |v| < 2^E. */
+double smx_ref_round(smx_dtype dt, mpfr_srcptr v)
 {
-	return dt == SMX_F32 ? 24 : 53;
-}
-
-int smx_dtype_emin_sub(smx_dtype dt)
-{
-	return dt == SMX_F32 ? -149 : -1074;
-}
-
-/* Round to the target format, nearest-even, subnormals included. */
-static double round_to(smx_dtype dt, const mpfr_t v)
-{
-	return dt == SMX_F32 ? (double)mpfr_get_flt(v, MPFR_RNDN) : mpfr_get_d(v, MPFR_RNDN);
+	const struct smx_dtype_info *d = smx_dtype_info(dt);
+	if (!mpfr_regular_p(v))
+		return mpfr_get_d(v, MPFR_RNDN);
+	long e = mpfr_get_exp(v), bits = e - d->emin_sub;
+	double r = 0;
+	if (bits > d->prec)
+		bits = d->prec;
+	mpfr_t t;
+	if (bits >= 1) {
+		mpfr_init2(t, bits);
+		mpfr_set(t, v, MPFR_RNDN);
+		r = mpfr_get_d(t, MPFR_RNDN); /* exact: at most 53 bits, in range */
+	} else {
+		/* |v| < 2^emin_sub: zero up to half the least subnormal (a tie
+		 * goes to even, zero), the least subnormal above it. */
+		mpfr_init2(t, 2);
+		mpfr_set_si_2exp(t, 1, d->emin_sub - 1, MPFR_RNDN);
+		if (bits == 0 && mpfr_cmpabs(v, t) > 0)
+			r = ldexp(1.0, d->emin_sub);
+		r = mpfr_sgn(v) < 0 ? -r : r;
+	}
+	mpfr_clear(t);
+	if (fabs(r) > d->max_finite)
+		r = copysign(d->has_inf ? INFINITY : d->max_finite, r);
+	return r;
 }
 
 /* log2 of ulp of v in the target format (v != 0), floored at the least
@@ -91,7 +107,7 @@ static void exp_interval(struct work *w)
 int smx_ref_settle(smx_dtype dt, mpfr_srcptr lo, int lo_s, mpfr_srcptr hi, int hi_s, mpfr_ptr tmp,
 		   struct smx_refval *out)
 {
-	double c = round_to(dt, lo), c_hi = round_to(dt, hi);
+	double c = smx_ref_round(dt, lo), c_hi = smx_ref_round(dt, hi);
 	if (c_hi != c) {
 		if (!isfinite(c) || !isfinite(c_hi))
 			return 0;

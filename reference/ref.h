@@ -14,6 +14,9 @@
 
 #include <stddef.h>
 
+#include <mpfr.h>
+
+#include "dtype.h"
 #include "smx.h"
 
 /* One exact output component: v = cr + r * 2^e, where cr is v correctly
@@ -77,8 +80,8 @@ int smx_ref_backward(smx_op op, smx_dtype dt, int from_x, const double *a, const
 void smx_ref_backward_rows(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,
 			   size_t rows, size_t n, struct smx_refval *out, int *status);
 
-/* ulp(v) exponent and precision of a dtype. */
-int smx_dtype_prec(smx_dtype dt);
-int smx_dtype_emin_sub(smx_dtype dt); /* log2 of the least subnormal */
+/* v rounded to nearest-even in the format dt, subnormals included, with
+ * the format's overflow rule. */
+double smx_ref_round(smx_dtype dt, mpfr_srcptr v);
 
 #endif

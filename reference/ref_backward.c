@@ -15,10 +15,14 @@
 
 /* Bits that hold exactly any product s g of two values of the format, any
  * sum of up to 2^64 of them, and s (g - <s, g>): the exponent span of
- * products (f64: 2^-2148 .. 2^2048) plus the significands. */
+ * products (2^(2 emin_sub) .. 2^(2 emax + 2)) plus twice the significands
+ * of a product and the 2^64 of a sum, rounded up to a multiple of 64 (f64:
+ * 4480). */
 static mpfr_prec_t exact_prec(smx_dtype dt)
 {
-	return dt == SMX_F32 ? 640 : 4480;
+	const struct smx_dtype_info *d = smx_dtype_info(dt);
+	long span = 2L * (d->emax + 1) - 2L * d->emin_sub + 4L * d->prec + 64;
+	return (span + 63) / 64 * 64;
 }
 
 static int has_nan(const double *a, size_t n)

@@ -274,7 +274,7 @@ static inline int ulp_e(double v, int prec, int emin)
 /* One step away from c in the target format, toward dir. */
 static double step(smx_dtype dt, double c, double dir)
 {
-	return dt == SMX_F32 ? (double)nextafterf((float)c, (float)dir) : nextafter(c, dir);
+	return smx_dtype_info(dt)->next(c, dir);
 }
 
 /* Decide v = 2^k (h + l) with radius 2^k A; see the header. below_one:
@@ -288,7 +288,7 @@ static int decide(smx_dtype dt, double h, double l, int k, double A, int below_o
 		return 1;
 	}
 	double vd = scale2(h, k);
-	double c = dt == SMX_F32 ? (double)(float)vd : vd;
+	double c = smx_dtype_info(dt)->round(vd);
 	/* c rounds h alone; l can move the nearest value one step away
 	 * (subnormal 2^k h): one more try then. */
 	for (int pass = 0; pass < 2; pass++) {

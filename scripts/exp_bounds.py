@@ -107,3 +107,9 @@ analyse("f64 exp_split (|x| <= 2^40)", C64, 53, (mpf(1) / 2 + mpf(2) ** -11) * m
         mpf(2) ** -55 + mpf(2) ** 40.6 * mpf(2) ** -108, taylor_approx(C64))
 analyse("f64 exp_short (degree 7)", C7, 53, LN2_HALF + mpf(2) ** -40, mpf(2) ** -55 + 1100 * mpf(2) ** -108,
         approx7, 4096)
+# exp_six: the degree-6 fit in double (the accurate f32 kernels).
+C6, approx6 = fitted(["0x1.6d7531eae54e7p-10", "0x1.126fa6fd6e894p-7", "0x1.5554ace120b85p-5",
+                      "0x1.5554043e289bbp-3", "0x1.00000028794dfp-1", "0x1.000000a1fd6a7p+0",
+                      "0x1.0000000000000p+0"])
+analyse("f64 exp_six (degree 6)", C6, 53, LN2_HALF + mpf(2) ** -40, mpf(2) ** -55 + 1100 * mpf(2) ** -108,
+        approx6, 4096)

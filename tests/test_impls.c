@@ -186,7 +186,7 @@ Test(impls, registry_names_are_unique_and_parseable)
 
 /* Bug caught: --impl best ("the most accurate built-in") passing over an
  * entry that claims a tighter bound of the same kind, as it did over
- * cr/ (0.503 ulp) for accurate/ (1.51) in f32 softmax. From n = 32: at
+ * cr/ (0.503 ulp) for accurate/ (1.7) in f32 softmax. From n = 32: at
  * n = 1 a constant claim (f64 accurate log-softmax, 12 ulp) may exceed an
  * n-dependent one. */
 Test(registry, best_claims_the_tightest_bound)
