@@ -7,10 +7,12 @@
 
 #include <stdlib.h>
 
+#include "dtype.h"
 #include "op.h"
 #include "cli.h"
 #include "env.h"
 #include "util.h"
+#include "variant.h"
 
 const char smx_global_help[] =
     "\nglobal options (anywhere on the line, for every command):\n"
@@ -62,7 +64,8 @@ void smx_sel_init(struct smx_sel *s)
 		if (smx_op_info((smx_op)i)->sweep)
 			s->ops[s->nops++] = (smx_op)i;
 	for (int i = 0; i < SMX_DTYPE_COUNT; i++)
-		s->dts[s->ndts++] = (smx_dtype)i;
+		if (smx_dtype_info((smx_dtype)i)->sweep)
+			s->dts[s->ndts++] = (smx_dtype)i;
 }
 
 /* Split a list option into items, refusing an empty item, more than max
@@ -109,15 +112,27 @@ void smx_sel_dtypes(struct smx_sel *s, char *arg)
 	if (!strcmp(arg, "all")) {
 		s->ndts = 0;
 		for (int i = 0; i < SMX_DTYPE_COUNT; i++)
-			s->dts[s->ndts++] = (smx_dtype)i;
+			if (smx_dtype_info((smx_dtype)i)->storage)
+				s->dts[s->ndts++] = (smx_dtype)i;
 		return;
 	}
 	char *items[SMX_MAX_LIST];
 	size_t k = list_items("--dtype", arg, items, SMX_DTYPE_COUNT);
 	s->ndts = 0;
-	for (size_t i = 0; i < k; i++)
-		if (smx_dtype_parse(items[i], &s->dts[s->ndts++]))
-			smx_die("--dtype: unknown dtype '%s' (f32, f64, all)", items[i]);
+	for (size_t i = 0; i < k; i++) {
+		char known[256] = "";
+		for (int d = 0; d < SMX_DTYPE_COUNT; d++)
+			if (smx_dtype_info((smx_dtype)d)->storage) {
+				strcat(known, smx_dtype_name((smx_dtype)d));
+				strcat(known, ", ");
+			}
+		smx_dtype *dt = &s->dts[s->ndts++];
+		if (smx_dtype_parse(items[i], dt))
+			smx_die("--dtype: unknown dtype '%s' (%sall)", items[i], known);
+		if (!smx_dtype_info(*dt)->storage)
+			smx_die("--dtype: %s is an output format only (inputs: %sall)", items[i],
+				known);
+	}
 }
 
 void smx_sel_impls(struct smx_sel *s, char *arg)
@@ -181,6 +196,10 @@ size_t smx_sel_entries(const struct smx_sel *s, smx_op op, smx_dtype dt,
 			continue;
 		if (!smx_impl_runnable(im)) {
 			note_skip(im);
+			continue;
+		}
+		if (!smx_variant_admits(im)) {
+			smx_variant_note_skip(im);
 			continue;
 		}
 		out[k++] = im;

@@ -96,10 +96,8 @@ int smx_cmd_overflow(int argc, char **argv)
 			break;
 		case 'P':
 			if (!(prof = smx_profile_find(optarg)))
-				smx_die(
-				    "%s: --profile: unknown profile '%s' (pytorch, pytorch-safe, "
-				    "onnx-attention, onednn-inf-as-zero, jax)",
-				    cmd, optarg);
+				smx_die("%s: --profile: unknown profile '%s' (%s)", cmd, optarg,
+					smx_profile_names());
 			break;
 		default:
 			smx_common_opt(c, &co);

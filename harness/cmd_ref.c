@@ -71,7 +71,7 @@ static void put_row(FILE *f, const struct smx_refval *v, size_t n)
 struct ref_job {
 	smx_dtype dt;
 	smx_op op;
-	int lse, from_x, pairs;
+	int from_x, pairs;
 	const char *path;
 	struct smx_rows rows;
 	size_t count; /* rows (pairs) */
@@ -100,7 +100,7 @@ static void generate(struct ref_job *j, const struct smx_dist *d, const size_t *
 	struct smx_dist gd;
 	smx_dist_parse("normal:1", &gd);
 	const struct smx_op_info *oi = smx_op_info(j->op);
-	int given = !j->lse && !j->from_x && oi->in[0] != SMX_ARG_X;
+	int given = !j->from_x && oi->in[0] != SMX_ARG_X;
 	smx_op fwd = smx_arg_source(oi->in[0]);
 	j->rows.off[0] = 0;
 	for (size_t i = 0; i < nn; i++) {
@@ -151,12 +151,12 @@ static void layout(struct ref_job *j)
 	for (size_t r = 0; r < j->count; r++) {
 		size_t n;
 		span(rows, j->pairs, r, &n);
-		if (smx_op_info(j->op)->out == SMX_LEN_NN && !j->lse && n > 4096)
+		if (smx_op_info(j->op)->out == SMX_LEN_NN && n > 4096)
 			smx_die("ref: %s: row %zu: the %zu x %zu Jacobian is more than this "
 				"command prints "
 				"(n <= 4096)",
 				j->path, r + 1, n, n);
-		j->at[r + 1] = j->at[r] + (j->lse ? 1 : smx_op_out_len(j->op, n));
+		j->at[r + 1] = j->at[r] + smx_op_out_len(j->op, n);
 	}
 	size_t outs = j->at[j->count];
 	if (outs > (size_t)1 << 28)
@@ -168,11 +168,6 @@ static void layout(struct ref_job *j)
 
 static void evaluate(struct ref_job *j)
 {
-	if (j->lse) {
-		smx_ref_rows(SMX_REF_LSE, j->dt, j->rows.x, j->rows.count, 0, j->rows.off, j->out,
-			     j->status);
-		return;
-	}
 	const struct smx_op_info *oi = smx_op_info(j->op);
 	long nr = (long)j->count;
 #pragma omp parallel for schedule(dynamic, 1) if (nr > 1)
@@ -197,13 +192,13 @@ static void print(const struct ref_job *j, const char *output)
 				smx_die("ref: --output %s: rows of different lengths do not make "
 					"an array",
 					output);
-		size_t olen = j->lse ? 1 : smx_op_out_len(j->op, n0);
+		size_t olen = smx_op_out_len(j->op, n0);
 		double *v = smx_alloc(outs ? outs : 1, sizeof *v);
 		for (size_t r = 0; r < j->count; r++)
 			for (size_t k = j->at[r]; k < j->at[r] + olen; k++)
 				v[k - j->at[r] + r * olen] =
 				    j->status[r] == SMX_REF_OK ? j->out[k].cr : NAN;
-		enum smx_outlen ol = j->lse ? SMX_LEN_ONE : smx_op_info(j->op)->out;
+		enum smx_outlen ol = smx_op_info(j->op)->out;
 		smx_write_npy(f, j->dt, v, j->count, n0,
 			      ol == SMX_LEN_ONE	 ? 1
 			      : ol == SMX_LEN_NN ? 3
@@ -214,19 +209,17 @@ static void print(const struct ref_job *j, const char *output)
 		size_t n;
 		span(&j->rows, j->pairs, r, &n);
 		if (j->status[r] != SMX_REF_OK) {
-			fputs(!j->lse && smx_op_info(j->op)->out == SMX_LEN_NN ? "undefined\n\n"
-									       : "undefined\n",
+			fputs(smx_op_info(j->op)->out == SMX_LEN_NN ? "undefined\n\n"
+								    : "undefined\n",
 			      f);
 			continue;
 		}
-		if (j->lse) {
-			put_row(f, &j->out[r], 1);
-		} else if (smx_op_info(j->op)->out == SMX_LEN_NN) {
+		if (smx_op_info(j->op)->out == SMX_LEN_NN) {
 			for (size_t i = 0; i < n; i++)
 				put_row(f, j->out + j->at[r] + i * n, n);
 			fputc('\n', f);
 		} else {
-			put_row(f, j->out + j->at[r], n);
+			put_row(f, j->out + j->at[r], j->at[r + 1] - j->at[r]);
 		}
 	}
 	smx_out_commit(f);
@@ -284,9 +277,8 @@ static void bench(struct ref_job *j, int slow, const char *dist, int pin, FILE *
 		fprintf(o,
 			"%-5s %-14s %-5s %-14s %8zu %6zu %10.1f %10.1f %10.1f %10.1f %4zu %10zu "
 			"%12llu\n",
-			path ? "mpfr" : "fast", j->lse ? "lse" : smx_op_name(j->op),
-			smx_dtype_name(j->dt), dist, n0, j->count, med[path], ns[0], ns[reps - 1],
-			cpu[reps / 2], reps, outs,
+			path ? "mpfr" : "fast", smx_op_name(j->op), smx_dtype_name(j->dt), dist, n0,
+			j->count, med[path], ns[0], ns[reps - 1], cpu[reps / 2], reps, outs,
 			path ? (unsigned long long)outs : st.mpfr_values);
 	}
 	smx_ref_set_mpfr_only(0);
@@ -345,8 +337,7 @@ int smx_cmd_ref(int argc, char **argv)
 				smx_die("ref: --dtype: '%s' is not f32 or f64", optarg);
 			break;
 		case 'p':
-			j.lse = !strcmp(optarg, "lse");
-			if (!j.lse && smx_op_parse(optarg, &j.op))
+			if (smx_op_parse(optarg, &j.op))
 				smx_die("ref: --op: '%s' is not softmax, logsoftmax, lse, "
 					"jacobian, vjp, jvp or "
 					"logsoftmax_vjp",
@@ -388,7 +379,7 @@ int smx_cmd_ref(int argc, char **argv)
 	if ((gen || bench_on) && optind < argc)
 		smx_die("ref: generated rows (--dist, --n, --rows, --seed, --bench) and an input "
 			"file exclude each other");
-	j.pairs = !j.lse && smx_op_arity(j.op) == 2;
+	j.pairs = smx_op_arity(j.op) == 2;
 	j.path = optind < argc ? argv[optind] : gen || bench_on ? "<generated>" : "-";
 	if (gen || bench_on)
 		generate(&j, &dist, ns, nn, rows, seed);

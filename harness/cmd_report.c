@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dtype.h"
 #include "bench.h"
 #include "cli.h"
 #include "env.h"
@@ -22,6 +23,7 @@
 #include "peers.h"
 #include "plugin.h"
 #include "proc.h"
+#include "profiles.h"
 #include "progress.h"
 #include "report.h"
 #include "scenarios.h"
@@ -1061,7 +1063,9 @@ static size_t report_cells(const struct rep *r)
 {
 	size_t ns[MAXN], cells = 1 + 1 + 1 + (r->mode == QUICK ? 4 : r->mode == FULL ? 6 : 5);
 	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
-		cells += acc_ns(r, (smx_dtype)dt, ns) + NSCALES + perf_ns(r, (smx_dtype)dt, ns);
+		if (smx_dtype_info((smx_dtype)dt)->sweep)
+			cells +=
+			    acc_ns(r, (smx_dtype)dt, ns) + NSCALES + perf_ns(r, (smx_dtype)dt, ns);
 	return cells;
 }
 
@@ -1081,19 +1085,21 @@ static void run_accuracy(struct rep *r, struct results *res)
 	FILE *acc = open_in(r, "accuracy.csv");
 	fputs("impl,op,dtype,dist,n,rows,seed,max_ulp,mean_ulp,max_rel,sum_err_ulp,bad_rows\n",
 	      acc);
-	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++) {
-		struct acc_sweep *a = &res->acc[dt];
-		a->dt = (smx_dtype)dt;
-		acc_measure(r, a, acc);
-		acc_figure(r, a);
-		acc_table(a, &res->at, &res->small[dt], &res->large[dt]);
-	}
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
+		if (smx_dtype_info((smx_dtype)dt)->sweep) {
+			struct acc_sweep *a = &res->acc[dt];
+			a->dt = (smx_dtype)dt;
+			acc_measure(r, a, acc);
+			acc_figure(r, a);
+			acc_table(a, &res->at, &res->small[dt], &res->large[dt]);
+		}
 	close_in(acc, "accuracy.csv");
 	FILE *sc = open_in(r, "scale.csv");
 	fputs("impl,op,dtype,dist,n,rows,max_rel_normal_over_u,bound_ratio,bad_rows\n", sc);
 	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
-		error_vs_scale(r, (smx_dtype)dt, sc, res->scale_caption[dt],
-			       sizeof res->scale_caption[dt]);
+		if (smx_dtype_info((smx_dtype)dt)->sweep)
+			error_vs_scale(r, (smx_dtype)dt, sc, res->scale_caption[dt],
+				       sizeof res->scale_caption[dt]);
 	close_in(sc, "scale.csv");
 	error_ccdf(r);
 	smx_torch_init(&res->tt);
@@ -1121,11 +1127,12 @@ static void run_speed(struct rep *r, struct results *res)
 {
 	FILE *pf = open_in(r, "perf.csv");
 	fputs("impl,op,dtype,n,rows,cache,median_ns,q1_ns,q3_ns,ns_per_elem,vs_memcpy\n", pf);
-	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++) {
-		res->perf[dt].dt = (smx_dtype)dt;
-		perf_measure(r, &res->perf[dt], pf);
-		perf_figure(r, &res->perf[dt]);
-	}
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
+		if (smx_dtype_info((smx_dtype)dt)->sweep) {
+			res->perf[dt].dt = (smx_dtype)dt;
+			perf_measure(r, &res->perf[dt], pf);
+			perf_figure(r, &res->perf[dt]);
+		}
 	close_in(pf, "perf.csv");
 	res->pareto = pareto_figure(r, &res->acc[SMX_F32], &res->perf[SMX_F32]);
 	FILE *jc = open_in(r, "jacobian.csv");
@@ -1146,18 +1153,23 @@ static void run_speed(struct rep *r, struct results *res)
 static void doc_conclusions(struct smx_doc *doc, const struct results *res)
 {
 	smx_doc_h2(doc, "conclusions", "Conclusions");
-	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++) {
-		smx_doc_li(
-		    doc, "Most accurate %s softmax on short rows (n <= 64): %s, at most %.3g ulps.",
-		    smx_dtype_name((smx_dtype)dt), res->small[dt].name, res->small[dt].err);
-		smx_doc_li(
-		    doc,
-		    "Most accurate %s softmax on long rows (n >= 1024): %s, at most %.3g ulps.",
-		    smx_dtype_name((smx_dtype)dt), res->large[dt].name, res->large[dt].err);
-	}
 	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
-		for (size_t j = 0; j < res->perf[dt].nn && res->perf[dt].k; j++)
-			perf_verdict(doc, &res->perf[dt], j);
+		if (smx_dtype_info((smx_dtype)dt)->sweep) {
+			smx_doc_li(doc,
+				   "Most accurate %s softmax on short rows (n <= 64): %s, at most "
+				   "%.3g ulps.",
+				   smx_dtype_name((smx_dtype)dt), res->small[dt].name,
+				   res->small[dt].err);
+			smx_doc_li(doc,
+				   "Most accurate %s softmax on long rows (n >= 1024): %s, at most "
+				   "%.3g ulps.",
+				   smx_dtype_name((smx_dtype)dt), res->large[dt].name,
+				   res->large[dt].err);
+		}
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
+		if (smx_dtype_info((smx_dtype)dt)->sweep)
+			for (size_t j = 0; j < res->perf[dt].nn && res->perf[dt].k; j++)
+				perf_verdict(doc, &res->perf[dt], j);
 	smx_doc_li(
 	    doc,
 	    "Edge behaviour: %zu outcome(s) differ from what the entry declares (table below; "
@@ -1175,23 +1187,28 @@ static void doc_accuracy(struct smx_doc *doc, const struct results *res)
 		       "softmax. The bound column divides each entry's worst error by the "
 		       "Blanchard-Higham-Higham bound of the shifted algorithm for the same rows.");
 	smx_doc_table(doc, &res->at);
-	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++) {
-		const struct acc_sweep *a = &res->acc[dt];
-		char fig[64], cap[400];
-		snprintf(fig, sizeof fig, "fig1_error_vs_n_%s", smx_dtype_name(a->dt));
-		snprintf(cap, sizeof cap,
-			 "%s: max and mean ulp error against n, to n = %zu, with the BHH bound of "
-			 "the shifted algorithm (dotted). Entries with identical results share "
-			 "a line; exact results (0 ulp, e.g. every entry at n = 1) are marked "
-			 "on the floor of the axis.",
-			 smx_dtype_name(a->dt), a->ns[a->nn - 1]);
-		smx_doc_fig(doc, fig, cap);
-	}
-	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++) {
-		char fig[64];
-		snprintf(fig, sizeof fig, "fig2_error_vs_scale_%s", smx_dtype_name((smx_dtype)dt));
-		smx_doc_fig(doc, fig, res->scale_caption[dt]);
-	}
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
+		if (smx_dtype_info((smx_dtype)dt)->sweep) {
+			const struct acc_sweep *a = &res->acc[dt];
+			char fig[64], cap[400];
+			snprintf(fig, sizeof fig, "fig1_error_vs_n_%s", smx_dtype_name(a->dt));
+			snprintf(
+			    cap, sizeof cap,
+			    "%s: max and mean ulp error against n, to n = %zu, with the BHH bound "
+			    "of "
+			    "the shifted algorithm (dotted). Entries with identical results share "
+			    "a line; exact results (0 ulp, e.g. every entry at n = 1) are marked "
+			    "on the floor of the axis.",
+			    smx_dtype_name(a->dt), a->ns[a->nn - 1]);
+			smx_doc_fig(doc, fig, cap);
+		}
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
+		if (smx_dtype_info((smx_dtype)dt)->sweep) {
+			char fig[64];
+			snprintf(fig, sizeof fig, "fig2_error_vs_scale_%s",
+				 smx_dtype_name((smx_dtype)dt));
+			smx_doc_fig(doc, fig, res->scale_caption[dt]);
+		}
 	smx_doc_fig(doc, "fig3_error_ccdf",
 		    "Complementary CDF of the per-component error at n = 1024 (f32): the "
 		    "fraction of components with at least a given error, on log axes, so the "
@@ -1212,13 +1229,15 @@ static void doc_speed(struct smx_doc *doc, const struct results *res)
 		       "cache, one pinned thread. The roofline: copying x to y (memcpy), reading x "
 		       "and writing y, measured in the same run on the same bytes; a softmax "
 		       "reads x and writes y at the least.");
-	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++) {
-		char fig[64], cap[200];
-		snprintf(fig, sizeof fig, "fig5_throughput_%s", smx_dtype_name((smx_dtype)dt));
-		snprintf(cap, sizeof cap, "%s: time per element against n.",
-			 smx_dtype_name((smx_dtype)dt));
-		smx_doc_fig(doc, fig, cap);
-	}
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
+		if (smx_dtype_info((smx_dtype)dt)->sweep) {
+			char fig[64], cap[200];
+			snprintf(fig, sizeof fig, "fig5_throughput_%s",
+				 smx_dtype_name((smx_dtype)dt));
+			snprintf(cap, sizeof cap, "%s: time per element against n.",
+				 smx_dtype_name((smx_dtype)dt));
+			smx_doc_fig(doc, fig, cap);
+		}
 	if (res->pareto)
 		smx_doc_fig(doc, "fig9_pareto",
 			    "Which strategy to pick: at each n, max ulp error against time per "
@@ -1239,6 +1258,22 @@ static void doc_speed(struct smx_doc *doc, const struct results *res)
 		    "f32, one row, hot cache: J^T g without J, through J, and J alone, "
 		    "with the bytes of J (right axis).");
 	smx_doc_table(doc, jt);
+}
+
+/* Each shown f32 softmax and log-softmax entry against each edge profile. */
+static void doc_profiles(struct rep *r, struct smx_doc *doc)
+{
+	const struct smx_impl *ims[512];
+	size_t k = entries(r, SMX_OP_SOFTMAX, SMX_F32, ims);
+	k += entries(r, SMX_OP_LOGSOFTMAX, SMX_F32, ims + k);
+	struct smx_table t;
+	smx_profile_matrix(&t, ims, k);
+	smx_doc_h2(doc, "profiles", "Edge profiles");
+	smx_doc_p(doc, "Each entry against each library's edge behaviour (smx overflow --profile; "
+		       "README, \"Edge profiles\"): yes, or per row kind where it differs the "
+		       "first outcome; (declared): the entry's policy names that behaviour.");
+	smx_doc_table(doc, &t);
+	smx_table_free(&t);
 }
 
 static void write_doc(struct rep *r, struct results *res)
@@ -1263,6 +1298,7 @@ static void write_doc(struct rep *r, struct results *res)
 	smx_doc_fig(&doc, "fig8_thresholds",
 		    "Overflow threshold per entry: the least input scale at which its rows stop "
 		    "being ok (bisection); \"never\" bars reach FLT_MAX.");
+	doc_profiles(r, &doc);
 	doc_speed(&doc, res);
 	next_token(r, &doc);
 	smx_doc_h2(&doc, "data", "Data");
@@ -1332,10 +1368,11 @@ int smx_cmd_report(int argc, char **argv)
 	write_doc(&r, &res);
 	smx_progress_end();
 	publish(&r, out, name, dir_slot);
-	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++) {
-		acc_free(&res.acc[dt]);
-		free(res.perf[dt].st);
-	}
+	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
+		if (smx_dtype_info((smx_dtype)dt)->sweep) {
+			acc_free(&res.acc[dt]);
+			free(res.perf[dt].st);
+		}
 	smx_table_free(&res.at);
 	smx_table_free(&res.bt);
 	smx_table_free(&res.jt);

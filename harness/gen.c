@@ -9,7 +9,6 @@
  * each chunk writes its normals at the place the counts give it: the
  * same values, in the same order, as one thread calling smx_normal. */
 #define _POSIX_C_SOURCE 200809L
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,7 +271,7 @@ static void benchdnn_row(int pos, smx_dtype dt, uint64_t st, size_t n, const str
 	const double top[3] = {pos ? 90 : -86, pos ? 89 : -87, pos ? 88 : -88};
 	const double p1 = 4.0 / (double)n, p2 = 7 * p1, p3 = 3 * p2;
 	for (size_t i = 0; i < n; i++) {
-		double v = dt == SMX_F32 ? -FLT_MAX : -DBL_MAX;
+		double v = -smx_dtype_info(dt)->max_finite;
 		if (smx_uniform01(&st) < p1)
 			v = top[0];
 		else if (smx_uniform01(&st) < p2)

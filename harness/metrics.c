@@ -129,6 +129,8 @@ struct row_ctx {
 	double *errs;
 	double u, xmax, bhh, dmax;
 	int claimed, finite_row;
+	const double *lim; /* a variant's claim per component, or NULL */
+	int variant;	   /* under a variant: x is not the row softmax sees */
 };
 
 /* Components [i0, i1) of a row, folded into m and a. */
@@ -157,7 +159,7 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 				 smx_cond_units(c->dt, e, ref[i].e, fmax(1, fabs(s))));
 		if (c->claimed) {
 			double d = c->outs == c->n && isfinite(x[i]) ? c->xmax - x[i] : 0;
-			double lim = smx_bound_at(c->bound, c->n, d, c->dmax);
+			double lim = c->lim ? c->lim[i] : smx_bound_at(c->bound, c->n, d, c->dmax);
 			double r = smx_bound_measure(c->bound, c->dt, &ref[i], y[i]) / lim;
 			if (!(r <= a->row_ratio))
 				a->row_ratio = r;
@@ -178,7 +180,7 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 			int normal = fabs(s) >= ldexp(1.0, smx_dtype_info(c->dt)->emin);
 			if (normal && !(rel <= m->max_rel_normal))
 				m->max_rel_normal = rel;
-			if (smx_op_info(c->op)->bhh && c->finite_row && normal) {
+			if (smx_op_info(c->op)->bhh && c->finite_row && normal && !c->variant) {
 				double br = rel / (c->bhh * c->u);
 				if (isnan(m->bound_ratio) || !(br <= m->bound_ratio))
 					m->bound_ratio = br;
@@ -287,6 +289,7 @@ static int row_spans(struct smx_metrics *m, struct row_acc *a, const struct row_
 				continue;
 			}
 			cb.errs = c->errs ? c->errs + i0 : NULL;
+			cb.lim = c->lim ? c->lim + i0 : NULL;
 			smx_metrics_init(&po[b].m);
 			po[b].a =
 			    (struct row_acc){.row_ratio = a->row_ratio, .zero = 1, .ref_zero = 1};
@@ -339,11 +342,12 @@ void smx_row_scan_add(struct smx_row_scan *s, const struct smx_bound *bound, con
  * w (a row of fewer than SPAN_MIN outputs), then the row's measures. */
 static int fold_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct smx_bound *bound,
 		    const struct smx_row_scan *sc, size_t n, const struct whole_row *w,
-		    smx_span_src src, void *arg, size_t scratch, double *errs)
+		    smx_span_src src, void *arg, size_t scratch, double *errs,
+		    const struct smx_row_claim *vc)
 {
 	int p = smx_dtype_prec(dt);
 	double u = ldexp(1.0, -p);
-	int claimed = bound && sc->in_domain && sc->finite_row;
+	int claimed = vc ? bound && vc->lim : bound && sc->in_domain && sc->finite_row;
 	/* Blanchard, Higham & Higham (2021): shifted softmax satisfies
 	 * |y_i - s_i| <= (n + 2 + 2 (x_max - x_min)) u s_i to first order. */
 	double bhh = (double)(n + 2) + 2 * (sc->xmax - sc->xmin);
@@ -362,7 +366,9 @@ static int fold_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct
 			      bhh,
 			      sc->xmax - sc->xmin,
 			      claimed,
-			      sc->finite_row};
+			      sc->finite_row,
+			      vc ? vc->lim : NULL,
+			      vc != NULL};
 	struct row_acc acc = {.row_ratio = claimed ? 0 : NAN, .zero = outs > 0, .ref_zero = 1};
 	if (outs < SPAN_MIN)
 		row_span(m, &acc, &ctx, 0, outs);
@@ -371,6 +377,9 @@ static int fold_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct
 	m->rows++;
 	enum smx_outcome o = smx_classify_facts(op, SMX_REF_OK, acc.nan, acc.inf, acc.zero,
 						acc.ref_zero, acc.row_ratio);
+	/* With a sink every output may round to zero: the claim judges. */
+	if (o == SMX_OUT_ZERO && vc && !vc->sum_one)
+		o = acc.row_ratio > 1 ? SMX_OUT_WRONG : SMX_OUT_OK;
 	m->nan_rows += o == SMX_OUT_NAN;
 	m->inf_rows += o == SMX_OUT_INF;
 	m->zero_rows += o == SMX_OUT_ZERO;
@@ -388,7 +397,7 @@ static int fold_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct
 					: NAN;
 	if (sk == SMX_SUM_NONE) /* not a distribution: no sum, no KL */
 		m->kl = m->sum_err = NAN;
-	else if (n > 0 && !(se <= m->sum_err))
+	else if (n > 0 && !(vc && !vc->sum_one) && !(se <= m->sum_err))
 		m->sum_err = se;
 	return 0;
 }
@@ -396,6 +405,14 @@ static int fold_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct
 void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct smx_bound *bound,
 		     const double *x, const double *y, const struct smx_refval *ref, int status,
 		     size_t n, double *errs)
+{
+	smx_metrics_row_claim(m, op, dt, bound, x, y, ref, status, n, errs, NULL);
+}
+
+void smx_metrics_row_claim(struct smx_metrics *m, smx_op op, smx_dtype dt,
+			   const struct smx_bound *bound, const double *x, const double *y,
+			   const struct smx_refval *ref, int status, size_t n, double *errs,
+			   const struct smx_row_claim *vc)
 {
 	if (status != SMX_REF_OK) {
 		m->undefined_rows++;
@@ -405,7 +422,7 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 	smx_row_scan_init(&sc);
 	smx_row_scan_add(&sc, bound, x, n);
 	struct whole_row w = {x, y, ref, smx_op_out_len(op, n) == n};
-	fold_row(m, op, dt, bound, &sc, n, &w, whole_row_src, &w, 0, errs);
+	fold_row(m, op, dt, bound, &sc, n, &w, whole_row_src, &w, 0, errs, vc);
 }
 
 int smx_metrics_row_spans(struct smx_metrics *m, smx_op op, smx_dtype dt,
@@ -414,7 +431,7 @@ int smx_metrics_row_spans(struct smx_metrics *m, smx_op op, smx_dtype dt,
 {
 	if (n < SPAN_MIN)
 		smx_die("internal: a row of %zu measured in spans", n);
-	return fold_row(m, op, dt, bound, scan, n, NULL, src, arg, scratch, NULL);
+	return fold_row(m, op, dt, bound, scan, n, NULL, src, arg, scratch, NULL, NULL);
 }
 
 double smx_exp_ulp_error(double y, double x, smx_dtype dt)

@@ -46,6 +46,20 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 		     const double *x, const double *y, const struct smx_refval *ref, int status,
 		     size_t n, double *errs);
 
+/* smx_metrics_row under a variant (harness/variant.h): vc->lim holds the
+ * claim of each component (NULL: the row is not claimed), and sum_one
+ * says whether the outputs sum to 1 (not with a sink). x is then not the
+ * row softmax sees, so no ratio to the Blanchard-Higham-Higham bound is
+ * taken. vc NULL: smx_metrics_row. */
+struct smx_row_claim {
+	const double *lim;
+	int sum_one;
+};
+void smx_metrics_row_claim(struct smx_metrics *m, smx_op op, smx_dtype dt,
+			   const struct smx_bound *bound, const double *x, const double *y,
+			   const struct smx_refval *ref, int status, size_t n, double *errs,
+			   const struct smx_row_claim *vc);
+
 /* A forward row too long to hold whole (harness/stream.c), measured span
  * by span with the result smx_metrics_row gives: scan its input (in any
  * split and order: smx_row_scan_add on parts into scans merged), then

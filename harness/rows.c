@@ -3,7 +3,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,8 +288,8 @@ static unsigned char *slurp(FILE *f, size_t limit, size_t *len)
 /* The data of rows x n values of es bytes: exactly that many bytes, read
  * no further than one byte past them (so a file far larger than its shape
  * says is refused without being loaded). */
-static int read_data(FILE *f, const char *name, size_t rows, size_t n, size_t es,
-		     unsigned char **data, char *err, size_t errlen)
+int smx_read_data(FILE *f, const char *name, size_t rows, size_t n, size_t es, unsigned char **data,
+		  char *err, size_t errlen)
 {
 	size_t len, want = rows * n * es;
 	*data = slurp(f, want + 1, &len);
@@ -312,7 +311,7 @@ int smx_rows_read_raw(FILE *f, const char *name, int is_f64, size_t rows, size_t
 		      struct smx_rows *out, char *err, size_t errlen)
 {
 	unsigned char *buf;
-	int rc = read_data(f, name, rows, n, is_f64 ? 8 : 4, &buf, err, errlen);
+	int rc = smx_read_data(f, name, rows, n, is_f64 ? 8 : 4, &buf, err, errlen);
 	if (!rc)
 		rc = fill_rows(out, buf, rows, n, is_f64, dt, name, err, errlen);
 	free(buf);
@@ -322,12 +321,6 @@ int smx_rows_read_raw(FILE *f, const char *name, int is_f64, size_t rows, size_t
 /* The .npy header: a Python dict literal with exactly the keys descr (a
  * string), fortran_order (True/False) and shape (a tuple of whole
  * numbers), parsed as such so that no key is found inside another's value. */
-struct npy_header {
-	char descr[16];
-	int fortran, have_descr, have_order, have_shape, nd;
-	long long dims[32];
-};
-
 static const char *npy_space(const char *p)
 {
 	while (*p == ' ')
@@ -353,7 +346,7 @@ static const char *npy_string(const char *p, char *out, size_t len)
 	return p + 1;
 }
 
-static const char *npy_parse(const char *h, struct npy_header *o, char *why, size_t whylen)
+static const char *npy_parse(const char *h, struct smx_npy *o, char *why, size_t whylen)
 {
 	memset(o, 0, sizeof *o);
 	const char *p = npy_space(h);
@@ -434,13 +427,11 @@ static const char *npy_parse(const char *h, struct npy_header *o, char *why, siz
 	return NULL;
 }
 
-int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out, char *err,
-		      size_t errlen)
+int smx_npy_header(FILE *f, const char *name, struct smx_npy *h, char *err, size_t errlen)
 {
-	unsigned char pre[12], *buf = NULL;
+	unsigned char pre[12];
 	char header[4096], why[64];
 	size_t hlen = 0;
-	int rc = -1;
 	if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6)) {
 		snprintf(err, errlen, "%s: not a .npy file (no \\x93NUMPY magic)", name);
 		return -1;
@@ -463,12 +454,22 @@ int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *
 		snprintf(err, errlen, "%s: NUL byte in the .npy header", name);
 		return -1;
 	}
-	struct npy_header h;
-	const char *bad = npy_parse(header, &h, why, sizeof why);
+	const char *bad = npy_parse(header, h, why, sizeof why);
 	if (bad) {
 		snprintf(err, errlen, "%s: .npy header: %s", name, bad);
 		return -1;
 	}
+	return 0;
+}
+
+int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out, char *err,
+		      size_t errlen)
+{
+	unsigned char *buf = NULL;
+	struct smx_npy h;
+	int rc = smx_npy_header(f, name, &h, err, errlen);
+	if (rc)
+		return rc;
 	int is_f64;
 	if (!strcmp(h.descr, "<f4"))
 		is_f64 = 0;
@@ -499,7 +500,7 @@ int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *
 		snprintf(err, errlen, "%s: shape is empty or has more than 2^28 values", name);
 		return -1;
 	}
-	rc = read_data(f, name, rows, n, is_f64 ? 8 : 4, &buf, err, errlen);
+	rc = smx_read_data(f, name, rows, n, is_f64 ? 8 : 4, &buf, err, errlen);
 	if (!rc)
 		rc = fill_rows(out, buf, rows, n, is_f64, dt, name, err, errlen);
 	free(buf);

@@ -33,6 +33,17 @@ int smx_rows_parse(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out
  * err. */
 int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out, char *err,
 		      size_t errlen);
+/* A .npy file's header (the file left at its data), and exactly
+ * rows x n values of es bytes (into *data, malloc'd, freed by the caller
+ * also on error). -1 with a reason in err. */
+struct smx_npy {
+	char descr[16];
+	int fortran, have_descr, have_order, have_shape, nd;
+	long long dims[32];
+};
+int smx_npy_header(FILE *f, const char *name, struct smx_npy *h, char *err, size_t errlen);
+int smx_read_data(FILE *f, const char *name, size_t rows, size_t n, size_t es, unsigned char **data,
+		  char *err, size_t errlen);
 int smx_rows_read_raw(FILE *f, const char *name, int is_f64, size_t rows, size_t n, smx_dtype dt,
 		      struct smx_rows *out, char *err, size_t errlen);
 /* The most values a file of rows may hold (2 GiB as doubles). */

@@ -22,6 +22,8 @@ struct smx_dtype_info {
 	/* 1: kernels take inputs in this format; 0: output and intermediate
 	 * format only. */
 	int storage;
+	/* Measured by default (without --dtype) and in the report. */
+	int sweep;
 	const char *npy; /* NumPy descr of the storage ("<f4"), NULL if none */
 	/* Element i of an array in this format, exactly as a double; and the
 	 * store of v rounded to nearest-even (v a value of the format stores

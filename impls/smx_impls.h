@@ -17,6 +17,7 @@
 #define SMX_SIG_vjp(T) (const T *s, const T *g, T *dx, size_t rows, size_t n)
 #define SMX_SIG_jvp(T) (const T *s, const T *v, T *out, size_t rows, size_t n)
 #define SMX_SIG_logsoftmax_vjp(T) (const T *y, const T *g, T *dx, size_t rows, size_t n)
+#define SMX_SIG_lse(T) (const T *x, T *y, size_t rows, size_t n) /* y: one per row */
 /* The registry's enum value and function-pointer member of each op. */
 #define SMX_OP_softmax_ SMX_OP_SOFTMAX
 #define SMX_OP_logsoftmax_ SMX_OP_LOGSOFTMAX
@@ -24,6 +25,7 @@
 #define SMX_OP_vjp_ SMX_OP_VJP
 #define SMX_OP_jvp_ SMX_OP_JVP
 #define SMX_OP_logsoftmax_vjp_ SMX_OP_LOGSOFTMAX_VJP
+#define SMX_OP_lse_ SMX_OP_LSE
 #define SMX_FIELD(op) SMX_FIELD_##op
 #define SMX_FIELD_softmax fn
 #define SMX_FIELD_logsoftmax fn
@@ -31,6 +33,7 @@
 #define SMX_FIELD_vjp fn2
 #define SMX_FIELD_jvp fn2
 #define SMX_FIELD_logsoftmax_vjp fn2
+#define SMX_FIELD_lse fn
 #define SMX_IMPL(op, dt, algo, isa, ...)                                                           \
 	void smx_##op##_##dt##_##algo##__##isa SMX_SIG_##op(SMX_T_##dt);
 #include "impls.inc"

@@ -24,6 +24,20 @@ static int fwd_row(smx_op op, smx_dtype dt, int from_x, const double *a, const d
 	return smx_ref_row(op, dt, a, n, out);
 }
 
+static void lse_rows(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,
+		     size_t rows, size_t n, struct smx_refval *out, int *status)
+{
+	(void)op, (void)from_x, (void)g;
+	smx_ref_rows(SMX_REF_LSE, dt, a, rows, n, NULL, out, status);
+}
+
+static int lse_row(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g, size_t n,
+		   struct smx_refval *out)
+{
+	(void)op, (void)from_x, (void)g;
+	return smx_ref_lse(dt, a, n, out);
+}
+
 static const struct smx_op_info table[SMX_OP_COUNT] = {
     [SMX_OP_SOFTMAX] = {.name = "softmax",
 			.arity = 1,
@@ -109,6 +123,19 @@ static const struct smx_op_info table[SMX_OP_COUNT] = {
 			       .hunt_n_max = 4097,
 			       .ref_rows = smx_ref_backward_rows,
 			       .ref_row = smx_ref_backward},
+    [SMX_OP_LSE] = {.name = "lse",
+		    .arity = 1,
+		    .in = {SMX_ARG_X, SMX_ARG_NONE},
+		    .out = SMX_LEN_ONE,
+		    .forward = 1,
+		    .kind = SMX_BOUND_ABS,
+		    .kinds = 1u << SMX_BOUND_ULP | 1u << SMX_BOUND_ABS,
+		    .key = "cond_err",
+		    .cond = SMX_COND_ABS,
+		    .sweep_n_max = (size_t)-1,
+		    .hunt_n_max = 8193,
+		    .ref_rows = lse_rows,
+		    .ref_row = lse_row},
 };
 
 const struct smx_op_info *smx_op_info(smx_op op)

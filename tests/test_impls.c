@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 
+#include "op.h"
 #include "measure.h"
 #include "smx.h"
 
@@ -101,7 +102,8 @@ static void range_and_inplace(const struct smx_impl *im, const struct smx_case *
 	void *b = c->g ? dup_as(c->dt, c->g, total) : NULL;
 	cr_assert(out);
 	smx_impl_run(im, a, b, out, c->rows, c->n);
-	if (im->op != SMX_OP_JACOBIAN)
+	const struct smx_op_info *oi = smx_op_info(im->op);
+	if (oi->in_place)
 		for (int which = 0; which < (b ? 2 : 1); which++) {
 			void *io = dup_as(c->dt, which ? c->g : c->in, total);
 			smx_impl_run(im, which ? a : io, which ? io : b, io, c->rows, c->n);
@@ -110,14 +112,15 @@ static void range_and_inplace(const struct smx_impl *im, const struct smx_case *
 				  WHO_A(im, c));
 			free(io);
 		}
-	if (smx_op_forward(im->op)) {
+	if (oi->sum != SMX_SUM_NONE) {
 		double *y = malloc(total * sizeof *y);
 		smx_from_dtype(c->dt, out, y, total);
-		/* Log-softmax <= 0 is only promised by entries with a relative
-		 * (ulp) bound; an absolute bound lets x - log(sum) land above 0. */
+		/* Probabilities lie in [0, 1]; log-probabilities <= 0 only for
+		 * entries with a relative (ulp) bound: an absolute bound lets
+		 * x - log(sum) land above 0. */
 		int inrange = 1;
 		for (size_t i = 0; i < total; i++)
-			inrange &= im->op == SMX_OP_SOFTMAX
+			inrange &= oi->sum == SMX_SUM_ONE
 				       ? y[i] >= 0 && y[i] <= 1
 				       : y[i] <= 0 || im->bound.kind == SMX_BOUND_ABS;
 		cr_expect(inrange, "output out of range: " WHO_F, WHO_A(im, c));
