@@ -83,9 +83,14 @@ extern const char *const smx_dist_defaults[];
 extern const size_t smx_dist_ndefaults;
 
 /* rows x n values of distribution d for dtype dt into x. Row r depends only
- * on (d, dt, seed, n, r). */
+ * on (d, dt, seed, n, r), not on the number of threads (long rows are
+ * generated in parallel, see gen.c). */
 void smx_dist_fill(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t rows, size_t n,
 		   double *x);
+/* The same values stored in dt itself (floats for f32), with no double
+ * copy. */
+void smx_dist_fill_as(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t rows, size_t n,
+		      void *x);
 
 /* The random bits behind the generators, for tests that need their own. */
 uint64_t smx_splitmix64(uint64_t *state);
