@@ -40,8 +40,7 @@ enum smx_expect {
 };
 const char *smx_expect_name(enum smx_expect e);
 
-/* Columns of a profile: softmax, log-softmax, and lse (documented for when
- * the op exists; nothing checks it yet). */
+/* Columns of a profile: softmax, log-softmax, and lse. */
 enum { SMX_PCOL_SOFTMAX, SMX_PCOL_LOGSOFTMAX, SMX_PCOL_LSE, SMX_PCOL_COUNT };
 
 struct smx_profile {
