@@ -112,8 +112,9 @@ static void run(const struct smx_xent_kernel *k, const struct xcase *c, size_t o
 		double *v, double *g)
 {
 	const size_t es = smx_dtype_size(c->dt), n = c->n;
-	unsigned char *xb = aligned_alloc(64, (n + off + 16) * es);
-	unsigned char *gb = aligned_alloc(64, (n + off + 16) * es);
+	/* aligned_alloc wants a multiple of the alignment. */
+	const size_t len = ((n + off + 16) * es + 63) / 64 * 64;
+	unsigned char *xb = aligned_alloc(64, len), *gb = aligned_alloc(64, len);
 	unsigned char ob[8];
 	cr_assert(xb && gb);
 	smx_to_dtype(c->dt, c->x, xb + off * es, n);
