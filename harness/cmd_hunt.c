@@ -270,7 +270,7 @@ static void judge_variant(const struct hunt *h, struct cand *c, const double *x,
 	int claimed = h->claim && smx_variant_claim_row(&h->im, x, 0, n, ref, lim);
 	for (size_t i = 0; i < n && !c->bad; i++) {
 		double e = smx_ulp_error(&ref[i], y[i]), r = e;
-		if (!isfinite(y[i]) && y[i] != ref[i].cr) {
+		if (!isfinite(y[i]) && y[i] != ref[i].cr && (claimed || !h->im.policy.overflows)) {
 			c->bad = 1;
 			c->score = INFINITY;
 			snprintf(c->why, sizeof c->why,

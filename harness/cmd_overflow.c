@@ -180,7 +180,7 @@ int smx_cmd_overflow(int argc, char **argv)
 						      "threshold:range", 64LL, smx_outcome_name(br),
 						      NAN, "-", "-", tr > 0 ? tr : INFINITY);
 				}
-				char cellname[160], why[800];
+				char cellname[160], why[1024];
 				snprintf(cellname, sizeof cellname, "%s %s %s", smx_op_name(im->op),
 					 smx_dtype_name(im->dtype), im->name);
 				if (prof) {

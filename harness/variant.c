@@ -14,12 +14,14 @@
  * The claim under a variant (derived, not measured). Let t be the row the
  * kernel sees and v the exact transformed row. Each step above moves an
  * entry by at most its rounding, |fl(z) - z| <= (u |fl(z)| + eta) / (1 - u)
- * (eta half the least subnormal), and carries the error before it: through
- * a sum unchanged, through / T divided by T; softcap's tanh in the wider
- * format errs by at most h |c tanh| <= h c, h = 2^-49 (double: x / c, the
- * product by c and the libm tanh, whose largest known error is 2 ulp,
- * glibc's libm-test-ulps, here budgeted at 4 ulp) or h = 2^-58 (long
- * double: the same with 64-bit significands and 16 ulp for tanhl). So
+ * (eta the least subnormal, twice what a rounding needs), and carries the
+ * error before it: through a sum unchanged, through / T divided by T;
+ * softcap's tanh in the wider format errs by at most h |c tanh| <= h c,
+ * h = 2^-49 (double: x / c and the product by c, 2^-53 each, and the libm
+ * tanh budgeted at 4 ulp, 2^-50, above the few ulps glibc's libm-test-ulps
+ * records) or h = 2^-58 (long double: 2^-64 each and 16 ulp, 2^-59, for
+ * tanhl); tanh passes a relative error of its argument on at most 1:1
+ * (y tanh'(y) / tanh(y) = 2y / sinh(2y) <= 1). So
  * |t_j - v_j| <= D_j, computed from the values of t alone. The kernel's own
  * claim B_i holds against softmax(t) (n + 1 entries with a sink), and
  * softmax(t)_i / softmax(v)_i lies within exp(+-(D_i + max_j D_j)): with
@@ -92,6 +94,7 @@ void smx_variant_set(const struct smx_variant *v)
 {
 	active = v ? *v : (struct smx_variant){0};
 	masks_build();
+	active.mask = NULL; /* the caller's: its values now live in mask32 and mask64 */
 }
 
 static int num(const char *value, double *out)
@@ -633,10 +636,9 @@ int smx_variant_claim_row(const struct smx_impl *im, const double *x, size_t r, 
 		double d = isfinite(t[i]) ? tmax - t[i] : 0;
 		double B = smx_bound_at(b, w, d, dmax), rho = D[i] + Dmax;
 		double ue = ldexp(1.0, ref[i].e);
-		double v = fabs(ref[i].cr) + 0.5 * ue; /* >= |exact| */
+		double v = fabs(ref[i].cr) + ue; /* > |exact|, and not 0 */
 		double l;
-		if (isinf(ref[i].cr) ||
-		    (ref[i].cr == 0 && ref[i].r == 0 && im->op == SMX_OP_SOFTMAX))
+		if (t[i] == -INFINITY) /* masked: exact 0 (-inf), and so is the kernel's */
 			l = B;
 		else if (b->kind == SMX_BOUND_ABS)
 			l = B * fmax(1, v + rho) / fmax(1, fabs(ref[i].cr) - 0.5 * ue) +

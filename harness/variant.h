@@ -20,7 +20,8 @@ struct smx_variant {
 	double temperature, softcap, alibi, sink; /* as given (doubles) */
 	int causal;				  /* mask causal:K */
 	long long causal_k;
-	double *mask; /* --mask FILE: mask_rows x mask_n (f32 values) */
+	double *mask; /* --mask FILE: mask_rows x mask_n (f32 values); NULL in
+			 the variant in force, which holds copies */
 	size_t mask_rows, mask_n;
 	char text[320];	   /* the options as given again, for replay lines */
 	char value[6][64]; /* each option's value as given (opts order) */

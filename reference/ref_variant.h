@@ -23,8 +23,11 @@ struct smx_ref_variant {
 /* Softmax or log-softmax of the row under v, correctly rounded per
  * component in dt. SMX_REF_UNDEFINED (out left alone): a NaN logit or
  * mask entry, a +inf mask entry, a +inf logit without softcap (the limit
- * is not taken under a variant), every entry -inf without a sink, or a
- * row the loop cannot decide below 2^16 bits. With a sink every entry may
+ * is not taken under a variant), every entry -inf without a sink, a value
+ * of the composition (after softcap, + mask, slope (j - pos), + ALiBi,
+ * / T) beyond half the dtype's largest finite value (the entry's own
+ * arithmetic could overflow where the exact value does not), or a row
+ * the loop cannot decide below 2^16 bits. With a sink every entry may
  * be -inf: the outputs are then exact zeros (-inf for log-softmax). */
 int smx_ref_variant_row(smx_op op, smx_dtype dt, const struct smx_ref_variant *v, const double *x,
 			size_t n, struct smx_refval *out);
