@@ -63,6 +63,7 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP) | deps
 
 $(BUILD)/impls/%_avx2.o: ALL_CFLAGS += $(AVX2_FLAGS)
 $(BUILD)/impls/%_avx512.o: ALL_CFLAGS += $(AVX512_FLAGS)
+$(BUILD)/impls/lowp_avx2.o: ALL_CFLAGS += -mf16c
 $(BUILD)/harness/cmd_report.o: ALL_CFLAGS += -DSMX_SOURCE_DIR='"$(abspath .)"'
 $(BUILD)/tests/%.o: ALL_CFLAGS += -D_XOPEN_SOURCE=700 -DSMX_BIN='"$(abspath $(BUILD))/smx"' \
 	-DSMX_TESTDATA='"$(abspath tests/data)"' -DSMX_PLUGINS='"$(abspath $(BUILD))/plugins"' -DSMX_MUTANTS='"$(abspath $(BUILD))/mutants"' -DSMX_EXAMPLES='"$(abspath examples/plugin)"'
@@ -87,7 +88,8 @@ $(BUILD)/plugins/omp_rows.so: PLUGIN_FLAGS := -fopenmp
 $(BUILD)/plugins/%.so: examples/plugin/%.c impls/smx_plugin.h impls/smx.h | deps
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -Iimpls $< -o $@ -lm
-$(BUILD)/plugins/%.so: tests/plugins/%.c impls/smx_plugin.h impls/smx.h | deps
+$(BUILD)/plugins/%.so: tests/plugins/%.c impls/smx_plugin.h impls/smx.h impls/smx_variant.h \
+		$(wildcard tests/plugins/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared $(PLUGIN_FLAGS) -Iimpls $< -o $@ -lm
 

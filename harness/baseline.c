@@ -9,6 +9,7 @@
 #include "op.h"
 #include "baseline.h"
 #include "util.h"
+#include "variant.h"
 
 const char *smx_bline_key(smx_op op, int i)
 {
@@ -147,6 +148,17 @@ int smx_bline_parse(const char *text, struct smx_bline *l, char *err, size_t err
 		return parse_outputs_line(tok, k, l, err, errlen);
 	int perf = !strcmp(tok[0], "perf");
 	size_t want = perf ? 7 : 11, o = perf ? 1 : 0;
+	/* An accuracy line may end with the variant it is measured under. */
+	if (!perf && k == 12 && !strncmp(tok[11], "variant=", 8)) {
+		struct smx_variant v = {0};
+		char why[300];
+		int bad = smx_variant_parse_spec(&v, tok[11] + 8, why, sizeof why);
+		free(v.mask);
+		if (bad)
+			FAIL("%.60s: %s", tok[11], why);
+		snprintf(l->variant, sizeof l->variant, "%s", tok[11] + 8);
+		k--;
+	}
 	if (k != want)
 		FAIL("expected %zu fields, found %zu", want, k);
 	l->kind = perf ? 2 : 1;

@@ -1,5 +1,5 @@
 /* The accuracy baseline's line format (baselines/accuracy.txt):
- *   OP DTYPE IMPL DIST N ROWS SEED max_ulp=V mean_ulp=V sum_err_ulp=V bad_rows=K
+ *   OP DTYPE IMPL DIST N ROWS SEED max_ulp=V mean_ulp=V sum_err_ulp=V bad_rows=K [variant=SPEC]
  *   perf OP DTYPE IMPL N ROWS vs_memcpy=V
  *   edge OP DTYPE IMPL all_neginf=P pos_inf=P
  *   outputs OP DTYPE NAME INPUT OUTPUT [--shape RxN] max_ulp=V mean_ulp=V sum_err_ulp=V bad_rows=K
@@ -30,6 +30,7 @@ struct smx_bline {
 	    budget[4]; /* max_ulp, mean_ulp, sum_err_ulp or cond_err, bad_rows; perf: vs_memcpy */
 	smx_edge all_neginf, pos_inf;		 /* edge lines: the declared policy */
 	char input[512], output[512], shape[32]; /* outputs lines; shape "" when absent */
+	char variant[320]; /* accuracy lines: variant=SPEC (harness/variant.h), "" for none */
 };
 
 /* Parse one line; -1 with the reason in err (no file name or line). */

@@ -15,6 +15,7 @@
 #include "measure.h"
 #include "runner.h"
 #include "util.h"
+#include "variant.h"
 
 int smx_pin(int cpu)
 {
@@ -192,12 +193,12 @@ static void call(struct smx_bench *b, enum smx_subject s, const struct smx_impl 
 			for (int t = 0; t < T; t++) {
 				size_t r0 = b->rows * (size_t)t / (size_t)T,
 				       r1 = b->rows * (size_t)(t + 1) / (size_t)T;
-				smx_impl_run(im, (const char *)x + r0 * b->n * es,
-					     g ? g + r0 * b->n * es : NULL,
-					     (char *)y + r0 * olen * es, r1 - r0, b->n);
+				smx_variant_run(im, (const char *)x + r0 * b->n * es,
+						g ? g + r0 * b->n * es : NULL,
+						(char *)y + r0 * olen * es, r1 - r0, b->n, r0);
 			}
 		} else {
-			smx_impl_run(im, x, b->g[k % b->nbuf], y, b->rows, b->n);
+			smx_variant_run(im, x, b->g[k % b->nbuf], y, b->rows, b->n, 0);
 		}
 		break;
 	case SMX_SUBJ_MEMSET:

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "env.h"
 #include "util.h"
+#include "variant.h"
 
 const char smx_global_help[] =
     "\nglobal options (anywhere on the line, for every command):\n"
@@ -195,6 +196,10 @@ size_t smx_sel_entries(const struct smx_sel *s, smx_op op, smx_dtype dt,
 			continue;
 		if (!smx_impl_runnable(im)) {
 			note_skip(im);
+			continue;
+		}
+		if (!smx_variant_admits(im)) {
+			smx_variant_note_skip(im);
 			continue;
 		}
 		out[k++] = im;

@@ -20,6 +20,7 @@
 #include "sweep.h"
 #include "util.h"
 #include "verdict.h"
+#include "variant.h"
 
 static const char help[] =
     "usage: smx check --baseline FILE [--update] [--allow-missing] [--junit FILE]\n"
@@ -240,6 +241,8 @@ static void write_fresh(FILE *f, const struct line *l)
 		else
 			fprintf(f, " %s=%.4g", smx_bline_key(l->b.op, j), v);
 	}
+	if (l->b.variant[0])
+		fprintf(f, " variant=%s", l->b.variant);
 	fputc('\n', f);
 }
 
@@ -287,9 +290,10 @@ static void case_name(const struct line *l, char *buf, size_t len)
 		snprintf(buf, len, "outputs %s %s %s %.120s", smx_op_name(l->b.op),
 			 smx_dtype_name(l->b.dt), l->b.impl, l->b.output);
 	else
-		snprintf(buf, len, "%s %s %s %s n=%zu rows=%zu seed=%llu", smx_op_name(l->b.op),
+		snprintf(buf, len, "%s %s %s %s n=%zu rows=%zu seed=%llu%s%s", smx_op_name(l->b.op),
 			 smx_dtype_name(l->b.dt), l->b.impl, l->b.dist.spec, l->b.n, l->b.rows,
-			 (unsigned long long)l->b.seed);
+			 (unsigned long long)l->b.seed, l->b.variant[0] ? " variant=" : "",
+			 l->b.variant);
 }
 
 static void write_junit(const char *path, const struct line *ls, size_t k, size_t nfail,
@@ -305,7 +309,7 @@ static void write_junit(const char *path, const struct line *ls, size_t k, size_
 		const struct line *l = &ls[i];
 		if (!l->b.kind)
 			continue;
-		char name[256];
+		char name[640];
 		case_name(l, name, sizeof name);
 		fputs("  <testcase classname=\"smx.check\" name=\"", f);
 		smx_xml_str(f, name);
@@ -414,10 +418,14 @@ static void init_lines(struct smx_sel *sel, struct lines *ls)
 							l->b.rows =
 							    smx_sweep_cell_rows(sel->ops[o], n);
 							l->b.seed = 1;
+							smx_variant_spec(smx_variant_active(),
+									 l->b.variant,
+									 sizeof l->b.variant);
 						}
 					}
-				for (size_t i = 0;
-				     pass == 1 && smx_op_forward(sel->ops[o]) && i < k; i++) {
+				for (size_t i = 0; pass == 1 && smx_op_forward(sel->ops[o]) &&
+						   !smx_variant_active() && i < k;
+				     i++) {
 					struct line *l = push(ls, "", 0);
 					l->fresh = 1;
 					l->b.kind = 3;
@@ -448,6 +456,8 @@ static void run_lines(struct lines *ls, int perf, int perf_fail, double tol, int
 		smx_progress_cell(0, "%s %s %s n=%zu", smx_op_name(l->b.op),
 				  smx_dtype_name(l->b.dt), l->b.impl, l->b.n);
 		const struct smx_impl *im = NULL;
+		if (l->b.kind != 1) /* a variant is an accuracy line's alone */
+			smx_variant_use_spec("");
 		if (l->b.kind == 2 && !perf && !update) {
 			l->st = ST_SKIP;
 			snprintf(l->why, sizeof l->why, "perf lines need --perf");
@@ -489,7 +499,7 @@ static void print_json(const struct lines *ls, const struct counts *n)
 		const struct line *l = &ls->v[i];
 		if (!l->b.kind)
 			continue;
-		char name[256];
+		char name[640];
 		case_name(l, name, sizeof name);
 		fprintf(o, "%s\n    {\"name\": ", first ? "" : ",");
 		first = 0;
@@ -592,6 +602,9 @@ static void parse_opts(int argc, char **argv, struct check_opts *o)
 		smx_die("check: --init and --update exclude each other");
 	if (!o->init && narrowed)
 		smx_die("check: --impl, --op and --dtype go with --init");
+	if (!o->init && smx_variant_active())
+		smx_die("check: the variant options go with --init (each line carries its own "
+			"variant=)");
 	if (o->init) {
 		smx_sel_check(&o->sel);
 		if (!ops_given)
@@ -641,7 +654,7 @@ int smx_cmd_check(int argc, char **argv)
 	else
 		for (size_t i = 0; i < ls.k; i++)
 			if (ls.v[i].b.kind && ls.v[i].st != ST_PASS) {
-				char name[256];
+				char name[640];
 				case_name(&ls.v[i], name, sizeof name);
 				fprintf(smx_stdout(), "%-8s %s: %s\n", status_name[ls.v[i].st],
 					name, ls.v[i].why);

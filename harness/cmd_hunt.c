@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -24,6 +25,7 @@
 #include "smx_impls.h"
 #include "util.h"
 #include "hunt.h"
+#include "variant.h"
 
 static const char help[] =
     "usage: smx [--plugin X.so] hunt [--impl LIST] [--op LIST] [--dtype LIST] [--seconds S]\n"
@@ -40,8 +42,9 @@ static const char help[] =
     "copies, n up and down) from the worst rows. A violation is shrunk (fewest\n"
     "entries, fewest distinct values) and printed with the command that replays\n"
     "it. Defaults: softmax and logsoftmax, f32 and f64, every runnable entry, 10\n"
-    "seconds of search per entry (shrinking: at most half as long again, at least\n"
-    "5 s), seed 1, --max-n 8193 (4097 for the backward ops, 128 for\n"
+    "seconds of search per entry, in CPU time, so that a loaded machine searches\n"
+    "as far (wall time: at most 4x; shrinking: at most half as long again, at\n"
+    "least 5 s), seed 1, --max-n 8193 (4097 for the backward ops, 128 for\n"
     "the Jacobian). Threads: --threads T (the reference runs in parallel).\n"
     "ROW: values (hex floats, decimals, inf, -inf, nan), each optionally VALUE*COUNT\n"
     "for COUNT copies, e.g. '0 -0x1.4d278p+2*3948 -0x1.4cb302p+2'. Backward ops\n"
@@ -253,10 +256,56 @@ fail:
 
 /* A forward row: the edge policies, NaN/inf where the exact value is
  * finite, and the claim; the score is the largest error over the claim. */
+/* Under a variant (every candidate at query position 0): the edge
+ * policies speak of the plain row, so only the claim derived for the
+ * variant and NaN or inf where the exact value is finite are judged. */
+static void judge_variant(const struct hunt *h, struct cand *c, const double *x, const double *y,
+			  const struct smx_refval *ref, int status)
+{
+	size_t n = c->n;
+	c->score = 0;
+	if (status != SMX_REF_OK)
+		return;
+	double *lim = smx_alloc(n ? n : 1, sizeof *lim);
+	int claimed = h->claim && smx_variant_claim_row(&h->im, x, 0, n, ref, lim);
+	for (size_t i = 0; i < n && !c->bad; i++) {
+		double e = smx_ulp_error(&ref[i], y[i]), r = e;
+		if (!isfinite(y[i]) && y[i] != ref[i].cr) {
+			c->bad = 1;
+			c->score = INFINITY;
+			snprintf(c->why, sizeof c->why,
+				 "%g at entry %zu where the exact value is %a", y[i], i,
+				 smx_ref_value(&ref[i]));
+			break;
+		}
+		if (claimed) {
+			r = smx_bound_measure(&h->im.bound, h->im.dtype, &ref[i], y[i]) / lim[i];
+			if (!(r <= 1)) {
+				c->bad = 1;
+				snprintf(
+				    c->why, sizeof c->why,
+				    "claim broken: %.4g ulp (%.4g of the claim %g) at entry %zu", e,
+				    r, lim[i], i);
+			}
+		} else if (h->claim) {
+			r = 0;
+		} else if (!isfinite(r)) {
+			r = 0x1p1000;
+		}
+		if (!(r <= c->score))
+			c->score = r;
+	}
+	free(lim);
+}
+
 static void judge_forward(const struct hunt *h, struct cand *c, const double *x, const double *y,
 			  const struct smx_refval *ref, int status)
 {
 	const struct smx_impl *im = &h->im;
+	if (smx_variant_on(im->op)) {
+		judge_variant(h, c, x, y, ref, status);
+		return;
+	}
 	size_t n = c->n, outs = smx_op_out_len(im->op, n), nnan = 0, npinf = 0, nninf = 0, ynan = 0,
 	       yzero = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -375,6 +424,10 @@ static void work_ref(const struct hunt *h, const struct cand *c, struct work *w)
 	w->ref = smx_alloc(olen, sizeof *w->ref);
 	expand(c, w->x, w->g);
 	w->in = w->x;
+	if (smx_variant_on(op)) {
+		smx_variant_ref_rows(op, dt, w->x, 1, n, w->ref, &w->status);
+		return;
+	}
 	const struct smx_op_info *oi = smx_op_info(op);
 	if (oi->in[0] == SMX_ARG_X) {
 		w->status = oi->ref_row(op, dt, 0, w->x, NULL, n, w->ref);
@@ -467,7 +520,8 @@ static void eval_batch(struct hunt *h, struct cand *cs, size_t nc)
 		size_t m = 0;
 		for (size_t j = i; j < nc; j++)
 			if (!done[j] && cs[j].n == cs[i].n &&
-			    (j == i || h->im.origin == SMX_ORIGIN_PLUGIN)) {
+			    (j == i ||
+			     (h->im.origin == SMX_ORIGIN_PLUGIN && !smx_variant_active()))) {
 				grp[m++] = &w[j];
 				done[j] = 2;
 			}
@@ -738,10 +792,6 @@ static void seeds_edge(struct hunt *h, struct seeds *s, size_t n)
 
 static void make_seeds(struct hunt *h, struct seeds *s)
 {
-	const size_t edge_n[4] = {7, 37, 101, SMX_BLOCK_BYTES / smx_dtype_size(h->im.dtype) + 37};
-	for (size_t j = 0; j < 4; j++)
-		if (edge_n[j] <= h->nmax)
-			seeds_edge(h, s, edge_n[j]);
 	for (size_t n = 1; n <= 33 && n <= h->nmax; n++)
 		seeds_at(h, s, n);
 	for (size_t i = 0; i < 96; i++) {
@@ -757,6 +807,12 @@ static void make_seeds(struct hunt *h, struct seeds *s)
 				else
 					seeds_long(h, s, p + d - 1);
 			}
+	/* Last, so the seeds above draw the same random numbers as without
+	 * them (the error seeds come first within a short budget). */
+	const size_t edge_n[4] = {7, 37, 101, SMX_BLOCK_BYTES / smx_dtype_size(h->im.dtype) + 37};
+	for (size_t j = 0; j < 4; j++)
+		if (edge_n[j] <= h->nmax)
+			seeds_edge(h, s, edge_n[j]);
 }
 
 /* ---- local search ---- */
@@ -974,18 +1030,35 @@ static size_t shrink_trials(const struct cand *c, struct cand *t, size_t max, si
 	return k;
 }
 
+/* The search's clock, in ms: this process's CPU time, so that a budget buys
+ * the same search on a loaded machine as on a quiet one; wall time counts
+ * at a quarter, which bounds a search that waits (a slow runner) to four
+ * times its budget. */
+static double effort_ms(void)
+{
+	static double cpu0 = -1, wall0;
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	double cpu = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6, wall = smx_now_ms();
+	if (cpu0 < 0) {
+		cpu0 = cpu;
+		wall0 = wall;
+	}
+	return fmax(cpu - cpu0, (wall - wall0) / 4);
+}
+
 /* Greedy: take the first simpler variant that still breaks something,
  * until none does or the time is up. */
 static void shrink(struct hunt *h, struct cand *best, double until_ms)
 {
 	enum { MAXT = 512, CHUNK = 16 };
 	struct cand *t = smx_alloc(MAXT, sizeof *t);
-	for (int changed = 1; changed && smx_now_ms() < until_ms;) {
+	for (int changed = 1; changed && effort_ms() < until_ms;) {
 		changed = 0;
 		size_t k = shrink_trials(best, t, MAXT, h->nmax);
 		for (size_t a = 0; a < k && !changed; a += CHUNK) {
 			size_t m = k - a < CHUNK ? k - a : CHUNK;
-			if (smx_now_ms() >= until_ms)
+			if (effort_ms() >= until_ms)
 				break;
 			eval_batch(h, t + a, m);
 			for (size_t i = a; i < a + m && !changed; i++)
@@ -1045,6 +1118,8 @@ static void report(const struct hunt *h, const struct cand *c, const char *plugi
 		fprintf(smx_stdout(), "%s", plugins);
 	fprintf(smx_stdout(), " hunt --op %s --dtype %s --impl %s", smx_op_name(im->op),
 		smx_dtype_name(im->dtype), im->name);
+	if (smx_variant_active())
+		fprintf(smx_stdout(), " %s", smx_variant_active()->text);
 	if (override)
 		print_claim(smx_stdout(), h);
 	fputs(" --row '", smx_stdout());
@@ -1089,7 +1164,7 @@ static const struct cand *pool_best(const struct pool *p)
 static size_t run_seeds(struct hunt *h, struct pool *p, struct seeds *s, double until)
 {
 	enum { BATCH = 16 };
-	for (size_t a = 0; a < s->n && smx_now_ms() < until; a += BATCH) {
+	for (size_t a = 0; a < s->n && effort_ms() < until; a += BATCH) {
 		size_t m = s->n - a < BATCH ? s->n - a : BATCH;
 		eval_batch(h, s->c + a, m);
 		for (size_t i = a; i < a + m; i++) {
@@ -1143,7 +1218,7 @@ static int generation(struct hunt *h, struct pool *p, struct cand *found)
 static void search(struct hunt *h, double seconds, double shrink_s, const char *plugins,
 		   int override, int *violations)
 {
-	double t0 = smx_now_ms(), until = t0 + 1000 * seconds;
+	double t0 = smx_now_ms(), until = effort_ms() + 1000 * seconds;
 	struct seeds s = {0};
 	make_seeds(h, &s);
 	static struct pool p;
@@ -1157,7 +1232,7 @@ static void search(struct hunt *h, double seconds, double shrink_s, const char *
 	for (size_t i = 0; i < s.n; i++)
 		cand_free(&s.c[i]);
 	free(s.c);
-	while (!found.s && smx_now_ms() < until)
+	while (!found.s && effort_ms() < until)
 		if (!generation(h, &p, &found))
 			if (!pool_best(&p))
 				break;
@@ -1165,7 +1240,7 @@ static void search(struct hunt *h, double seconds, double shrink_s, const char *
 	const struct cand *best = pool_best(&p);
 	if (found.s) {
 		h->inplace = 1;
-		shrink(h, &found, smx_now_ms() + 1000 * shrink_s);
+		shrink(h, &found, effort_ms() + 1000 * shrink_s);
 		++*violations;
 		report(h, &found, plugins, override, secs);
 		cand_free(&found);
@@ -1413,6 +1488,8 @@ int smx_cmd_hunt(int argc, char **argv)
 		rows[0] = (struct row){.any = 1, .x = (char *)o.row, .g = (char *)o.grad};
 		nrows = 1;
 	}
+	if (smx_variant_active() && smx_variant_active()->flags & SMX_VARIANT_MASK)
+		smx_die("%s: --mask FILE fixes n, which the search varies (causal:K works)", cmd);
 	static struct smx_impl ims[1024];
 	size_t nim = entries(&sel, &o, ims, 1024);
 	if (!nim)

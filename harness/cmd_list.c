@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "peers.h"
 #include "util.h"
+#include "variant.h"
 
 static const char help[] = "usage: smx list [--format table|csv|json] [--output FILE]\n";
 
@@ -42,7 +43,8 @@ static const struct smx_column cols[] = {
     {"op", SMX_STR, 1},	       {"dtype", SMX_STR, 1},	  {"impl", SMX_STR, 1},
     {"algo", SMX_STR, 0},      {"isa", SMX_STR, 0},	  {"origin", SMX_STR, 1},
     {"runs_here", SMX_STR, 1}, {"bound", SMX_STR, 1},	  {"all_neginf", SMX_STR, 1},
-    {"pos_inf", SMX_STR, 1},   {"overflows", SMX_STR, 1}, {"note", SMX_STR, 1},
+    {"pos_inf", SMX_STR, 1},   {"overflows", SMX_STR, 1}, {"variants", SMX_STR, 1},
+    {"note", SMX_STR, 1},
 };
 
 int smx_cmd_list(int argc, char **argv)
@@ -67,11 +69,13 @@ int smx_cmd_list(int argc, char **argv)
 		const struct smx_impl *im = smx_registry_get(i);
 		char bound[160];
 		bound_text(&im->bound, bound, sizeof bound);
+		char vars[96];
+		smx_variant_names(smx_variant_support(im), vars, sizeof vars);
 		smx_table_add(
 		    &t, smx_op_name(im->op), smx_dtype_name(im->dtype), im->name, im->algo, im->isa,
 		    smx_origin_name(im->origin), smx_impl_runnable(im) ? "yes" : "no", bound,
 		    smx_edge_name(im->policy.all_neginf), smx_edge_name(im->policy.pos_inf),
-		    im->policy.overflows ? "yes" : "no", im->note ? im->note : "");
+		    im->policy.overflows ? "yes" : "no", vars, im->note ? im->note : "");
 	}
 	FILE *f = smx_out_open(output);
 	smx_table_write(&t, f, fmt, NULL);

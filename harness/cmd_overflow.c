@@ -96,10 +96,8 @@ int smx_cmd_overflow(int argc, char **argv)
 			break;
 		case 'P':
 			if (!(prof = smx_profile_find(optarg)))
-				smx_die(
-				    "%s: --profile: unknown profile '%s' (pytorch, pytorch-safe, "
-				    "onnx-attention, onednn-inf-as-zero, jax)",
-				    cmd, optarg);
+				smx_die("%s: --profile: unknown profile '%s' (%s)", cmd, optarg,
+					smx_profile_names());
 			break;
 		default:
 			smx_common_opt(c, &co);
@@ -182,7 +180,7 @@ int smx_cmd_overflow(int argc, char **argv)
 						      "threshold:range", 64LL, smx_outcome_name(br),
 						      NAN, "-", "-", tr > 0 ? tr : INFINITY);
 				}
-				char cellname[160], why[600];
+				char cellname[160], why[800];
 				snprintf(cellname, sizeof cellname, "%s %s %s", smx_op_name(im->op),
 					 smx_dtype_name(im->dtype), im->name);
 				if (prof) {

@@ -23,9 +23,12 @@
 #include "peers.h"
 #include "plugin.h"
 #include "proc.h"
+#include "profiles.h"
 #include "progress.h"
 #include "report.h"
 #include "scenarios.h"
+#include "stream.h"
+#include "torch.h"
 #include "util.h"
 
 #ifndef SMX_SOURCE_DIR
@@ -173,12 +176,24 @@ static void acc_measure(struct rep *r, struct acc_sweep *a, FILE *csv)
 		size_t n = a->ns[j], rows = acc_budget(r) / n ? acc_budget(r) / n : 1;
 		smx_progress_cell(0, "accuracy %s n=%zu", smx_dtype_name(a->dt), n);
 		struct smx_case c;
-		smx_case_generate(&c, SMX_OP_SOFTMAX, a->dt, &d, r->seed, rows, n);
-		a->bound[j] = bhh_bound(&c);
+		struct smx_stream st;
+		int streamed =
+		    smx_stream_wants(SMX_OP_SOFTMAX, n) &&
+		    !smx_stream_generate(&st, SMX_OP_SOFTMAX, a->dt, &d, r->seed, rows, n);
+		if (!streamed)
+			smx_case_generate(&c, SMX_OP_SOFTMAX, a->dt, &d, r->seed, rows, n);
+		a->bound[j] = streamed ? smx_stream_bhh(&st) : bhh_bound(&c);
 		for (size_t i = 0; i < a->k; i++) {
 			struct smx_metrics m;
 			smx_metrics_init(&m);
-			smx_measure(a->ims[i], &c, &m, NULL);
+			if (streamed && smx_stream_measure(a->ims[i], &st, &m)) {
+				/* a row the fast path left to MPFR (first entry only) */
+				smx_stream_free(&st);
+				streamed = 0;
+				smx_case_generate(&c, SMX_OP_SOFTMAX, a->dt, &d, r->seed, rows, n);
+			}
+			if (!streamed)
+				smx_measure(a->ims[i], &c, &m, NULL);
 			a->max[i][j] = m.max_ulp;
 			a->mean[i][j] = smx_metrics_mean_ulp(&m);
 			fprintf(csv,
@@ -187,7 +202,10 @@ static void acc_measure(struct rep *r, struct acc_sweep *a, FILE *csv)
 				(unsigned long long)r->seed, m.max_ulp, smx_metrics_mean_ulp(&m),
 				m.max_rel, m.sum_err, m.nan_rows + m.inf_rows + m.zero_rows);
 		}
-		smx_case_free(&c);
+		if (streamed)
+			smx_stream_free(&st);
+		else
+			smx_case_free(&c);
 		smx_progress_step();
 	}
 }
@@ -955,7 +973,8 @@ struct results {
 	struct perf_sweep perf[SMX_DTYPE_COUNT];
 	struct acc_best small[SMX_DTYPE_COUNT], large[SMX_DTYPE_COUNT];
 	char scale_caption[SMX_DTYPE_COUNT][1024];
-	struct smx_table at, bt, jt;
+	struct smx_table at, bt, jt, tt;
+	char torch_note[600];
 	size_t nmis;
 	int pareto;
 };
@@ -1083,6 +1102,9 @@ static void run_accuracy(struct rep *r, struct results *res)
 				       sizeof res->scale_caption[dt]);
 	close_in(sc, "scale.csv");
 	error_ccdf(r);
+	smx_torch_init(&res->tt);
+	smx_torch_rows(r->dir, r->scripts, r->seed, &res->tt, res->torch_note,
+		       sizeof res->torch_note);
 }
 
 static void run_behaviour(struct rep *r, struct results *res)
@@ -1191,6 +1213,13 @@ static void doc_accuracy(struct smx_doc *doc, const struct results *res)
 		    "Complementary CDF of the per-component error at n = 1024 (f32): the "
 		    "fraction of components with at least a given error, on log axes, so the "
 		    "tail that sets each entry's maximum is visible.");
+	smx_doc_p(doc, "PyTorch on the CPU, through scripts/torch_dump.py and the outputs route "
+		       "(smx accuracy --input X --outputs NAME=Y): normal(0, 3) logits; bf16 "
+		       "inputs and outputs widened to f32, their error in f32 ulps.");
+	if (res->tt.nrows)
+		smx_doc_table(doc, &res->tt);
+	else
+		smx_doc_p(doc, "%s", res->torch_note);
 }
 
 static void doc_speed(struct smx_doc *doc, const struct results *res)
@@ -1231,6 +1260,22 @@ static void doc_speed(struct smx_doc *doc, const struct results *res)
 	smx_doc_table(doc, jt);
 }
 
+/* Each shown f32 softmax and log-softmax entry against each edge profile. */
+static void doc_profiles(struct rep *r, struct smx_doc *doc)
+{
+	const struct smx_impl *ims[512];
+	size_t k = entries(r, SMX_OP_SOFTMAX, SMX_F32, ims);
+	k += entries(r, SMX_OP_LOGSOFTMAX, SMX_F32, ims + k);
+	struct smx_table t;
+	smx_profile_matrix(&t, ims, k);
+	smx_doc_h2(doc, "profiles", "Edge profiles");
+	smx_doc_p(doc, "Each entry against each library's edge behaviour (smx overflow --profile; "
+		       "README, \"Edge profiles\"): yes, or per row kind where it differs the "
+		       "first outcome; (declared): the entry's policy names that behaviour.");
+	smx_doc_table(doc, &t);
+	smx_table_free(&t);
+}
+
 static void write_doc(struct rep *r, struct results *res)
 {
 	struct smx_doc doc;
@@ -1253,6 +1298,7 @@ static void write_doc(struct rep *r, struct results *res)
 	smx_doc_fig(&doc, "fig8_thresholds",
 		    "Overflow threshold per entry: the least input scale at which its rows stop "
 		    "being ok (bisection); \"never\" bars reach FLT_MAX.");
+	doc_profiles(r, &doc);
 	doc_speed(&doc, res);
 	next_token(r, &doc);
 	smx_doc_h2(&doc, "data", "Data");
@@ -1330,5 +1376,6 @@ int smx_cmd_report(int argc, char **argv)
 	smx_table_free(&res.at);
 	smx_table_free(&res.bt);
 	smx_table_free(&res.jt);
+	smx_table_free(&res.tt);
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include "scenarios.h"
 #include "util.h"
 #include "verdict.h"
+#include "variant.h"
 
 static const char help[] =
     "usage: smx [--plugin X.so] vet [--impl LIST] [--op LIST] [--dtype LIST] [--n LIST]\n"
@@ -87,8 +88,12 @@ static struct vet_opts vo;
 
 static void replay_line(char *buf, size_t len, const struct smx_impl *im, size_t n)
 {
-	char pre[1024];
+	char pre[1400];
 	smx_plugin_argv_text(pre, sizeof pre);
+	if (smx_variant_active()) {
+		size_t k = strlen(pre);
+		snprintf(pre + k, sizeof pre - k, " %s", smx_variant_active()->text);
+	}
 	if (n == (size_t)-1)
 		snprintf(buf, len, "smx%s vet --impl %s --op %s --dtype %s --seed %llu", pre,
 			 im->name, smx_op_name(im->op), smx_dtype_name(im->dtype),
@@ -103,7 +108,7 @@ static void violation(struct vet_entry *e, size_t n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void violation(struct vet_entry *e, size_t n, const char *fmt, ...)
 {
-	char what[512], replay[1400];
+	char what[512], replay[1800];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
@@ -146,7 +151,9 @@ static int run_placed(struct vet_entry *e, const struct smx_case *c, size_t rows
 		smx_to_dtype(c->dt, c->g + first * n, b, total);
 	}
 	struct smx_run_result r;
-	if (smx_runner_call(im, a, b, out, rows, n, ro, &r))
+	struct smx_run_opts at = *ro;
+	at.row0 = first;
+	if (smx_runner_call(im, a, b, out, rows, n, &at, &r))
 		smx_die("vet: %s: placement '%s' refused by the runner", im->name, where);
 	int ok = call_ok(e, n, where, &r);
 	if (ok)
@@ -253,7 +260,8 @@ done:
 static void vet_edges(struct vet_entry *e)
 {
 	const struct smx_impl *im = e->im;
-	if (!smx_op_forward(im->op))
+	/* The catalogue's rows and policies speak of the plain softmax. */
+	if (!smx_op_forward(im->op) || smx_variant_on(im->op))
 		return;
 	static struct smx_scenario scen[128];
 	size_t k = smx_scenarios(im->dtype, scen, 128);
@@ -436,6 +444,8 @@ int smx_cmd_vet(int argc, char **argv)
 {
 	struct smx_sel sel;
 	parse(argc, argv, &sel);
+	if (smx_variant_active() && smx_variant_active()->flags & SMX_VARIANT_MASK)
+		smx_die("vet: --mask FILE fixes n, which vet varies (causal:K works)");
 	static struct vet_entry es[VET_MAX_ENTRIES];
 	size_t count = pick(&sel, es);
 	if (count == 0)

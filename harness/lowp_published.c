@@ -95,6 +95,14 @@ static const struct smx_lowp_pair pairs[] = {
      smx_logsoftmax_bf16_shifted_acc32__scalar, smx_logsoftmax_f32_shifted__scalar},
     {"logsoftmax", "f16", "shifted.acc32/scalar", "shifted/scalar", 0, 0,
      smx_logsoftmax_f16_shifted_acc32__scalar, smx_logsoftmax_f32_shifted__scalar},
+    {"softmax", "bf16", "shifted.acc32/avx2", "shifted/avx2", 1, SMX_CPU_AVX2,
+     smx_softmax_bf16_shifted_acc32__avx2, smx_softmax_f32_shifted__avx2},
+    {"softmax", "f16", "shifted.acc32/avx2", "shifted/avx2", 0, SMX_CPU_AVX2,
+     smx_softmax_f16_shifted_acc32__avx2, smx_softmax_f32_shifted__avx2},
+    {"softmax", "bf16", "shifted.acc32/avx512", "shifted/avx512", 1, SMX_CPU_AVX512,
+     smx_softmax_bf16_shifted_acc32__avx512, smx_softmax_f32_shifted__avx512},
+    {"softmax", "f16", "shifted.acc32/avx512", "shifted/avx512", 0, SMX_CPU_AVX512,
+     smx_softmax_f16_shifted_acc32__avx512, smx_softmax_f32_shifted__avx512},
 };
 
 size_t smx_lowp_pair_count(void)

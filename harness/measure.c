@@ -6,6 +6,7 @@
 #include "op.h"
 #include "plugin.h"
 #include "util.h"
+#include "variant.h"
 
 void smx_case_adopt_opts(struct smx_case *c, smx_op op, smx_dtype dt, double *x, size_t rows,
 			 size_t n, uint64_t seed, const struct smx_case_opts *o)
@@ -17,6 +18,10 @@ void smx_case_adopt_opts(struct smx_case *c, smx_op op, smx_dtype dt, double *x,
 	    .op = op, .dt = dt, .rows = rows, .n = n, .x = x, .in = x, .from_x = o && o->from_x};
 	c->ref = smx_alloc(outs, sizeof *c->ref);
 	c->status = smx_alloc(rows, sizeof *c->status);
+	if (smx_variant_on(op)) {
+		smx_variant_ref_rows(op, dt, x, rows, n, c->ref, c->status);
+		return;
+	}
 	const struct smx_op_info *oi = smx_op_info(op);
 	if (oi->in[0] != SMX_ARG_X) {
 		/* s or y: the forward output of x, correctly rounded. */
@@ -70,6 +75,22 @@ void smx_case_free(struct smx_case *c)
 	*c = (struct smx_case){0};
 }
 
+/* Row r of a case under the variant in force: the claim from variant.c. */
+static void variant_row(const struct smx_impl *im, const struct smx_case *c, size_t r,
+			const double *y, struct smx_metrics *m, double *e)
+{
+	const struct smx_bound *bd = isfinite(im->bound.c0) ? &im->bound : NULL;
+	const double *x = c->x + r * c->n;
+	const struct smx_refval *ref = c->ref + r * c->n;
+	double *lim = smx_alloc(c->n ? c->n : 1, sizeof *lim);
+	int claimed = c->status[r] == SMX_REF_OK && smx_variant_claim_row(im, x, r, c->n, ref, lim);
+	unsigned f = smx_variant_active()->flags;
+	struct smx_row_claim vc = {claimed ? lim : NULL,
+				   !(f & (SMX_VARIANT_SINK | SMX_VARIANT_PLUS_ONE))};
+	smx_metrics_row_claim(m, c->op, c->dt, bd, x, y, ref, c->status[r], c->n, e, &vc);
+	free(lim);
+}
+
 void smx_case_fold_errs(const struct smx_impl *im, const struct smx_case *c, const double *y,
 			struct smx_metrics *m, double *errs)
 {
@@ -78,7 +99,9 @@ void smx_case_fold_errs(const struct smx_impl *im, const struct smx_case *c, con
 	for (size_t r = 0; r < c->rows; r++) {
 		const double *in = c->in + r * c->n, *g = c->g ? c->g + r * c->n : NULL;
 		double *e = errs ? errs + r * olen : NULL;
-		if (smx_op_forward(c->op))
+		if (smx_variant_on(c->op))
+			variant_row(im, c, r, y + r * olen, m, e);
+		else if (smx_op_forward(c->op))
 			smx_metrics_row(m, c->op, c->dt, bd, in, y + r * olen, c->ref + r * olen,
 					c->status[r], c->n, e);
 		else

@@ -115,6 +115,7 @@ struct row_acc {
 	double num, den, kl, row_ratio;
 	struct dd sum;
 	long double lsum;
+	int nan, inf, zero, ref_zero; /* the classifier's facts */
 };
 
 /* The row's facts the components are measured with. */
@@ -128,6 +129,8 @@ struct row_ctx {
 	double *errs;
 	double u, xmax, bhh, dmax;
 	int claimed, finite_row;
+	const double *lim; /* a variant's claim per component, or NULL */
+	int variant;	   /* under a variant: x is not the row softmax sees */
 };
 
 /* Components [i0, i1) of a row, folded into m and a. */
@@ -140,6 +143,10 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 		double e = smx_ulp_error(&ref[i], y[i]);
 		if (c->errs)
 			c->errs[i] = e;
+		a->nan |= isnan(y[i]);
+		a->inf |= isinf(y[i]) && y[i] != ref[i].cr;
+		a->zero &= y[i] == 0;
+		a->ref_zero &= ref[i].cr == 0 && ref[i].r == 0;
 		double s = smx_ref_value(&ref[i]);
 		if (isfinite(e)) {
 			m->comps++;
@@ -152,7 +159,7 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 				 smx_cond_units(c->dt, e, ref[i].e, fmax(1, fabs(s))));
 		if (c->claimed) {
 			double d = c->outs == c->n && isfinite(x[i]) ? c->xmax - x[i] : 0;
-			double lim = smx_bound_at(c->bound, c->n, d, c->dmax);
+			double lim = c->lim ? c->lim[i] : smx_bound_at(c->bound, c->n, d, c->dmax);
 			double r = smx_bound_measure(c->bound, c->dt, &ref[i], y[i]) / lim;
 			if (!(r <= a->row_ratio))
 				a->row_ratio = r;
@@ -173,7 +180,7 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 			int normal = fabs(s) >= ldexp(1.0, smx_dtype_info(c->dt)->emin);
 			if (normal && !(rel <= m->max_rel_normal))
 				m->max_rel_normal = rel;
-			if (smx_op_info(c->op)->bhh && c->finite_row && normal) {
+			if (smx_op_info(c->op)->bhh && c->finite_row && normal && !c->variant) {
 				double br = rel / (c->bhh * c->u);
 				if (isnan(m->bound_ratio) || !(br <= m->bound_ratio))
 					m->bound_ratio = br;
@@ -200,68 +207,120 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 	}
 }
 
-/* Rows this long are measured in blocks of SPAN in parallel, and the
- * blocks folded in order: the result does not depend on the thread count
- * (sums associate per block). */
-#define SPAN_MIN ((size_t)1 << 16)
-#define SPAN ((size_t)1 << 14)
+/* Rows this long are measured in spans in parallel, and the spans folded
+ * in order: the result does not depend on the thread count (sums associate
+ * per span). */
+#define SPAN_MIN SMX_METRICS_SPAN_MIN
+#define SPAN SMX_METRICS_SPAN
 
-static void row_spans(struct smx_metrics *m, struct row_acc *a, const struct row_ctx *c)
+/* One span's share of a row. */
+struct span_out {
+	struct smx_metrics m;
+	struct row_acc a;
+};
+
+/* A whole row's arrays as a span source. */
+struct whole_row {
+	const double *x, *y;
+	const struct smx_refval *ref;
+	int per_input; /* one output per input: x follows the span */
+};
+
+static int whole_row_src(void *arg, size_t i0, size_t len, const double **x, const double **y,
+			 const struct smx_refval **ref, void *scratch)
 {
-	if (c->outs < SPAN_MIN) {
-		row_span(m, a, c, 0, c->outs);
-		return;
-	}
-	size_t nb = (c->outs + SPAN - 1) / SPAN;
-	struct smx_metrics *pm = smx_alloc(nb, sizeof *pm);
-	struct row_acc *pa = smx_alloc(nb, sizeof *pa);
-	long lnb = (long)nb;
-#pragma omp parallel for schedule(static)
-	for (long b = 0; b < lnb; b++) {
-		smx_metrics_init(&pm[b]);
-		pa[b] = (struct row_acc){.row_ratio = a->row_ratio};
-		size_t i0 = (size_t)b * SPAN, i1 = i0 + SPAN < c->outs ? i0 + SPAN : c->outs;
-		row_span(&pm[b], &pa[b], c, i0, i1);
-	}
-	for (size_t b = 0; b < nb; b++) {
-		m->comps += pm[b].comps;
-		m->sum_ulp += pm[b].sum_ulp;
-		if (pm[b].max_ulp > m->max_ulp || isnan(pm[b].max_ulp))
-			m->max_ulp = pm[b].max_ulp;
-		if (!isnan(pm[b].decl_ratio))
-			fold_max(&m->decl_ratio, pm[b].decl_ratio);
-		if (!(pm[b].max_rel <= m->max_rel))
-			m->max_rel = pm[b].max_rel;
-		if (!(pm[b].max_rel_normal <= m->max_rel_normal))
-			m->max_rel_normal = pm[b].max_rel_normal;
-		if (!isnan(pm[b].bound_ratio))
-			fold_max(&m->bound_ratio, pm[b].bound_ratio);
-		if (!(pa[b].row_ratio <= a->row_ratio))
-			a->row_ratio = pa[b].row_ratio;
-		a->num = pa[b].num > a->num || isnan(pa[b].num) ? pa[b].num : a->num;
-		a->den = pa[b].den > a->den ? pa[b].den : a->den;
-		a->kl += pa[b].kl;
-		dd_add(&a->sum, pa[b].sum.hi);
-		dd_add(&a->sum, pa[b].sum.lo);
-		a->lsum += pa[b].lsum;
-	}
-	free(pm);
-	free(pa);
+	(void)len;
+	(void)scratch;
+	const struct whole_row *w = arg;
+	*x = w->per_input ? w->x + i0 : w->x;
+	*y = w->y + i0;
+	*ref = w->ref + i0;
+	return 0;
 }
 
-void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct smx_bound *bound,
-		     const double *x, const double *y, const struct smx_refval *ref, int status,
-		     size_t n, double *errs)
+static void fold_span(struct smx_metrics *m, struct row_acc *a, const struct span_out *p)
 {
-	if (status != SMX_REF_OK) {
-		m->undefined_rows++;
-		return;
+	m->comps += p->m.comps;
+	m->sum_ulp += p->m.sum_ulp;
+	if (p->m.max_ulp > m->max_ulp || isnan(p->m.max_ulp))
+		m->max_ulp = p->m.max_ulp;
+	if (!isnan(p->m.decl_ratio))
+		fold_max(&m->decl_ratio, p->m.decl_ratio);
+	if (!(p->m.max_rel <= m->max_rel))
+		m->max_rel = p->m.max_rel;
+	if (!(p->m.max_rel_normal <= m->max_rel_normal))
+		m->max_rel_normal = p->m.max_rel_normal;
+	if (!isnan(p->m.bound_ratio))
+		fold_max(&m->bound_ratio, p->m.bound_ratio);
+	if (!(p->a.row_ratio <= a->row_ratio))
+		a->row_ratio = p->a.row_ratio;
+	a->num = p->a.num > a->num || isnan(p->a.num) ? p->a.num : a->num;
+	a->den = p->a.den > a->den ? p->a.den : a->den;
+	a->kl += p->a.kl;
+	dd_add(&a->sum, p->a.sum.hi);
+	dd_add(&a->sum, p->a.sum.lo);
+	a->lsum += p->a.lsum;
+	a->nan |= p->a.nan;
+	a->inf |= p->a.inf;
+	a->zero &= p->a.zero;
+	a->ref_zero &= p->a.ref_zero;
+}
+
+/* The row's spans from src, measured in parallel (each thread with its own
+ * scratch of the given bytes) and folded in order into m and a; -1 (m and
+ * a untouched) when src fails on a span. */
+static int row_spans(struct smx_metrics *m, struct row_acc *a, const struct row_ctx *c,
+		     smx_span_src src, void *arg, size_t scratch)
+{
+	size_t nb = (c->outs + SPAN - 1) / SPAN;
+	struct span_out *po = smx_alloc(nb, sizeof *po);
+	long lnb = (long)nb;
+	int fail = 0;
+#pragma omp parallel reduction(|| : fail)
+	{
+		void *buf = scratch ? smx_alloc(1, scratch) : NULL;
+#pragma omp for schedule(static)
+		for (long b = 0; b < lnb; b++) {
+			size_t i0 = (size_t)b * SPAN,
+			       len = i0 + SPAN < c->outs ? SPAN : c->outs - i0;
+			struct row_ctx cb = *c;
+			if (src(arg, i0, len, &cb.x, &cb.y, &cb.ref, buf)) {
+				fail = 1;
+				continue;
+			}
+			cb.errs = c->errs ? c->errs + i0 : NULL;
+			cb.lim = c->lim ? c->lim + i0 : NULL;
+			smx_metrics_init(&po[b].m);
+			po[b].a =
+			    (struct row_acc){.row_ratio = a->row_ratio, .zero = 1, .ref_zero = 1};
+			row_span(&po[b].m, &po[b].a, &cb, 0, len);
+		}
+		free(buf);
 	}
-	m->rows++;
-	int p = smx_dtype_prec(dt);
-	double u = ldexp(1.0, -p);
-	double xmax = -INFINITY, xmin = INFINITY;
-	int in_domain = 1, finite_row = 1;
+	for (size_t b = 0; b < nb && !fail; b++)
+		fold_span(m, a, &po[b]);
+	free(po);
+	return fail ? -1 : 0;
+}
+
+void smx_row_scan_init(struct smx_row_scan *s)
+{
+	*s = (struct smx_row_scan){-INFINITY, INFINITY, 1, 1};
+}
+
+void smx_row_scan_merge(struct smx_row_scan *s, const struct smx_row_scan *o)
+{
+	s->xmax = o->xmax > s->xmax ? o->xmax : s->xmax;
+	s->xmin = o->xmin < s->xmin ? o->xmin : s->xmin;
+	s->in_domain = s->in_domain && o->in_domain;
+	s->finite_row = s->finite_row && o->finite_row;
+}
+
+void smx_row_scan_add(struct smx_row_scan *s, const struct smx_bound *bound, const double *x,
+		      size_t n)
+{
+	double xmax = s->xmax, xmin = s->xmin;
+	int in_domain = s->in_domain, finite_row = s->finite_row;
 	long ln = (long)n;
 	/* Exact reductions: the same for any thread count. A finite row may
 	 * hold -inf (masked) entries, not +inf or NaN. */
@@ -276,16 +335,51 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 			in_domain = in_domain && (fabs(x[i]) <= bound->domain || x[i] == -INFINITY);
 		finite_row = finite_row && (isfinite(x[i]) || x[i] == -INFINITY);
 	}
-	int claimed = bound && in_domain && finite_row;
+	*s = (struct smx_row_scan){xmax, xmin, in_domain, finite_row};
+}
+
+/* A row with a defined reference: the components from src (spans) or from
+ * w (a row of fewer than SPAN_MIN outputs), then the row's measures. */
+static int fold_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct smx_bound *bound,
+		    const struct smx_row_scan *sc, size_t n, const struct whole_row *w,
+		    smx_span_src src, void *arg, size_t scratch, double *errs,
+		    const struct smx_row_claim *vc)
+{
+	int p = smx_dtype_prec(dt);
+	double u = ldexp(1.0, -p);
+	int claimed = vc ? bound && vc->lim : bound && sc->in_domain && sc->finite_row;
 	/* Blanchard, Higham & Higham (2021): shifted softmax satisfies
 	 * |y_i - s_i| <= (n + 2 + 2 (x_max - x_min)) u s_i to first order. */
-	double bhh = (double)(n + 2) + 2 * (xmax - xmin);
+	double bhh = (double)(n + 2) + 2 * (sc->xmax - sc->xmin);
 	size_t outs = smx_op_out_len(op, n);
-	struct row_ctx ctx = {op,   dt, bound, x,   y,		 ref,	  n,	     outs,
-			      errs, u,	xmax,  bhh, xmax - xmin, claimed, finite_row};
-	struct row_acc acc = {.row_ratio = claimed ? 0 : NAN};
-	row_spans(m, &acc, &ctx);
-	enum smx_outcome o = smx_classify(op, status, y, ref, outs, acc.row_ratio);
+	struct row_ctx ctx = {op,
+			      dt,
+			      bound,
+			      w ? w->x : NULL,
+			      w ? w->y : NULL,
+			      w ? w->ref : NULL,
+			      n,
+			      outs,
+			      errs,
+			      u,
+			      sc->xmax,
+			      bhh,
+			      sc->xmax - sc->xmin,
+			      claimed,
+			      sc->finite_row,
+			      vc ? vc->lim : NULL,
+			      vc != NULL};
+	struct row_acc acc = {.row_ratio = claimed ? 0 : NAN, .zero = outs > 0, .ref_zero = 1};
+	if (outs < SPAN_MIN)
+		row_span(m, &acc, &ctx, 0, outs);
+	else if (row_spans(m, &acc, &ctx, src, arg, scratch))
+		return -1;
+	m->rows++;
+	enum smx_outcome o = smx_classify_facts(op, SMX_REF_OK, acc.nan, acc.inf, acc.zero,
+						acc.ref_zero, acc.row_ratio);
+	/* With a sink every output may round to zero: the claim judges. */
+	if (o == SMX_OUT_ZERO && vc && !vc->sum_one)
+		o = acc.row_ratio > 1 ? SMX_OUT_WRONG : SMX_OUT_OK;
 	m->nan_rows += o == SMX_OUT_NAN;
 	m->inf_rows += o == SMX_OUT_INF;
 	m->zero_rows += o == SMX_OUT_ZERO;
@@ -303,8 +397,41 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 					: NAN;
 	if (sk == SMX_SUM_NONE) /* not a distribution: no sum, no KL */
 		m->kl = m->sum_err = NAN;
-	else if (n > 0 && !(se <= m->sum_err))
+	else if (n > 0 && !(vc && !vc->sum_one) && !(se <= m->sum_err))
 		m->sum_err = se;
+	return 0;
+}
+
+void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct smx_bound *bound,
+		     const double *x, const double *y, const struct smx_refval *ref, int status,
+		     size_t n, double *errs)
+{
+	smx_metrics_row_claim(m, op, dt, bound, x, y, ref, status, n, errs, NULL);
+}
+
+void smx_metrics_row_claim(struct smx_metrics *m, smx_op op, smx_dtype dt,
+			   const struct smx_bound *bound, const double *x, const double *y,
+			   const struct smx_refval *ref, int status, size_t n, double *errs,
+			   const struct smx_row_claim *vc)
+{
+	if (status != SMX_REF_OK) {
+		m->undefined_rows++;
+		return;
+	}
+	struct smx_row_scan sc;
+	smx_row_scan_init(&sc);
+	smx_row_scan_add(&sc, bound, x, n);
+	struct whole_row w = {x, y, ref, smx_op_out_len(op, n) == n};
+	fold_row(m, op, dt, bound, &sc, n, &w, whole_row_src, &w, 0, errs, vc);
+}
+
+int smx_metrics_row_spans(struct smx_metrics *m, smx_op op, smx_dtype dt,
+			  const struct smx_bound *bound, const struct smx_row_scan *scan, size_t n,
+			  smx_span_src src, void *arg, size_t scratch)
+{
+	if (n < SPAN_MIN)
+		smx_die("internal: a row of %zu measured in spans", n);
+	return fold_row(m, op, dt, bound, scan, n, NULL, src, arg, scratch, NULL, NULL);
 }
 
 double smx_exp_ulp_error(double y, double x, smx_dtype dt)

@@ -46,6 +46,45 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 		     const double *x, const double *y, const struct smx_refval *ref, int status,
 		     size_t n, double *errs);
 
+/* smx_metrics_row under a variant (harness/variant.h): vc->lim holds the
+ * claim of each component (NULL: the row is not claimed), and sum_one
+ * says whether the outputs sum to 1 (not with a sink). x is then not the
+ * row softmax sees, so no ratio to the Blanchard-Higham-Higham bound is
+ * taken. vc NULL: smx_metrics_row. */
+struct smx_row_claim {
+	const double *lim;
+	int sum_one;
+};
+void smx_metrics_row_claim(struct smx_metrics *m, smx_op op, smx_dtype dt,
+			   const struct smx_bound *bound, const double *x, const double *y,
+			   const struct smx_refval *ref, int status, size_t n, double *errs,
+			   const struct smx_row_claim *vc);
+
+/* A forward row too long to hold whole (harness/stream.c), measured span
+ * by span with the result smx_metrics_row gives: scan its input (in any
+ * split and order: smx_row_scan_add on parts into scans merged), then
+ * smx_metrics_row_spans (n >= SMX_METRICS_SPAN_MIN) asks src for the
+ * components of each span of SMX_METRICS_SPAN (the last may be shorter):
+ * the input, output and reference of [i0, i0 + len) as doubles, valid
+ * until the next call on that thread; scratch is the calling thread's own
+ * buffer of the bytes given. src is called from several threads at once;
+ * a nonzero return abandons the row (-1, m untouched). */
+#define SMX_METRICS_SPAN_MIN ((size_t)1 << 16)
+#define SMX_METRICS_SPAN ((size_t)1 << 14)
+struct smx_row_scan {
+	double xmax, xmin;
+	int in_domain, finite_row;
+};
+void smx_row_scan_init(struct smx_row_scan *s);
+void smx_row_scan_add(struct smx_row_scan *s, const struct smx_bound *bound, const double *x,
+		      size_t n);
+void smx_row_scan_merge(struct smx_row_scan *s, const struct smx_row_scan *o);
+typedef int (*smx_span_src)(void *arg, size_t i0, size_t len, const double **x, const double **y,
+			    const struct smx_refval **ref, void *scratch);
+int smx_metrics_row_spans(struct smx_metrics *m, smx_op op, smx_dtype dt,
+			  const struct smx_bound *bound, const struct smx_row_scan *scan, size_t n,
+			  smx_span_src src, void *arg, size_t scratch);
+
 /* The same for the Jacobian and backward ops: in is the given s (or y), g
  * the upstream gradient (NULL for the Jacobian), y the output (n*n values
  * for the Jacobian). ulp errors count components that do not cancel (|s| >=

@@ -15,6 +15,7 @@
 
 #include "op.h"
 #include "plugin.h"
+#include "variant.h"
 #include "runner.h"
 #include "smx_plugin.h"
 #include "util.h"
@@ -43,6 +44,9 @@ struct desc {
 	int overflows;
 	const char *kind; /* NULL: the op's default */
 	double c0, cn, cd, cm, domain;
+	unsigned variants;
+	smx_fnv_f32 f32_v;
+	smx_fnv_f64 f64_v;
 };
 
 /* The plug-ins loaded, in order (the runner loads the same ones). */
@@ -135,6 +139,19 @@ static void add(const char *path, size_t i, const struct desc *e)
 	im.bound.cm = e->cm;
 	im.bound.domain = e->domain;
 	im.note = e->note ? e->note : "plug-in";
+	void (*fv)(void) =
+	    im.dtype == SMX_F32 ? (void (*)(void))e->f32_v : (void (*)(void))e->f64_v;
+	if (e->variants & ~(unsigned)SMX_VARIANT_ALL)
+		smx_die("--plugin: %s: %s: variants 0x%x has bits no variant uses", path, e->name,
+			e->variants);
+	if (e->variants && (!smx_variant_op(im.op) || !fv))
+		smx_die("--plugin: %s: %s: variants need softmax or logsoftmax and a %s_v function",
+			path, e->name, e->dtype);
+	im.variants = e->variants;
+	if (im.dtype == SMX_F32)
+		im.fnv.f32 = e->f32_v;
+	else
+		im.fnv.f64 = e->f64_v;
 	if (smx_registry_add(&im))
 		smx_die("--plugin: %s: out of memory", path);
 }
@@ -175,7 +192,7 @@ static void add_abi2(const char *path, const struct smx_plugin2 *p)
 	for (size_t i = 0; i < p->count; i++) {
 		const struct smx_plugin_entry *e =
 		    (const struct smx_plugin_entry *)(const void *)at;
-		if (e->size < sizeof *e || e->size > 65536 || e->size % sizeof(void *))
+		if (e->size < SMX_ENTRY_SIZE_V0 || e->size > 65536 || e->size % sizeof(void *))
 			smx_die(
 			    "--plugin: %s: entry %zu: size %zu is not an entry's size (set it to "
 			    "SMX_ENTRY_SIZE)",
@@ -186,11 +203,16 @@ static void add_abi2(const char *path, const struct smx_plugin2 *p)
 				    "--plugin: %s: entry %zu uses fields this smx does not know "
 				    "(built for a newer smx_plugin.h)",
 				    path, i);
-		struct desc d = {e->op,		 e->dtype,    e->name,	    e->note,
-				 e->f32,	 e->f64,      e->f32_2,	    e->f64_2,
-				 e->all_neginf,	 e->pos_inf,  e->overflows, e->bound.kind,
-				 e->bound.c0,	 e->bound.cn, e->bound.cd,  e->bound.cm,
-				 e->bound.domain};
+		struct desc d = {e->op,		  e->dtype,    e->name,	     e->note,
+				 e->f32,	  e->f64,      e->f32_2,     e->f64_2,
+				 e->all_neginf,	  e->pos_inf,  e->overflows, e->bound.kind,
+				 e->bound.c0,	  e->bound.cn, e->bound.cd,  e->bound.cm,
+				 e->bound.domain, 0,	       NULL,	     NULL};
+		if (e->size >= sizeof *e) {
+			d.variants = e->variants;
+			d.f32_v = e->f32_v;
+			d.f64_v = e->f64_v;
+		}
 		add(path, i, &d);
 		at += e->size;
 	}
@@ -394,7 +416,7 @@ void smx_run_guarded(const struct smx_impl *im, const void *a, const void *b, vo
 		     size_t rows, size_t n)
 {
 	if (im->origin != SMX_ORIGIN_PLUGIN) {
-		smx_impl_run(im, a, b, out, rows, n);
+		smx_variant_run(im, a, b, out, rows, n, 0);
 		return;
 	}
 	struct smx_run_opts o = {.in_place = out == a ? 1 : out == b && b ? 2 : 0};

@@ -101,6 +101,16 @@ const struct smx_profile *smx_profile_find(const char *name)
 	return NULL;
 }
 
+const char *smx_profile_names(void)
+{
+	static char names[256];
+	if (!names[0])
+		for (size_t i = 0, l = 0; i < NPROF && l < sizeof names; i++)
+			l += (size_t)snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "",
+					      profiles[i].name);
+	return names;
+}
+
 const char *smx_rowkind_name(enum smx_rowkind k)
 {
 	static const char *const names[] = {
@@ -291,6 +301,31 @@ void smx_profile_markdown(FILE *f)
 	}
 }
 
+/* "yes", or "no:" and per failing row kind its first outcome; then
+ * " (declared)" when im's policy names p. */
+static void matrix_cell(const struct smx_profile *p, const struct smx_impl *im,
+			const struct outcomes *o, char *buf, size_t len)
+{
+	static const char *const brief[SMX_RK_COUNT] = {
+	    "-", "masked", "+inf", "mixed-inf", "nan", "sentinel", "first-block", "tail-mask"};
+	size_t l = (size_t)snprintf(buf, len, "yes");
+	for (int k = SMX_RK_NONE + 1; k < SMX_RK_COUNT; k++)
+		for (size_t j = 0; j < o->k; j++) {
+			if (o->row[j]->rk != (enum smx_rowkind)k ||
+			    smx_expect_holds(smx_profile_expect(p, im->op, o->row[j]->rk),
+					     o->got[j]))
+				continue;
+			if (!strcmp(buf, "yes"))
+				l = (size_t)snprintf(buf, len, "no:");
+			if (l < len)
+				l += (size_t)snprintf(buf + l, len - l, " %s=%s", brief[k],
+						      smx_outcome_name(o->got[j]));
+			break;
+		}
+	if (smx_profile_declared(p, im) && l < len)
+		snprintf(buf + l, len - l, " (declared)");
+}
+
 void smx_profile_matrix(struct smx_table *t, const struct smx_impl *const *ims, size_t k)
 {
 	_Static_assert(NPROF == 5, "one smx_table_add argument per profile below");
@@ -303,12 +338,8 @@ void smx_profile_matrix(struct smx_table *t, const struct smx_impl *const *ims, 
 		struct outcomes o;
 		run_rows(ims[e], &o);
 		char cell[NPROF][160];
-		for (size_t i = 0; i < NPROF; i++) {
-			char bad[128];
-			int ok = judge(&profiles[i], ims[e], &o, bad, sizeof bad);
-			snprintf(cell[i], sizeof cell[i], "%s%s", ok ? "yes" : bad,
-				 smx_profile_declared(&profiles[i], ims[e]) ? " (declared)" : "");
-		}
+		for (size_t i = 0; i < NPROF; i++)
+			matrix_cell(&profiles[i], ims[e], &o, cell[i], sizeof cell[i]);
 		smx_table_add(t, ims[e]->name, smx_op_name(ims[e]->op),
 			      smx_dtype_name(ims[e]->dtype), cell[0], cell[1], cell[2], cell[3],
 			      cell[4]);

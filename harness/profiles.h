@@ -54,6 +54,8 @@ struct smx_profile {
 size_t smx_profile_count(void);
 const struct smx_profile *smx_profile_get(size_t i);
 const struct smx_profile *smx_profile_find(const char *name);
+/* Every profile's name, comma separated (for messages). */
+const char *smx_profile_names(void);
 
 /* What profile p expects of op on a row of kind k (SMX_EXP_ANY for ops
  * and kinds it does not speak of). */

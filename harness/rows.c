@@ -1,8 +1,8 @@
-/* Row input: the text parser and the seeded generators (see rows.h). */
+/* Row input: the text parser, the binary formats and the generators' specs
+ * (see rows.h; the generators themselves are in gen.c). */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,154 +198,6 @@ int smx_dist_parse(const char *s, struct smx_dist *d)
 	return -1;
 }
 
-/* splitmix64 (Steele, Lea & Flood, OOPSLA 2014; constants as published by
- * Vigna): a 64-bit state advanced by the golden-ratio increment, then a
- * bijective mix. */
-uint64_t smx_splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15u); /* 2^64 / golden ratio */
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
-
-double smx_uniform01(uint64_t *state)
-{
-	return (double)(smx_splitmix64(state) >> 11) * 0x1p-53;
-}
-
-/* log(x) for x > 0 from +, -, *, / only, so that it is the same on every
- * machine: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(t),
- * t = (m - 1)/(m + 1), |t| < 0.172, by its series (22 terms: < 1e-17). */
-static double portable_log(double x)
-{
-	int e;
-	double m = frexp(x, &e);
-	if (m < 0x1.6a09e667f3bcdp-1) { /* sqrt(1/2) */
-		m *= 2;
-		e--;
-	}
-	double t = (m - 1) / (m + 1), t2 = t * t, term = t, acc = 0;
-	for (int k = 0; k < 22; k++) {
-		acc += term / (2 * k + 1);
-		term *= t2;
-	}
-	return 2 * acc + e * 0x1.62e42fefa39efp-1; /* ln 2 */
-}
-
-/* Marsaglia's polar method. */
-double smx_normal(uint64_t *state)
-{
-	double u, v, s;
-	do {
-		u = 2 * smx_uniform01(state) - 1;
-		v = 2 * smx_uniform01(state) - 1;
-		s = u * u + v * v;
-	} while (s >= 1 || s == 0);
-	return u * sqrt(-2 * portable_log(s) / s);
-}
-
-static uint64_t row_state(const struct smx_dist *d, uint64_t seed, size_t n, size_t r)
-{
-	uint64_t s = seed;
-	uint64_t h = smx_splitmix64(&s) ^ ((uint64_t)d->kind << 56);
-	s = h ^ (uint64_t)n * 0xd1b54a32d192ed03u; /* an odd multiplier spreads n */
-	h = smx_splitmix64(&s) ^ (uint64_t)r;
-	return smx_splitmix64(&h);
-}
-
-/* oneDNN benchdnn's softmax fill (tests/benchdnn/softmax/softmax.cpp,
- * fill_data_fwd): each entry is the top-1 value with probability 4/n, else
- * top-2 with 7 times that, else top-3 with 3 times that, else the type's
- * lowest finite value. Top values 90, 89, 88 push exp past f32's overflow
- * at 88.72 (a kernel that does not shift gives inf); -86, -87, -88 test a
- * negative max. Repeated maxima keep log-softmax away from cancellation. */
-static void benchdnn_row(int pos, smx_dtype dt, uint64_t st, size_t n, double *x)
-{
-	const double top[3] = {pos ? 90 : -86, pos ? 89 : -87, pos ? 88 : -88};
-	const double p1 = 4.0 / (double)n, p2 = 7 * p1, p3 = 3 * p2;
-	for (size_t i = 0; i < n; i++) {
-		x[i] = dt == SMX_F32 ? -FLT_MAX : -DBL_MAX;
-		if (smx_uniform01(&st) < p1)
-			x[i] = top[0];
-		else if (smx_uniform01(&st) < p2)
-			x[i] = top[1];
-		else if (smx_uniform01(&st) < p3)
-			x[i] = top[2];
-	}
-}
-
-static void fill_row(const struct smx_dist *d, smx_dtype dt, uint64_t st, size_t n, double *x)
-{
-	switch (d->kind) {
-	case SMX_DIST_UNIFORM:
-		for (size_t i = 0; i < n; i++)
-			x[i] = d->a + (d->b - d->a) * smx_uniform01(&st);
-		break;
-	case SMX_DIST_NORMAL:
-		for (size_t i = 0; i < n; i++)
-			x[i] = d->a * smx_normal(&st);
-		break;
-	case SMX_DIST_SCALED:
-		for (size_t i = 0; i < n; i++)
-			x[i] = (2 * smx_uniform01(&st) - 1) * d->a;
-		break;
-	case SMX_DIST_LM: {
-		/* A broad body of unlikely tokens and a few strong candidates. */
-		for (size_t i = 0; i < n; i++)
-			x[i] = 2.5 * smx_normal(&st) - 2;
-		size_t peaks = 1 + n / 256;
-		for (size_t k = 0; k < peaks; k++)
-			x[smx_splitmix64(&st) % n] = 12 + 6 * smx_uniform01(&st);
-		break;
-	}
-	case SMX_DIST_ATTN: {
-		/* q . k_j / sqrt(64) with q ~ 2 N(0, 1) and k_j ~ N(0, 1) in 64
-		 * dimensions: logits of one attention head. */
-		double q[64];
-		for (int k = 0; k < 64; k++)
-			q[k] = 2 * smx_normal(&st);
-		for (size_t i = 0; i < n; i++) {
-			double dot = 0;
-			for (int k = 0; k < 64; k++)
-				dot += q[k] * smx_normal(&st);
-			x[i] = dot / 8;
-		}
-		break;
-	}
-	case SMX_DIST_WIDE: {
-		/* The max is 0; the rest spreads over 1.2 times the range at
-		 * which exp reaches the least subnormal, so outputs are normal,
-		 * subnormal and zero. */
-		double range = nearbyint(-1.2 * 0.6931471805599453 * smx_dtype_info(dt)->emin_sub);
-		for (size_t i = 0; i < n; i++)
-			x[i] = -range * smx_uniform01(&st);
-		x[smx_splitmix64(&st) % n] = 0;
-		break;
-	}
-	case SMX_DIST_SORTED:
-		for (size_t i = 0; i < n; i++)
-			x[i] = 4 * smx_normal(&st);
-		qsort(x, n, sizeof *x, smx_cmp_double);
-		break;
-	case SMX_DIST_BENCHDNN_POS:
-	case SMX_DIST_BENCHDNN_NEG:
-		benchdnn_row(d->kind == SMX_DIST_BENCHDNN_POS, dt, st, n, x);
-		break;
-	}
-	for (size_t i = 0; i < n; i++)
-		x[i] = smx_dtype_info(dt)->round(x[i]);
-}
-
-void smx_dist_fill(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t rows, size_t n,
-		   double *x)
-{
-	if (n == 0)
-		return;
-	for (size_t r = 0; r < rows; r++)
-		fill_row(d, dt, row_state(d, seed, n, r), n, x + r * n);
-}
-
 /* ---- binary formats ---- */
 
 int smx_parse_shape(const char *s, size_t *rows, size_t *n)
@@ -426,8 +278,8 @@ static unsigned char *slurp(FILE *f, size_t limit, size_t *len)
 /* The data of rows x n values of es bytes: exactly that many bytes, read
  * no further than one byte past them (so a file far larger than its shape
  * says is refused without being loaded). */
-static int read_data(FILE *f, const char *name, size_t rows, size_t n, size_t es,
-		     unsigned char **data, char *err, size_t errlen)
+int smx_read_data(FILE *f, const char *name, size_t rows, size_t n, size_t es, unsigned char **data,
+		  char *err, size_t errlen)
 {
 	size_t len, want = rows * n * es;
 	*data = slurp(f, want + 1, &len);
@@ -456,7 +308,7 @@ int smx_rows_read_raw(FILE *f, const char *name, smx_dtype fmt, size_t rows, siz
 		      struct smx_rows *out, char *err, size_t errlen)
 {
 	unsigned char *buf;
-	int rc = read_data(f, name, rows, n, smx_dtype_size(fmt), &buf, err, errlen);
+	int rc = smx_read_data(f, name, rows, n, smx_dtype_size(fmt), &buf, err, errlen);
 	if (!rc)
 		rc = fill_rows(out, buf, rows, n, fmt, dt, name, err, errlen);
 	free(buf);
@@ -466,12 +318,6 @@ int smx_rows_read_raw(FILE *f, const char *name, smx_dtype fmt, size_t rows, siz
 /* The .npy header: a Python dict literal with exactly the keys descr (a
  * string), fortran_order (True/False) and shape (a tuple of whole
  * numbers), parsed as such so that no key is found inside another's value. */
-struct npy_header {
-	char descr[16];
-	int fortran, have_descr, have_order, have_shape, nd;
-	long long dims[32];
-};
-
 static const char *npy_space(const char *p)
 {
 	while (*p == ' ')
@@ -497,7 +343,7 @@ static const char *npy_string(const char *p, char *out, size_t len)
 	return p + 1;
 }
 
-static const char *npy_parse(const char *h, struct npy_header *o, char *why, size_t whylen)
+static const char *npy_parse(const char *h, struct smx_npy *o, char *why, size_t whylen)
 {
 	memset(o, 0, sizeof *o);
 	const char *p = npy_space(h);
@@ -578,13 +424,11 @@ static const char *npy_parse(const char *h, struct npy_header *o, char *why, siz
 	return NULL;
 }
 
-int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out, char *err,
-		      size_t errlen)
+int smx_npy_header(FILE *f, const char *name, struct smx_npy *h, char *err, size_t errlen)
 {
-	unsigned char pre[12], *buf = NULL;
+	unsigned char pre[12];
 	char header[4096], why[64];
 	size_t hlen = 0;
-	int rc = -1;
 	if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6)) {
 		snprintf(err, errlen, "%s: not a .npy file (no \\x93NUMPY magic)", name);
 		return -1;
@@ -607,12 +451,22 @@ int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *
 		snprintf(err, errlen, "%s: NUL byte in the .npy header", name);
 		return -1;
 	}
-	struct npy_header h;
-	const char *bad = npy_parse(header, &h, why, sizeof why);
+	const char *bad = npy_parse(header, h, why, sizeof why);
 	if (bad) {
 		snprintf(err, errlen, "%s: .npy header: %s", name, bad);
 		return -1;
 	}
+	return 0;
+}
+
+int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out, char *err,
+		      size_t errlen)
+{
+	unsigned char *buf = NULL;
+	struct smx_npy h;
+	int rc = smx_npy_header(f, name, &h, err, errlen);
+	if (rc)
+		return rc;
 	/* The file's element format by its descr; '<u2' holds bf16 bit
 	 * patterns (NumPy has no bfloat16), so only when bf16 is asked for. */
 	smx_dtype fmt = SMX_DTYPE_COUNT;
@@ -648,7 +502,7 @@ int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *
 		snprintf(err, errlen, "%s: shape is empty or has more than 2^28 values", name);
 		return -1;
 	}
-	rc = read_data(f, name, rows, n, smx_dtype_size(fmt), &buf, err, errlen);
+	rc = smx_read_data(f, name, rows, n, smx_dtype_size(fmt), &buf, err, errlen);
 	if (!rc)
 		rc = fill_rows(out, buf, rows, n, fmt, dt, name, err, errlen);
 	free(buf);

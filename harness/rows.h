@@ -35,6 +35,17 @@ int smx_rows_parse(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out
  * reason in err. */
 int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out, char *err,
 		      size_t errlen);
+/* A .npy file's header (the file left at its data), and exactly
+ * rows x n values of es bytes (into *data, malloc'd, freed by the caller
+ * also on error). -1 with a reason in err. */
+struct smx_npy {
+	char descr[16];
+	int fortran, have_descr, have_order, have_shape, nd;
+	long long dims[32];
+};
+int smx_npy_header(FILE *f, const char *name, struct smx_npy *h, char *err, size_t errlen);
+int smx_read_data(FILE *f, const char *name, size_t rows, size_t n, size_t es, unsigned char **data,
+		  char *err, size_t errlen);
 int smx_raw_format(const char *path, smx_dtype *fmt);
 int smx_rows_read_raw(FILE *f, const char *name, smx_dtype fmt, size_t rows, size_t n, smx_dtype dt,
 		      struct smx_rows *out, char *err, size_t errlen);
@@ -75,9 +86,14 @@ extern const char *const smx_dist_defaults[];
 extern const size_t smx_dist_ndefaults;
 
 /* rows x n values of distribution d for dtype dt into x. Row r depends only
- * on (d, dt, seed, n, r). */
+ * on (d, dt, seed, n, r), not on the number of threads (long rows are
+ * generated in parallel, see gen.c). */
 void smx_dist_fill(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t rows, size_t n,
 		   double *x);
+/* The same values stored in dt itself (floats for f32), with no double
+ * copy. */
+void smx_dist_fill_as(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t rows, size_t n,
+		      void *x);
 
 /* The random bits behind the generators, for tests that need their own. */
 uint64_t smx_splitmix64(uint64_t *state);

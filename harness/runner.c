@@ -25,6 +25,7 @@
 #include "plugin.h"
 #include "runner.h"
 #include "util.h"
+#include "variant.h"
 
 /* ---- The floating-point environment ---- */
 
@@ -142,7 +143,7 @@ enum { RSP_HELLO = 1, RSP_DONE, RSP_BEAT, RSP_ERROR };
 
 struct req {
 	uint32_t kind, op, dt, guard, in_place, cache, threads, count;
-	uint64_t rows, n, misalign, shm_size, reps;
+	uint64_t rows, n, misalign, shm_size, reps, row0;
 	double min_ms;
 	char name[NAME_LEN];
 	cpu_set_t cpus; /* bench: the CPUs smx runs on now (--pin) */
@@ -188,6 +189,11 @@ static void kill_runner(void)
 	if (R.sock >= 0)
 		close(R.sock);
 	R.sock = -1;
+}
+
+void smx_runner_restart(void)
+{
+	kill_runner();
 }
 
 /* A descriptor at 10 or above, close-on-exec, so that the dup2 onto 0 and
@@ -304,7 +310,7 @@ static void start_runner(void)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		smx_die("plug-in runner: %s", strerror(errno));
 	int child = high_fd(sv[1]);
-	const char *paths[64], *args[64 * 2 + 8];
+	const char *paths[64], *args[64 * 2 + 8 + 12];
 	size_t np = smx_plugin_paths(paths, 64), k = 0;
 	char ppid[32], threads[32];
 	snprintf(ppid, sizeof ppid, "%ld", (long)getpid());
@@ -318,6 +324,7 @@ static void start_runner(void)
 		args[k++] = "--threads";
 		args[k++] = threads;
 	}
+	k += smx_variant_argv(args + k);
 	args[k++] = SMX_RUNNER_COMMAND;
 	args[k++] = ppid;
 	args[k] = NULL;
@@ -426,7 +433,8 @@ int smx_runner_call(const struct smx_impl *im, const void *a, const void *b, voi
 			.in_place = (uint32_t)o.in_place,
 			.rows = rows,
 			.n = n,
-			.misalign = o.misalign};
+			.misalign = o.misalign,
+			.row0 = o.row0};
 	name_copy(q.name, im->name);
 	send_req(&q);
 	struct rsp m;
@@ -604,7 +612,7 @@ static void serve_call(const struct req *q)
 		runner_error("out of memory");
 	struct rsp m = {.kind = RSP_DONE, .status = SMX_RUN_OK};
 	smx_fpenv_default();
-	smx_impl_run(im, a, b, out, q->rows, q->n);
+	smx_variant_run(im, a, b, out, q->rows, q->n, q->row0);
 	check_fpenv(im, &m);
 	memcpy(rmap + off_o, out, out_bytes);
 	smx_gbuf_free(&ga);

@@ -46,6 +46,7 @@ struct smx_run_opts {
 	 * as close to the guard as that allows. 0: the placements above. */
 	size_t misalign;
 	double timeout_s; /* per call; 0: --timeout (60 s by default) */
+	size_t row0;	  /* under a variant: the first row's query position */
 };
 
 enum smx_run_status {
@@ -78,6 +79,10 @@ struct smx_run_result {
  * exit 2 with one line. */
 int smx_runner_call(const struct smx_impl *im, const void *a, const void *b, void *out, size_t rows,
 		    size_t n, const struct smx_run_opts *opts, struct smx_run_result *r);
+
+/* End the runner (if any): the next call starts a new one, with the
+ * process's variant options (harness/variant.h) as they are then. */
+void smx_runner_restart(void);
 
 /* What happened, for one line: "returned", "crashed (signal 11,
  * Segmentation fault)", "did not return within 1 s (--timeout)", ...

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dtype.h"
 #include "rows.h"
 #include "plugin.h"
 #include "smx_impls.h"
@@ -90,15 +91,14 @@ static void edge_rows(smx_dtype dt, struct smx_scenario *out, size_t *k, size_t 
 			return;
 		s->rk = SMX_RK_SENTINEL;
 		unit_row(dt, s->x, 37, 19);
-		for (size_t i = 0; i < 37; i++) {
-			double below =
-			    dt == SMX_F32 ? nextafterf((float)v, -FLT_MAX) : nextafter(v, -DBL_MAX);
+		const struct smx_dtype_info *t = smx_dtype_info(dt);
+		const double below = t->next(v, -t->max_finite),
+			     below2 = t->next(below, -t->max_finite);
+		for (size_t i = 0; i < 37; i++)
 			s->x[i] = j == 0       ? to_dt(dt, v - 4 * (s->x[i] + 1))
 				  : i % 3 == 0 ? v
-				  : i % 3 == 1
-				      ? below
-				      : (dt == SMX_F32 ? -FLT_MAX : nextafter(below, -DBL_MAX));
-		}
+				  : i % 3 == 1 ? below
+					       : below2;
 	}
 	/* Masks in the SIMD tail: n = 37 leaves 5 entries past the last full
 	 * vector of 16 or 8 lanes (1 of 4); n = 7 is all tail. */

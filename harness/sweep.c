@@ -6,6 +6,7 @@
 #include "op.h"
 #include "cli.h"
 #include "sweep.h"
+#include "variant.h"
 
 const size_t smx_sweep_ns[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 1000, 4103};
 const size_t smx_sweep_nn = sizeof smx_sweep_ns / sizeof *smx_sweep_ns;
@@ -54,12 +55,14 @@ void smx_cell_cache_free(struct smx_cell_cache *cc)
 static int same_cell(const struct smx_bline *a, const struct smx_bline *b)
 {
 	return a->op == b->op && a->dt == b->dt && !strcmp(a->dist.spec, b->dist.spec) &&
-	       a->n == b->n && a->rows == b->rows && a->seed == b->seed;
+	       a->n == b->n && a->rows == b->rows && a->seed == b->seed &&
+	       !strcmp(a->variant, b->variant);
 }
 
 void smx_line_measure(const struct smx_bline *b, const struct smx_impl *im,
 		      struct smx_cell_cache *cc, double got[4], struct smx_metrics *m)
 {
+	smx_variant_use_spec(b->variant);
 	if (!cc->valid || !same_cell(&cc->key, b)) {
 		smx_cell_cache_free(cc);
 		smx_case_generate(&cc->c, b->op, b->dt, &b->dist, b->seed,

@@ -23,6 +23,12 @@ enum smx_outcome smx_classify(smx_op op, int status, const double *y, const stru
 		if (status == SMX_REF_OK)
 			ref_zero &= ref[i].cr == 0 && ref[i].r == 0;
 	}
+	return smx_classify_facts(op, status, nan, inf, zero, ref_zero, ratio);
+}
+
+enum smx_outcome smx_classify_facts(smx_op op, int status, int nan, int inf, int zero, int ref_zero,
+				    double ratio)
+{
 	if (nan)
 		return SMX_OUT_NAN;
 	if (inf)

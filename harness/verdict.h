@@ -30,6 +30,12 @@ const char *smx_outcome_name(enum smx_outcome o);
  * zeros of "safe softmax"); a ratio above 1 is wrong; else ok. */
 enum smx_outcome smx_classify(smx_op op, int status, const double *y, const struct smx_refval *ref,
 			      size_t outs, double ratio);
+/* The same from the row's facts, gathered in any order or split: some
+ * output NaN (nan), some infinite where the reference is not (inf), every
+ * output zero (zero; 0 for an empty row), every reference value exactly
+ * zero (ref_zero). */
+enum smx_outcome smx_classify_facts(smx_op op, int status, int nan, int inf, int zero, int ref_zero,
+				    double ratio);
 
 /* Policy verdict: does outcome got satisfy what the policy declares (want;
  * any = 1: every outcome is allowed)? */

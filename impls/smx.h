@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "smx_variant.h"
+
 /* Forward: softmax, log-softmax (x -> y, n -> n). Jacobian: s -> the n x n
  * matrix diag(s) - s s^T, row-major. Backward: vjp dx = J^T g = s (g -
  * <g, s>) and jvp J v (the same product, J being symmetric) from (s, g);
@@ -91,6 +93,13 @@ struct smx_impl {
 	struct smx_bound bound;
 	smx_origin origin;
 	const char *note; /* one line for `smx list` */
+	/* Plug-ins: the variants the entry applies itself (SMX_VARIANT_*) and
+	 * the function that takes their parameters (harness/variant.h). */
+	unsigned variants;
+	union {
+		smx_fnv_f32 f32;
+		smx_fnv_f64 f64;
+	} fnv;
 };
 
 /* The registry: built-ins first, then peers found at build time, then

@@ -99,10 +99,22 @@ struct smx_plugin_entry {
 		const char *kind;
 		double c0, cn, cd, cm, domain;
 	} bound;
+	/* Variants (smx_variant.h), softmax and logsoftmax only: the
+	 * SMX_VARIANT_* bits the entry applies itself, and the function smx
+	 * calls (with the parameters) whenever a variant is on; without a bit,
+	 * smx does not run the entry under that variant. Its claim under a
+	 * variant is its bound on the row as smx's own prelude would compute
+	 * it, plus that prelude's roundings carried through the softmax (see
+	 * README, "Variants"): arithmetic that rounds more must claim more. */
+	unsigned variants;
+	smx_fnv_f32 f32_v;
+	smx_fnv_f64 f64_v;
 	/* Fields appended later go here (see "How ABI 2 grows" above). */
 };
 
 #define SMX_ENTRY_SIZE sizeof(struct smx_plugin_entry)
+/* The size of an entry built before the variant fields existed. */
+#define SMX_ENTRY_SIZE_V0 offsetof(struct smx_plugin_entry, variants)
 
 struct smx_plugin2 {
 	int abi; /* SMX_PLUGIN_ABI_2 */

@@ -100,7 +100,7 @@
 
 #define U 0x1p-53
 #define EPS_EXP 0x1p-81
-#define BLOCK 1024
+#define BLOCK SMX_REF_BLOCK
 #define TINY 0x1p-1072
 #define RADIUS_MAX 0x1p-22
 /* T is summed as T 2^SCALE (T <= n < 2^28), so that its terms and low
@@ -372,7 +372,28 @@ static size_t adds(size_t n)
 /* Rows this long are split across threads. */
 #define PAR_MIN ((size_t)1 << 16)
 
-/* T and its error bound. */
+/* The error bound of T summed from its blocks' parts. */
+static double sum_err(struct dd t, size_t n, size_t terms)
+{
+	size_t nb = (n + BLOCK - 1) / BLOCK;
+	double T = t.hi + t.lo;
+	/* no other term: T = 0 exactly */
+	return terms == 0 ? 0
+			  : (T * (EPS_EXP + 6.01 * U * U * (double)(adds(n) + nb + 1)) +
+			     (double)n * TINY) *
+				(1 + 0x1p-50);
+}
+
+void smx_ref_fast_part(const double *xb, size_t len, size_t skip, double m,
+		       struct smx_ref_part *out)
+{
+	pthread_once(&k_once, k_init);
+	size_t terms = 0;
+	struct dd t = sum_exp(xb, 0, len, skip, m, &terms, NULL);
+	*out = (struct smx_ref_part){t.hi, t.lo, terms};
+}
+
+/* T (blocks in order) and its error bound. */
 static struct dd row_sum(const double *x, size_t n, size_t kmax, double m, double *errT,
 			 struct xe *ce)
 {
@@ -384,26 +405,24 @@ static struct dd row_sum(const double *x, size_t n, size_t kmax, double m, doubl
 		for (size_t b = 0; b < nb; b++)
 			t = dd_add_pos(t, sum_exp(x, b * BLOCK, b + 1 < nb ? (b + 1) * BLOCK : n,
 						  kmax, m, &terms, ce));
-	} else {
-		struct dd *part = malloc(nb * sizeof *part);
-		if (!part)
-			abort(); /* no memory for the reference */
-#pragma omp parallel for schedule(static) reduction(+ : terms)
-		for (long b = 0; b < lnb; b++)
-			part[b] = sum_exp(x, (size_t)b * BLOCK,
-					  (size_t)b + 1 < nb ? ((size_t)b + 1) * BLOCK : n, kmax, m,
-					  &terms, NULL);
-		for (size_t b = 0; b < nb; b++)
-			t = dd_add_pos(t, part[b]);
-		free(part);
+		*errT = sum_err(t, n, terms);
+		return t;
 	}
-	double T = t.hi + t.lo;
-	/* no other term: T = 0 exactly */
-	*errT =
-	    terms == 0
-		? 0
-		: (T * (EPS_EXP + 6.01 * U * U * (double)(adds(n) + nb + 1)) + (double)n * TINY) *
-		      (1 + 0x1p-50);
+	struct smx_ref_part *part = malloc(nb * sizeof *part);
+	if (!part)
+		abort(); /* no memory for the reference */
+#pragma omp parallel for schedule(static)
+	for (long b = 0; b < lnb; b++) {
+		size_t a = (size_t)b * BLOCK, e = a + BLOCK < n ? a + BLOCK : n;
+		smx_ref_fast_part(x + a, e - a, kmax >= a && kmax < e ? kmax - a : e - a, m,
+				  &part[b]);
+	}
+	for (size_t b = 0; b < nb; b++) {
+		t = dd_add_pos(t, (struct dd){part[b].hi, part[b].lo});
+		terms += part[b].terms;
+	}
+	free(part);
+	*errT = sum_err(t, n, terms);
 	return t;
 }
 
@@ -517,6 +536,40 @@ static int components(smx_op op, smx_dtype dt, const double *x, size_t a, size_t
 	return ok;
 }
 
+/* The per-row scalars of the outputs from T. */
+static void plan_from_sum(struct smx_ref_plan *p, smx_op op, smx_dtype dt, double m, struct dd t,
+			  double eT)
+{
+	/* softmax: 1/(1 + T), radius relative; log-softmax: log1p(T) */
+	double srad;
+	struct dd s = op == SMX_OP_SOFTMAX ? row_inv(t, eT, &srad) : row_log1p(t, eT, &srad);
+	/* T > 0: every softmax value is below 1 */
+	*p = (struct smx_ref_plan){op, dt, m, s.hi, s.lo, srad, t.hi > 0};
+}
+
+int smx_ref_fast_plan(struct smx_ref_plan *p, smx_op op, smx_dtype dt, size_t n, double m,
+		      const struct smx_ref_part *part)
+{
+	pthread_once(&k_once, k_init);
+	if (!isfinite(m) || (op != SMX_OP_SOFTMAX && op != SMX_OP_LOGSOFTMAX))
+		return 0;
+	struct dd t = {0, 0};
+	size_t terms = 0;
+	for (size_t b = 0; b < (n + BLOCK - 1) / BLOCK; b++) {
+		t = dd_add_pos(t, (struct dd){part[b].hi, part[b].lo});
+		terms += part[b].terms;
+	}
+	plan_from_sum(p, op, dt, m, t, sum_err(t, n, terms));
+	return 1;
+}
+
+int smx_ref_fast_block(const struct smx_ref_plan *p, const double *xb, size_t len,
+		       struct smx_refval *out)
+{
+	return components(p->op, p->dt, xb, 0, len, p->m, (struct dd){p->shi, p->slo}, p->srad,
+			  p->below_one, NULL, out);
+}
+
 int smx_ref_fast_row(smx_op op, smx_dtype dt, const double *x, size_t n, size_t kmax, double m,
 		     struct smx_refval *out)
 {
@@ -530,12 +583,11 @@ int smx_ref_fast_row(smx_op op, smx_dtype dt, const double *x, size_t n, size_t 
 		abort(); /* no memory for the reference */
 	double eT;
 	struct dd t = row_sum(x, n, kmax, m, &eT, ce);
-	/* softmax: 1/(1 + T), radius relative; log-softmax: log1p(T) */
-	double srad;
-	struct dd s = op == SMX_OP_SOFTMAX ? row_inv(t, eT, &srad) : row_log1p(t, eT, &srad);
-	int below_one = t.hi > 0; /* T > 0: every softmax value is below 1 */
+	struct smx_ref_plan p;
+	plan_from_sum(&p, op, dt, m, t, eT);
 	if (n < PAR_MIN) {
-		int ok = components(op, dt, x, 0, n, m, s, srad, below_one, ce, out);
+		int ok = components(op, dt, x, 0, n, m, (struct dd){p.shi, p.slo}, p.srad,
+				    p.below_one, ce, out);
 		free(ce);
 		return ok;
 	}
@@ -543,11 +595,10 @@ int smx_ref_fast_row(smx_op op, smx_dtype dt, const double *x, size_t n, size_t 
 	long lnb = (long)nb;
 	int ok = 1;
 #pragma omp parallel for schedule(static) reduction(&& : ok)
-	for (long b = 0; b < lnb; b++)
-		ok = components(op, dt, x, (size_t)b * BLOCK,
-				(size_t)b + 1 < nb ? ((size_t)b + 1) * BLOCK : n, m, s, srad,
-				below_one, NULL, out) &&
-		     ok;
+	for (long b = 0; b < lnb; b++) {
+		size_t a = (size_t)b * BLOCK, e = a + BLOCK < n ? a + BLOCK : n;
+		ok = smx_ref_fast_block(&p, x + a, e - a, out + a) && ok;
+	}
 	return ok;
 }
 

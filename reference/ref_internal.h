@@ -26,6 +26,30 @@ int smx_ref_fast_row(smx_op op, smx_dtype dt, const double *x, size_t n, size_t 
 		     struct smx_refval *out);
 int smx_ref_fast_lse(smx_dtype dt, const double *x, size_t n, size_t kmax, double m,
 		     struct smx_refval *out);
+/* A long row block by block (harness/stream.c), the same values as
+ * smx_ref_fast_row gives the whole row: the parts of T over blocks of
+ * SMX_REF_BLOCK values (xb the block's values, skip the index of the row's
+ * maximum within the block, or len), then the row's plan from every part
+ * in order (0 when the fast path cannot take the row), then the components
+ * of any block (0 when one is undecided: the row needs the MPFR loop). */
+#define SMX_REF_BLOCK 1024
+struct smx_ref_part {
+	double hi, lo;
+	size_t terms;
+};
+struct smx_ref_plan {
+	smx_op op;
+	smx_dtype dt;
+	double m, shi, slo, srad;
+	int below_one;
+};
+void smx_ref_fast_part(const double *xb, size_t len, size_t skip, double m,
+		       struct smx_ref_part *out);
+int smx_ref_fast_plan(struct smx_ref_plan *p, smx_op op, smx_dtype dt, size_t n, double m,
+		      const struct smx_ref_part *part);
+int smx_ref_fast_block(const struct smx_ref_plan *p, const double *xb, size_t len,
+		       struct smx_refval *out);
+
 /* vjp and jvp from the given s and g (finite, no NaN). */
 int smx_ref_fast_backward(smx_op op, smx_dtype dt, const double *s, const double *g, size_t n,
 			  struct smx_refval *out);

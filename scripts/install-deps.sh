@@ -5,6 +5,8 @@
 #   scripts/install-deps.sh --browser   also Chromium (the report's browser test)
 #   scripts/install-deps.sh --fuzz      also clang and its fuzzer runtime (make fuzz)
 #   scripts/install-deps.sh --shards    also GNU parallel (scripts/shards-parallel.sh)
+#   scripts/install-deps.sh --torch     also PyTorch for Debian's python3 (scripts/torch_dump.py,
+#                                       the report's PyTorch rows; ~170 MB download, ~750 MB)
 #   scripts/install-deps.sh --check     exit 0 when the core is present, 1 if not
 # Elsewhere it names the packages to install and exits 1.
 set -eu
@@ -14,6 +16,7 @@ PEERS="libxnnpack-dev libpthreadpool-dev libdnnl-dev"
 BROWSER="chromium"
 FUZZ="clang libclang-rt-dev"
 SHARDS="parallel"
+TORCH="python3-torch"
 
 have_core() {
 	pkg-config --exists mpfr criterion 2>/dev/null && command -v gnuplot >/dev/null 2>&1
@@ -31,8 +34,9 @@ for arg in "$@"; do
 	--browser) pkgs="$pkgs $BROWSER" extra=1 ;;
 	--fuzz) pkgs="$pkgs $FUZZ" extra=1 ;;
 	--shards) pkgs="$pkgs $SHARDS" extra=1 ;;
+	--torch) pkgs="$pkgs $TORCH" extra=1 ;;
 	*)
-		echo "install-deps.sh: unknown option '$arg' (--peers, --browser, --fuzz, --shards, --check)" >&2
+		echo "install-deps.sh: unknown option '$arg' (--peers, --browser, --fuzz, --shards, --torch, --check)" >&2
 		exit 2
 		;;
 	esac

@@ -3,8 +3,10 @@
 for `smx accuracy --input X --outputs NAME=Y` to measure against the
 correctly rounded reference.
 
-Needs PyTorch (Debian: apt-get install python3-torch), an optional
-dependency like the peers. Runs on the CPU, and on CUDA where present.
+Needs PyTorch (Debian: apt-get install python3-torch, or
+scripts/install-deps.sh --torch), an optional dependency like the peers;
+Debian's package serves /usr/bin/python3, so run the script with it when
+another python3 comes first on PATH. Runs on the CPU, and on CUDA where present.
 Dtypes: f32, f64, and bf16 (inputs rounded to bf16, outputs widened to f32:
 measure them with --dtype f32; their error is then in f32 ulps).
 
@@ -48,7 +50,10 @@ def main():
     try:
         import torch
     except ImportError:
-        sys.exit("torch_dump.py: PyTorch not found (Debian: apt-get install python3-torch)")
+        sys.exit(
+            "torch_dump.py: PyTorch not found for %s (Debian: apt-get install python3-torch, "
+            "then run this script with /usr/bin/python3)" % sys.executable
+        )
     os.makedirs(args.out, exist_ok=True)
     gen = torch.Generator().manual_seed(args.seed)
     base = torch.randn(args.rows, args.n, generator=gen, dtype=torch.float64) * args.scale

@@ -12,6 +12,7 @@
 
 #include "lowp.h"
 #include "lowp_scalar.h"
+#include "smx.h"
 
 enum fmt { BF16, F16, E4M3, E5M2, F32 };
 static const int fmt_of_lowp[] = {
@@ -21,6 +22,7 @@ struct kern {
 	const char *op, *name, *recipe;
 	enum fmt in, out;
 	enum smx_lowp_bound bound;
+	unsigned cpu;	  /* SMX_CPU_* bits it needs */
 	void (*fn)(void); /* cast back to its type by call() */
 };
 
@@ -30,13 +32,8 @@ struct kern {
 #define FMT_e5m2 E5M2
 #define FMT_f32 F32
 #define SMX_LOWP(op, in, algo, name, out, isa, cpu, recipe, bound, note)                           \
-	{#op,                                                                                      \
-	 name "/" #isa,                                                                            \
-	 recipe,                                                                                   \
-	 FMT_##in,                                                                                 \
-	 FMT_##out,                                                                                \
-	 SMX_LB_##bound,                                                                           \
-	 (void (*)(void))smx_##op##_##in##_##algo##__##isa},
+	{#op,	    name "/" #isa,  recipe, FMT_##in,                                              \
+	 FMT_##out, SMX_LB_##bound, cpu,    (void (*)(void))smx_##op##_##in##_##algo##__##isa},
 static const struct kern kerns[] = {
 #include "lowp.inc"
 };
@@ -212,6 +209,8 @@ static const size_t sizes[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64,
  * naming the kernel and the row when an output passes its bound. */
 static void check_kernel(const struct kern *k)
 {
+	if ((smx_cpu_features() & k->cpu) != k->cpu)
+		return;
 	for (enum fam fam = WIDE; fam < NFAM; fam++)
 		for (size_t s = 0; s < NSIZES; s++) {
 			const size_t n = sizes[s], rows = 3;
@@ -277,6 +276,8 @@ Test(lowp_kernels, in_place_and_unaligned_give_the_same_bits)
 {
 	for (size_t k = 0; k < NKERNS; k++) {
 		const struct kern *kn = &kerns[k];
+		if ((smx_cpu_features() & kn->cpu) != kn->cpu)
+			continue;
 		for (size_t s = 0; s < NSIZES; s++) {
 			const size_t n = sizes[s], rows = 2, ie = esize(kn->in),
 				     oe = esize(kn->out);
@@ -372,6 +373,7 @@ Test(lowp_kernels, planted_bugs_break_the_bounds)
 				  F16,
 				  F16,
 				  SMX_LB_SOFTMAX_ACC16,
+				  0,
 				  (void (*)(void))sum_misses_last};
 	const struct kern bad2 = {"softmax",
 				  "truncating",
@@ -379,6 +381,7 @@ Test(lowp_kernels, planted_bugs_break_the_bounds)
 				  BF16,
 				  BF16,
 				  SMX_LB_SOFTMAX_ACC32,
+				  0,
 				  (void (*)(void))truncating_acc32};
 	const struct kern good1 = {"softmax",
 				   "shifted.acc16",
@@ -386,6 +389,7 @@ Test(lowp_kernels, planted_bugs_break_the_bounds)
 				   F16,
 				   F16,
 				   SMX_LB_SOFTMAX_ACC16,
+				   0,
 				   (void (*)(void))smx_softmax_f16_shifted_acc16__scalar};
 	const struct kern good2 = {"softmax",
 				   "shifted.acc32",
@@ -393,9 +397,52 @@ Test(lowp_kernels, planted_bugs_break_the_bounds)
 				   BF16,
 				   BF16,
 				   SMX_LB_SOFTMAX_ACC32,
+				   0,
 				   (void (*)(void))smx_softmax_bf16_shifted_acc32__scalar};
 	cr_assert(bites(&bad1), "a sum missing a term passed the bound");
 	cr_assert(bites(&bad2), "truncation passed the half-ulp bound");
 	cr_assert(!bites(&good1));
 	cr_assert(!bites(&good2));
+}
+
+/* Amax scaling: the largest output is fmax itself (no saturation, no
+ * headroom lost), and q_i times the returned descale gives p_i back within
+ * the fp8 rounding plus the f32 sum's error; a descale that forgot fmax is
+ * caught. A fixed scale S returns 1/S. */
+Test(lowp_kernels, fp8_amax_descale_gives_p_back)
+{
+	const size_t n = 100, rows = 3;
+	float x[300], desc[3], d1[3];
+	uint8_t q[300], q1[300];
+	for (size_t i = 0; i < rows * n; i++)
+		x[i] = (float)(12 * unif() - 6);
+	for (int o = SMX_LOWP_E4M3; o <= SMX_LOWP_E5M2; o++) {
+		const enum fmt f = o == SMX_LOWP_E4M3 ? E4M3 : E5M2;
+		const double fmaxv = f == E4M3 ? SMX_E4M3_MAX : SMX_E5M2_MAX;
+		smx_lowp_softmax_fp8(x, 0, q, desc, rows, n, (enum smx_lowp_fmt)o, 0);
+		smx_lowp_softmax_fp8(x, 0, q1, d1, rows, n, (enum smx_lowp_fmt)o, 4);
+		for (size_t r = 0; r < rows; r++) {
+			double xr[100], p[100], top = 0;
+			const struct kern sm = {"softmax", "", "", F32, f, SMX_LB_FP8_S1, 0, NULL};
+			for (size_t i = 0; i < n; i++)
+				xr[i] = x[r * n + i];
+			oracle(&sm, xr, n, p);
+			cr_assert_eq(d1[r], 0.25f);
+			for (size_t i = 0; i < n; i++) {
+				const double qi = get(f, q, r * n + i);
+				top = fmax(top, qi);
+				const double back = qi * desc[r], wrong = qi / fmaxv * desc[r];
+				/* fp8 rounding (half an ulp, relative <= u), the sum
+				 * and the descale's two roundings (n + 8) u32 */
+				const double u = f == E4M3 ? 0x1p-4 : 0x1p-3;
+				const double tol = (u + (n + 8) * 0x1p-24) * p[i] +
+						   ldexp(1, f == E4M3 ? -10 : -17) * desc[r];
+				cr_assert(fabs(back - p[i]) <= tol,
+					  "%s row %zu entry %zu: %a vs %a",
+					  f == E4M3 ? "e4m3" : "e5m2", r, i, back, p[i]);
+				cr_assert(p[i] < 1e-3 || fabs(wrong - p[i]) > tol);
+			}
+			cr_assert_eq(top, fmaxv, "the largest output is %a, not fmax", top);
+		}
+	}
 }

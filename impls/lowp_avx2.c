@@ -1,0 +1,99 @@
+/* bf16>f32>bf16 and f16>f32>f16 shifted softmax for AVX2 + FMA, and F16C
+ * for f16 (every AVX2 processor has it; the Makefile adds -mf16c to this
+ * object): lowp_simd.inc on vec_avx2.h and its exp (vec_math.inc).
+ *
+ * Conversions: f16 by VCVTPH2PS / VCVTPS2PH, rounding to nearest even,
+ * subnormals kept; bf16 by a 16-bit shift up and integer rounding down (add
+ * 0x7fff plus the kept lowest bit; NaNs quieted). Tails of fewer than 8
+ * values go through a small buffer: AVX2 has no 16-bit masked moves. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lowp.h"
+#include "lowp_scalar.h"
+#include "vec_avx2.h"
+
+#define VT vf32
+#define T float
+#define V(op) vf32_##op
+#define SFX f32
+#define LANES VF32_LANES
+#define TMAX FLT_MAX
+#define SMX_T_IS_F32 1
+#include "vec_math.inc"
+
+#define SCRATCH 16384		    /* f32 exps kept on the stack: 64 KiB */
+#define TABLE_MIN ((size_t)1 << 19) /* 32 table entries an exp saved, or more */
+#define GATHER(tab, p)                                                                             \
+	_mm256_i32gather_ps((tab), _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p))), 4)
+
+static inline vf32 lp_bf16_ld(const uint16_t *p)
+{
+	const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+	return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
+}
+
+static inline void lp_bf16_st(uint16_t *p, vf32 v)
+{
+	const __m256i u = _mm256_castps_si256(v);
+	const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
+	const __m256i r = _mm256_srli_epi32(
+	    _mm256_add_epi32(u, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff))), 16);
+	const __m256i q = _mm256_or_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(0x40));
+	const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+	const __m256i h = _mm256_blendv_epi8(r, q, nan);
+	/* values fit 16 bits: the unsigned saturating pack keeps them */
+	_mm_storeu_si128((__m128i *)p, _mm_packus_epi32(_mm256_castsi256_si128(h),
+							_mm256_extracti128_si256(h, 1)));
+}
+
+static inline vf32 lp_f16_ld(const uint16_t *p)
+{
+	return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+
+static inline void lp_f16_st(uint16_t *p, vf32 v)
+{
+	_mm_storeu_si128((__m128i *)p,
+			 _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
+/* Tails: k < 8 values through an 8-value buffer, fill in the rest. */
+#define LP_TAILS(fmt)                                                                              \
+	static inline vf32 lp_##fmt##_ld_tail(const uint16_t *p, size_t k, float fill)             \
+	{                                                                                          \
+		float f[8];                                                                        \
+		for (size_t i = 0; i < k; i++)                                                     \
+			f[i] = smx_##fmt##_to_float(p[i]);                                         \
+		return vf32_load_tail(f, k, fill);                                                 \
+	}                                                                                          \
+	static inline void lp_##fmt##_st_tail(uint16_t *p, vf32 v, size_t k)                       \
+	{                                                                                          \
+		uint16_t b[8];                                                                     \
+		lp_##fmt##_st(b, v);                                                               \
+		memcpy(p, b, k * sizeof *b);                                                       \
+	}
+LP_TAILS(bf16)
+LP_TAILS(f16)
+#undef LP_TAILS
+
+#define FMT bf16
+#define LD lp_bf16_ld
+#define LD_TAIL lp_bf16_ld_tail
+#define ST lp_bf16_st
+#define ST_TAIL lp_bf16_st_tail
+#include "lowp_simd.inc"
+#undef FMT
+#undef LD
+#undef LD_TAIL
+#undef ST
+#undef ST_TAIL
+
+#define FMT f16
+#define LD lp_f16_ld
+#define LD_TAIL lp_f16_ld_tail
+#define ST lp_f16_st
+#define ST_TAIL lp_f16_st_tail
+#include "lowp_simd.inc"
