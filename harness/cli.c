@@ -297,15 +297,15 @@ void smx_read_rows(const char *cmd, const char *path, smx_dtype dt, const char *
 {
 	FILE *f = stdin;
 	const char *name = "<stdin>";
-	int npy = ends_with(path, ".npy"), raw32 = ends_with(path, ".f32"),
-	    raw64 = ends_with(path, ".f64");
+	smx_dtype fmt;
+	int npy = ends_with(path, ".npy"), raw = smx_raw_format(path, &fmt);
 	size_t sr = 0, sn = 0;
-	if ((raw32 || raw64) && !shape)
+	if (raw && !shape)
 		smx_die("%s: %s: raw binary rows need --shape RxN", cmd, path);
 	if (shape && smx_parse_shape(shape, &sr, &sn))
 		smx_die("%s: --shape: '%s' is not RxN (rows x n, both >= 1)", cmd, shape);
-	if (shape && !(raw32 || raw64))
-		smx_die("%s: --shape applies to raw .f32 / .f64 files only", cmd);
+	if (shape && !raw)
+		smx_die("%s: --shape applies to raw .f32 / .f64 / .bf16 / .f16 files only", cmd);
 	if (strcmp(path, "-")) {
 		struct stat st;
 		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
@@ -316,10 +316,9 @@ void smx_read_rows(const char *cmd, const char *path, smx_dtype dt, const char *
 		name = path;
 	}
 	char err[512];
-	int rc = npy ? smx_rows_read_npy(f, name, dt, rows, err, sizeof err)
-		 : raw32 || raw64
-		     ? smx_rows_read_raw(f, name, raw64, sr, sn, dt, rows, err, sizeof err)
-		     : smx_rows_parse(f, name, dt, rows, err, sizeof err);
+	int rc = npy   ? smx_rows_read_npy(f, name, dt, rows, err, sizeof err)
+		 : raw ? smx_rows_read_raw(f, name, fmt, sr, sn, dt, rows, err, sizeof err)
+		       : smx_rows_parse(f, name, dt, rows, err, sizeof err);
 	if (f != stdin)
 		fclose(f);
 	if (rc)

@@ -15,8 +15,8 @@
 #include "util.h"
 
 static const char help[] =
-    "usage: smx ref [--dtype f32|f64] [--op OP] [--from x|s] [--output FILE] [--shape RxN]\n"
-    "               [--slow] [--verbose] [FILE|-]\n"
+    "usage: smx ref [--dtype f32|f64|bf16|f16] [--out-format FMT] [--op OP] [--from x|s]\n"
+    "               [--output FILE] [--shape RxN] [--slow] [--verbose] [FILE|-]\n"
     "       smx ref [--dist SPEC] [--n N] [--rows R] [--seed S] [--bench [--slow]]\n"
     "               [--pin CPU|none] ...\n"
     "--dist/--n/--rows/--seed: generated rows instead of FILE (the generators of\n"
@@ -28,9 +28,13 @@ static const char help[] =
     "how often the fast path fell back to MPFR; with --slow, the MPFR path too, side\n"
     "by side.\n"
     "Defaults with --bench: normal:3, n = 1000, 64 rows.\n"
-    "FILE: text rows, a .npy (float32/float64, any rank: last axis = row), or raw .f32/.f64\n"
-    "with --shape. --output FILE.npy writes the results as .npy (rows x n, rows x\n"
-    "n x n for the Jacobian, rows for lse; undefined rows as NaN).\n"
+    "FILE: text rows, a .npy (float16/32/64, any rank: last axis = row; bf16 as <u2\n"
+    "bit patterns with --dtype bf16), or raw .f32/.f64/.bf16/.f16 with --shape.\n"
+    "--dtype: the input format (default f64); --out-format: the format the results\n"
+    "are rounded to (default the input's; also e4m3, saturating to +-448, and e5m2,\n"
+    "the OCP 8-bit floats). --output FILE.npy writes the results as .npy (rows x n,\n"
+    "rows x n x n for the Jacobian, rows for lse; undefined rows as NaN; bf16 as\n"
+    "<u2 and the 8-bit formats as |u1 bit patterns).\n"
     "OP: softmax (default), logsoftmax, lse, jacobian, vjp, jvp, logsoftmax_vjp.\n"
     "Reads rows (one a line; decimal or hex floats, inf, -inf, nan; '#' comments)\n"
     "and prints each row's correctly rounded result as C99 hex floats, or the\n"
@@ -69,7 +73,7 @@ static void put_row(FILE *f, const struct smx_refval *v, size_t n)
 
 /* One run of the reference over rows read or generated. */
 struct ref_job {
-	smx_dtype dt;
+	smx_dtype dt, out_fmt; /* rows in, results rounded to */
 	smx_op op;
 	int from_x, pairs;
 	const char *path;
@@ -174,7 +178,7 @@ static void evaluate(struct ref_job *j)
 	for (long r = 0; r < nr; r++) {
 		size_t n, a = span(&j->rows, j->pairs, (size_t)r, &n);
 		j->status[r] =
-		    oi->ref_row(j->op, j->dt, j->from_x, j->rows.x + a,
+		    oi->ref_row(j->op, j->out_fmt, j->from_x, j->rows.x + a,
 				j->pairs ? j->rows.x + a + n : NULL, n, j->out + j->at[r]);
 	}
 }
@@ -199,7 +203,7 @@ static void print(const struct ref_job *j, const char *output)
 				v[k - j->at[r] + r * olen] =
 				    j->status[r] == SMX_REF_OK ? j->out[k].cr : NAN;
 		enum smx_outlen ol = smx_op_info(j->op)->out;
-		smx_write_npy(f, j->dt, v, j->count, n0,
+		smx_write_npy(f, j->out_fmt, v, j->count, n0,
 			      ol == SMX_LEN_ONE	 ? 1
 			      : ol == SMX_LEN_NN ? 3
 						 : 2);
@@ -299,23 +303,17 @@ static void note_counts(void)
 int smx_cmd_ref(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"dtype", required_argument, 0, 'd'},
-	    {"op", required_argument, 0, 'p'},
-	    {"from", required_argument, 0, 'F'},
-	    {"output", required_argument, 0, 'o'},
-	    {"shape", required_argument, 0, 'S'},
-	    {"dist", required_argument, 0, 'D'},
-	    {"n", required_argument, 0, 'n'},
-	    {"rows", required_argument, 0, 'r'},
-	    {"seed", required_argument, 0, 's'},
-	    {"bench", no_argument, 0, 'B'},
-	    {"slow", no_argument, 0, 'W'},
-	    {"verbose", no_argument, 0, 'v'},
-	    {"pin", required_argument, 0, 'P'},
-	    {"help", no_argument, 0, 'h'},
-	    {0, 0, 0, 0},
+	    {"dtype", required_argument, 0, 'd'},  {"out-format", required_argument, 0, 'O'},
+	    {"op", required_argument, 0, 'p'},	   {"from", required_argument, 0, 'F'},
+	    {"output", required_argument, 0, 'o'}, {"shape", required_argument, 0, 'S'},
+	    {"dist", required_argument, 0, 'D'},   {"n", required_argument, 0, 'n'},
+	    {"rows", required_argument, 0, 'r'},   {"seed", required_argument, 0, 's'},
+	    {"bench", no_argument, 0, 'B'},	   {"slow", no_argument, 0, 'W'},
+	    {"verbose", no_argument, 0, 'v'},	   {"pin", required_argument, 0, 'P'},
+	    {"help", no_argument, 0, 'h'},	   {0, 0, 0, 0},
 	};
-	struct ref_job j = {.dt = SMX_F64, .op = SMX_OP_SOFTMAX, .from_x = 1};
+	struct ref_job j = {
+	    .dt = SMX_F64, .out_fmt = SMX_DTYPE_COUNT, .op = SMX_OP_SOFTMAX, .from_x = 1};
 	const char *output = NULL, *shape = NULL;
 	struct smx_dist dist;
 	int gen = 0, bench_on = 0, slow = 0, verbose = 0, pin = 0;
@@ -333,8 +331,15 @@ int smx_cmd_ref(int argc, char **argv)
 	while ((c = smx_getopt(argc, argv, opts, "ref")) != -1) {
 		switch (c) {
 		case 'd':
-			if (smx_dtype_parse(optarg, &j.dt))
-				smx_die("ref: --dtype: '%s' is not f32 or f64", optarg);
+			if (smx_dtype_parse(optarg, &j.dt) || !smx_dtype_info(j.dt)->storage)
+				smx_die("ref: --dtype: '%s' is not f32, f64, bf16 or f16", optarg);
+			break;
+		case 'O':
+			if (smx_dtype_parse(optarg, &j.out_fmt))
+				smx_die(
+				    "ref: --out-format: '%s' is not f32, f64, bf16, f16, e4m3 or "
+				    "e5m2",
+				    optarg);
 			break;
 		case 'p':
 			if (smx_op_parse(optarg, &j.op))
@@ -380,6 +385,8 @@ int smx_cmd_ref(int argc, char **argv)
 		smx_die("ref: generated rows (--dist, --n, --rows, --seed, --bench) and an input "
 			"file exclude each other");
 	j.pairs = smx_op_arity(j.op) == 2;
+	if (j.out_fmt == SMX_DTYPE_COUNT)
+		j.out_fmt = j.dt;
 	j.path = optind < argc ? argv[optind] : gen || bench_on ? "<generated>" : "-";
 	if (gen || bench_on)
 		generate(&j, &dist, ns, nn, rows, seed);

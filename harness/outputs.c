@@ -42,9 +42,10 @@ static int ends_with(const char *s, const char *suffix)
 int smx_outputs_load(const char *path, smx_dtype dt, const char *shape, struct smx_rows *rs,
 		     char *err, size_t len)
 {
-	int raw32 = ends_with(path, ".f32"), raw64 = ends_with(path, ".f64");
+	smx_dtype fmt;
+	int raw = smx_raw_format(path, &fmt);
 	size_t sr = 0, sn = 0;
-	if ((raw32 || raw64) && (!shape || smx_parse_shape(shape, &sr, &sn))) {
+	if (raw && (!shape || smx_parse_shape(shape, &sr, &sn))) {
 		snprintf(err, len, "%s: raw binary rows need --shape RxN", path);
 		return -1;
 	}
@@ -59,8 +60,8 @@ int smx_outputs_load(const char *path, smx_dtype dt, const char *shape, struct s
 		return -1;
 	}
 	int rc = ends_with(path, ".npy") ? smx_rows_read_npy(f, path, dt, rs, err, len)
-		 : raw32 || raw64 ? smx_rows_read_raw(f, path, raw64, sr, sn, dt, rs, err, len)
-				  : smx_rows_parse(f, path, dt, rs, err, len);
+		 : raw			 ? smx_rows_read_raw(f, path, fmt, sr, sn, dt, rs, err, len)
+					 : smx_rows_parse(f, path, dt, rs, err, len);
 	fclose(f);
 	return rc ? -1 : 0;
 }

@@ -218,24 +218,14 @@ int smx_parse_shape(const char *s, size_t *rows, size_t *n)
 
 /* Fill out from little-endian values of 4 or 8 bytes, checking that each
  * is a value of dt. */
-static int from_le(const unsigned char *p, size_t count, int is_f64, smx_dtype dt, const char *name,
-		   double *x, char *err, size_t errlen)
+/* Values stored in format fmt, little-endian (the host order on the x86
+ * this suite targets), checked to be values of dt. */
+static int from_le(const unsigned char *p, size_t count, smx_dtype fmt, smx_dtype dt,
+		   const char *name, double *x, char *err, size_t errlen)
 {
+	const struct smx_dtype_info *f = smx_dtype_info(fmt);
 	for (size_t i = 0; i < count; i++) {
-		double v;
-		if (is_f64) {
-			uint64_t b = 0;
-			for (int k = 7; k >= 0; k--)
-				b = b << 8 | p[8 * i + (size_t)k];
-			memcpy(&v, &b, sizeof v);
-		} else {
-			uint32_t b = 0;
-			for (int k = 3; k >= 0; k--)
-				b = b << 8 | p[4 * i + (size_t)k];
-			float f;
-			memcpy(&f, &b, sizeof f);
-			v = f;
-		}
+		double v = f->load(p, i);
 		if (!smx_dtype_holds(dt, v)) {
 			snprintf(err, errlen,
 				 "%s: value %zu (%a) is not exactly representable as %s", name, i,
@@ -248,14 +238,14 @@ static int from_le(const unsigned char *p, size_t count, int is_f64, smx_dtype d
 }
 
 static int fill_rows(struct smx_rows *out, const unsigned char *data, size_t rows, size_t n,
-		     int is_f64, smx_dtype dt, const char *name, char *err, size_t errlen)
+		     smx_dtype fmt, smx_dtype dt, const char *name, char *err, size_t errlen)
 {
 	struct smx_rows rs = {.count = rows};
 	rs.off = smx_alloc(rows + 1, sizeof *rs.off);
 	rs.x = smx_alloc(rows * n > 0 ? rows * n : 1, sizeof *rs.x);
 	for (size_t r = 0; r <= rows; r++)
 		rs.off[r] = r * n;
-	if (from_le(data, rows * n, is_f64, dt, name, rs.x, err, errlen)) {
+	if (from_le(data, rows * n, fmt, dt, name, rs.x, err, errlen)) {
 		smx_rows_free(&rs);
 		return -1;
 	}
@@ -307,13 +297,20 @@ int smx_read_data(FILE *f, const char *name, size_t rows, size_t n, size_t es, u
 	return 0;
 }
 
-int smx_rows_read_raw(FILE *f, const char *name, int is_f64, size_t rows, size_t n, smx_dtype dt,
+int smx_raw_format(const char *path, smx_dtype *fmt)
+{
+	const char *dot = strrchr(path, '.');
+	return dot && !strchr(dot, '/') && !smx_dtype_parse(dot + 1, fmt) &&
+	       smx_dtype_info(*fmt)->storage;
+}
+
+int smx_rows_read_raw(FILE *f, const char *name, smx_dtype fmt, size_t rows, size_t n, smx_dtype dt,
 		      struct smx_rows *out, char *err, size_t errlen)
 {
 	unsigned char *buf;
-	int rc = smx_read_data(f, name, rows, n, is_f64 ? 8 : 4, &buf, err, errlen);
+	int rc = smx_read_data(f, name, rows, n, smx_dtype_size(fmt), &buf, err, errlen);
 	if (!rc)
-		rc = fill_rows(out, buf, rows, n, is_f64, dt, name, err, errlen);
+		rc = fill_rows(out, buf, rows, n, fmt, dt, name, err, errlen);
 	free(buf);
 	return rc;
 }
@@ -470,13 +467,18 @@ int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *
 	int rc = smx_npy_header(f, name, &h, err, errlen);
 	if (rc)
 		return rc;
-	int is_f64;
-	if (!strcmp(h.descr, "<f4"))
-		is_f64 = 0;
-	else if (!strcmp(h.descr, "<f8"))
-		is_f64 = 1;
-	else {
-		snprintf(err, errlen, "%s: dtype '%s' is not little-endian float32 or float64",
+	/* The file's element format by its descr; '<u2' holds bf16 bit
+	 * patterns (NumPy has no bfloat16), so only when bf16 is asked for. */
+	smx_dtype fmt = SMX_DTYPE_COUNT;
+	for (int i = 0; i < SMX_DTYPE_COUNT; i++) {
+		const struct smx_dtype_info *d = smx_dtype_info((smx_dtype)i);
+		if (d->storage && !strcmp(h.descr, d->npy) && (d->npy[1] != 'u' || i == (int)dt))
+			fmt = (smx_dtype)i;
+	}
+	if (fmt == SMX_DTYPE_COUNT) {
+		snprintf(err, errlen,
+			 "%s: dtype '%s' is not little-endian float16, float32 or float64 (or "
+			 "<u2 bf16 bit patterns with --dtype bf16)",
 			 name, h.descr);
 		return -1;
 	}
@@ -500,9 +502,9 @@ int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *
 		snprintf(err, errlen, "%s: shape is empty or has more than 2^28 values", name);
 		return -1;
 	}
-	rc = smx_read_data(f, name, rows, n, is_f64 ? 8 : 4, &buf, err, errlen);
+	rc = smx_read_data(f, name, rows, n, smx_dtype_size(fmt), &buf, err, errlen);
 	if (!rc)
-		rc = fill_rows(out, buf, rows, n, is_f64, dt, name, err, errlen);
+		rc = fill_rows(out, buf, rows, n, fmt, dt, name, err, errlen);
 	free(buf);
 	return rc;
 }

@@ -26,11 +26,13 @@ size_t smx_rows_width(const struct smx_rows *rs);
 int smx_rows_parse(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out, char *err,
 		   size_t errlen);
 
-/* Binary rows: NumPy .npy (2-D, or 1-D as one row; little-endian float32
- * or float64, C order) and raw little-endian .f32 / .f64 of a stated shape
- * ("RxN"). Values must be exactly representable in dt (an f64 file read as
- * f32 is checked value by value). On error returns -1 with a reason in
- * err. */
+/* Binary rows: NumPy .npy (any rank, the last axis a row; little-endian
+ * float16, float32 or float64, or bf16 bit patterns as <u2 when dt is bf16;
+ * C order) and raw little-endian files of a stated shape ("RxN") whose
+ * extension names a storage format (.f32, .f64, .bf16, .f16; fmt, from
+ * smx_raw_format). Values must be exactly representable in dt (an f64
+ * file read as f32 is checked value by value). On error returns -1 with a
+ * reason in err. */
 int smx_rows_read_npy(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out, char *err,
 		      size_t errlen);
 /* A .npy file's header (the file left at its data), and exactly
@@ -44,7 +46,8 @@ struct smx_npy {
 int smx_npy_header(FILE *f, const char *name, struct smx_npy *h, char *err, size_t errlen);
 int smx_read_data(FILE *f, const char *name, size_t rows, size_t n, size_t es, unsigned char **data,
 		  char *err, size_t errlen);
-int smx_rows_read_raw(FILE *f, const char *name, int is_f64, size_t rows, size_t n, smx_dtype dt,
+int smx_raw_format(const char *path, smx_dtype *fmt);
+int smx_rows_read_raw(FILE *f, const char *name, smx_dtype fmt, size_t rows, size_t n, smx_dtype dt,
 		      struct smx_rows *out, char *err, size_t errlen);
 /* The most values a file of rows may hold (2 GiB as doubles). */
 #define SMX_MAX_VALUES ((size_t)1 << 28)

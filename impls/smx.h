@@ -26,7 +26,9 @@ typedef enum {
 	SMX_OP_LSE,
 	SMX_OP_COUNT
 } smx_op;
-typedef enum { SMX_F32, SMX_F64, SMX_DTYPE_COUNT } smx_dtype;
+/* Number formats (impls/dtype.h has one row each): f32, f64, bf16 and f16
+ * store inputs; e4m3 and e5m2 (OCP 8-bit floats) are output formats. */
+typedef enum { SMX_F32, SMX_F64, SMX_BF16, SMX_F16, SMX_E4M3, SMX_E5M2, SMX_DTYPE_COUNT } smx_dtype;
 
 /* Row-wise kernels: rows of n contiguous elements. One input (forward ops
  * and the Jacobian; y == x allowed for the forward ops) or two (backward

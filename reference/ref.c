@@ -20,10 +20,12 @@
 double smx_ref_round(smx_dtype dt, mpfr_srcptr v)
 {
 	const struct smx_dtype_info *d = smx_dtype_info(dt);
-	if (!mpfr_regular_p(v))
-		return mpfr_get_d(v, MPFR_RNDN);
-	long e = mpfr_get_exp(v), bits = e - d->emin_sub;
 	double r = 0;
+	if (!mpfr_regular_p(v)) {
+		r = mpfr_get_d(v, MPFR_RNDN);
+		return isinf(r) && !d->has_inf ? copysign(d->max_finite, r) : r;
+	}
+	long e = mpfr_get_exp(v), bits = e - d->emin_sub;
 	if (bits > d->prec)
 		bits = d->prec;
 	mpfr_t t;
@@ -44,6 +46,14 @@ double smx_ref_round(smx_dtype dt, mpfr_srcptr v)
 	if (fabs(r) > d->max_finite)
 		r = copysign(d->has_inf ? INFINITY : d->max_finite, r);
 	return r;
+}
+
+struct smx_refval smx_ref_infinite(smx_dtype dt, int sign)
+{
+	const struct smx_dtype_info *d = smx_dtype_info(dt);
+	if (d->has_inf)
+		return (struct smx_refval){sign * INFINITY, 0.0, 0};
+	return (struct smx_refval){sign * d->max_finite, 0.0, d->emax - d->prec + 1};
 }
 
 /* log2 of ulp of v in the target format (v != 0), floored at the least
@@ -226,7 +236,7 @@ static int eval_row(smx_op op, smx_dtype dt, const struct row *rw, mpfr_prec_t p
 		if (!in_row(rw, i)) {
 			out[i] = op == SMX_OP_SOFTMAX
 				     ? (struct smx_refval){0.0, 0.0, smx_dtype_emin_sub(dt)}
-				     : (struct smx_refval){-INFINITY, 0.0, 0};
+				     : smx_ref_infinite(dt, -1);
 			continue;
 		}
 		shift(&w, x_at(rw, i), rw->m);
@@ -363,7 +373,7 @@ static int lse_path(smx_dtype dt, const double *x, size_t n, struct smx_refval *
 	if (st < 0)
 		return SMX_REF_UNDEFINED;
 	if (st > 0 || rw.posinf) {
-		*out = (struct smx_refval){rw.posinf ? INFINITY : -INFINITY, 0.0, 0};
+		*out = smx_ref_infinite(dt, rw.posinf ? 1 : -1);
 		return SMX_REF_OK;
 	}
 	if (!mpfr) {

@@ -80,6 +80,11 @@ int smx_ref_backward(smx_op op, smx_dtype dt, int from_x, const double *a, const
 void smx_ref_backward_rows(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,
 			   size_t rows, size_t n, struct smx_refval *out, int *status);
 
+/* An exact infinite value (log-softmax of a -inf entry, lse of a row with
+ * +inf or only -inf): itself, or in a format without inf the +-max_finite
+ * it saturates to, taken as exact. */
+struct smx_refval smx_ref_infinite(smx_dtype dt, int sign);
+
 /* v rounded to nearest-even in the format dt, subnormals included, with
  * the format's overflow rule. */
 double smx_ref_round(smx_dtype dt, mpfr_srcptr v);

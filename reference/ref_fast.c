@@ -493,7 +493,7 @@ static inline int component(smx_op op, smx_dtype dt, double xi, double m, struct
 {
 	if (xi == -INFINITY) {
 		*out = op == SMX_OP_SOFTMAX ? (struct smx_refval){0.0, 0.0, smx_dtype_emin_sub(dt)}
-					    : (struct smx_refval){-INFINITY, 0.0, 0};
+					    : smx_ref_infinite(dt, -1);
 		return 1;
 	}
 	struct dd d = two_sum(xi, -m);

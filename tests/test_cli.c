@@ -80,7 +80,8 @@ Test(cli, unknown_command_and_flags)
 	bad("accuracy --n -5", "--n");
 	bad("accuracy --n 12abc", "--n");
 	bad("accuracy --rows 99999999999999999999", "--rows");
-	bad("accuracy --dtype f16", "f16");
+	bad("accuracy --dtype f8", "f8");
+	bad("accuracy --dtype e4m3", "output format only");
 	bad("accuracy --op softplus", "softplus");
 	bad("accuracy --impl nosuch/thing", "nosuch/thing");
 	bad("accuracy --dist gamma:2", "gamma");
@@ -192,11 +193,10 @@ Test(cli, check_bad_baselines)
 	file("b1", "softmax f32 shifted/scalar lm 1000\n");
 	snprintf(args, sizeof args, "check --baseline %s", fpath("b1"));
 	bad(args, ":1: expected 11 fields");
-	file(
-	    "b2",
-	    "softmax f16 shifted/scalar lm 10 1 1 max_ulp=1 mean_ulp=1 sum_err_ulp=1 bad_rows=0\n");
+	file("b2",
+	     "softmax f8 shifted/scalar lm 10 1 1 max_ulp=1 mean_ulp=1 sum_err_ulp=1 bad_rows=0\n");
 	snprintf(args, sizeof args, "check --baseline %s", fpath("b2"));
-	bad(args, "unknown dtype 'f16'");
+	bad(args, "unknown dtype 'f8'");
 	file(
 	    "b3",
 	    "softmax f32 shifted/scalar lm 10 1 1 max_ulp=x mean_ulp=1 sum_err_ulp=1 bad_rows=0\n");
