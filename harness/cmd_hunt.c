@@ -1079,7 +1079,8 @@ static void shrink(struct hunt *h, struct cand *best, double until_ms)
 static void print_claim(FILE *f, const struct hunt *h)
 {
 	const struct smx_bound *b = &h->im.bound;
-	fprintf(f, " --bound %.17g,%.17g,%.17g,%.17g", b->c0, b->cn, b->cd, b->cm);
+	if (!b->at) /* a derived family is the entry's own: no option spells it */
+		fprintf(f, " --bound %.17g,%.17g,%.17g,%.17g", b->c0, b->cn, b->cd, b->cm);
 	if (b->domain > 0)
 		fprintf(f, " --domain %.17g", b->domain);
 }
@@ -1402,6 +1403,7 @@ static size_t entries(const struct smx_sel *sel, const struct opts *o, struct sm
 					im.bound.cn = o->bound[1];
 					im.bound.cd = o->bound[2];
 					im.bound.cm = o->bound[3];
+					im.bound.at = NULL; /* the linear form replaces a family */
 				}
 				if (o->has_domain)
 					im.bound.domain = o->domain;

@@ -18,6 +18,14 @@ static void bound_text(const struct smx_bound *b, char *buf, size_t len)
 		snprintf(buf, len, "none claimed");
 		return;
 	}
+	static const char *const unit[] = {" ulp", " u*max(1,|y|)", " u*cond"};
+	if (b->at) {
+		/* A derived family the linear form cannot hold (impls/lowp_scalar.h). */
+		int k = snprintf(buf, len, "%s(n,|d|,D)%s", b->form, unit[b->kind]);
+		if (b->domain > 0 && k > 0 && (size_t)k < len)
+			snprintf(buf + k, len - (size_t)k, " for |x|<=%g", b->domain);
+		return;
+	}
 	const double c[4] = {b->c0, b->cn, b->cd, b->cm};
 	const char *const term[4] = {"", "n", "|d|", "D"};
 	size_t k = 0;
@@ -33,7 +41,6 @@ static void bound_text(const struct smx_bound *b, char *buf, size_t len)
 		if (k >= len)
 			return;
 	}
-	static const char *const unit[] = {" ulp", " u*max(1,|y|)", " u*cond"};
 	k += (size_t)snprintf(buf + k, len - k, "%s", unit[b->kind]);
 	if (b->domain > 0 && k < len)
 		snprintf(buf + k, len - k, " for |x|<=%g", b->domain);

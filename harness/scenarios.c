@@ -33,15 +33,15 @@ static struct smx_scenario *add(struct smx_scenario *out, size_t *k, size_t max,
 static void unit_row(smx_dtype dt, double *x, size_t n, uint64_t seed)
 {
 	for (size_t i = 0; i < n; i++) {
-		x[i] = 2 * smx_uniform01(&seed) - 1;
-		if (dt == SMX_F32)
-			x[i] = (float)x[i];
+		x[i] = smx_dtype_info(dt)->round(2 * smx_uniform01(&seed) - 1);
 	}
 }
 
 static double to_dt(smx_dtype dt, double v)
 {
-	return dt == SMX_F32 ? (double)(float)v : v;
+	/* Finite rows stay finite in formats whose range ends before v. */
+	const struct smx_dtype_info *t = smx_dtype_info(dt);
+	return t->round(isfinite(v) ? fmax(-t->max_finite, fmin(t->max_finite, v)) : v);
 }
 
 /* x[i] = v for i in [a, b). */
@@ -61,8 +61,10 @@ static void edge_rows(smx_dtype dt, struct smx_scenario *out, size_t *k, size_t 
 	 * a masked block leaves at 0 underflows every later term to 0 and
 	 * the row to 0/0 (flash-attention #2082). Blocks: 64 entries (the
 	 * widest step of the online kernels, four AVX-512 f32 vectors) and
-	 * the blocked kernels' block. */
-	const size_t firsts[2] = {64, SMX_BLOCK_BYTES / smx_dtype_size(dt)};
+	 * the blocked kernels' block (f32's for the 16-bit formats, whose
+	 * kernels do not block: SMX_SCEN_MAX_N holds no longer row). */
+	const size_t es = smx_dtype_size(dt) < 4 ? 4 : smx_dtype_size(dt);
+	const size_t firsts[2] = {64, SMX_BLOCK_BYTES / es};
 	for (size_t j = 0; j < 2; j++) {
 		snprintf(name, sizeof name, "first-block-masked:n=%zu", firsts[j] + 37);
 		if (!(s = add(out, k, max, name, SMX_SCEN_FINITE, firsts[j] + 37)))
@@ -80,7 +82,8 @@ static void edge_rows(smx_dtype dt, struct smx_scenario *out, size_t *k, size_t 
 	 * two floats below it). */
 	static const double sentinels[2] = {-5e4, -3.402823e38};
 	for (size_t j = 0; j < 2; j++) {
-		const double v = to_dt(dt, sentinels[j]);
+		/* Formats whose range ends before it take their own largest. */
+		const double v = to_dt(dt, fmax(sentinels[j], -smx_dtype_info(dt)->max_finite));
 		snprintf(name, sizeof name, "sentinel:%.7g", sentinels[j]);
 		if (!(s = add(out, k, max, name, SMX_SCEN_FINITE, 37)))
 			return;
@@ -154,11 +157,12 @@ size_t smx_scenarios(smx_dtype dt, struct smx_scenario *out, size_t max)
 {
 	size_t k = 0;
 	struct smx_scenario *s;
-	const int f32 = dt == SMX_F32;
-	const double big = f32 ? FLT_MAX : DBL_MAX;
+	const int f32 = dt != SMX_F64; /* the narrow formats take f32's rows */
+	const struct smx_dtype_info *t = smx_dtype_info(dt);
+	const double big = t->max_finite;
 	char name[48];
 	/* Scale sweep: a row in (-1, 1) times 1, 10, ..., then the largest value. */
-	for (int e = 0; e <= (f32 ? 38 : 308); e += (e < 4 ? 1 : f32 ? 6 : 38)) {
+	for (int e = 0; e <= (int)ceil(t->emax * log10(2.0)); e += (e < 4 ? 1 : f32 ? 6 : 38)) {
 		snprintf(name, sizeof name, "scale:1e%d", e);
 		if (!(s = add(out, &k, max, name, SMX_SCEN_FINITE, 64)))
 			return k;
@@ -206,7 +210,7 @@ size_t smx_scenarios(smx_dtype dt, struct smx_scenario *out, size_t max)
 	}
 	/* Subnormal inputs: the row is tiny, softmax is nearly uniform. */
 	if ((s = add(out, &k, max, "subnormal-inputs", SMX_SCEN_FINITE, 17))) {
-		double tiny = f32 ? 0x1p-140 : 0x1p-1060;
+		double tiny = ldexp(1, t->emin_sub + (dt == SMX_F64 ? 14 : dt == SMX_F32 ? 9 : 3));
 		for (size_t i = 0; i < 17; i++)
 			s->x[i] = (double)(i % 5) * tiny - 2 * tiny;
 	}
@@ -391,7 +395,7 @@ static double bisect(const struct smx_impl *im, void (*fill)(smx_dtype, double, 
 		     enum smx_outcome *becomes)
 {
 	struct smx_scenario s = {.kind = SMX_SCEN_FINITE, .n = 64};
-	const double top = im->dtype == SMX_F32 ? 128 : 1024, step = im->dtype == SMX_F32 ? 1 : 8;
+	const double top = im->dtype == SMX_F64 ? 1024 : 128, step = im->dtype == SMX_F64 ? 8 : 1;
 	double u, lo = -1, hi = -1;
 	for (double t = 0; t <= top; t += step) {
 		fill(im->dtype, t, s.x);
@@ -424,14 +428,14 @@ static double bisect(const struct smx_impl *im, void (*fill)(smx_dtype, double, 
 static void fill_scale(smx_dtype dt, double l2, double *x)
 {
 	unit_row(dt, x, 64, 7);
-	double big = dt == SMX_F32 ? FLT_MAX : DBL_MAX, sc = fmin(exp2(l2), big);
+	double big = smx_dtype_info(dt)->max_finite, sc = fmin(exp2(l2), big);
 	for (size_t i = 0; i < 64; i++)
 		x[i] = to_dt(dt, x[i] * sc);
 }
 
 static void fill_range(smx_dtype dt, double l2, double *x)
 {
-	double big = dt == SMX_F32 ? FLT_MAX : DBL_MAX, r = fmin(exp2(l2), big);
+	double big = smx_dtype_info(dt)->max_finite, r = fmin(exp2(l2), big);
 	for (size_t i = 0; i < 64; i++)
 		x[i] = to_dt(dt, -r * (double)(i % 4) / 3);
 }

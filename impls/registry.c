@@ -6,6 +6,7 @@
 
 #include "smx.h"
 #include "smx_impls.h"
+#include "lowp_scalar.h"
 #include "peers.h"
 
 #define SMX_IMPL(op_, dt_, algo_, isa_, cpu_, neg_, pos_, ovf_, kind_, c0_, cn_, cd_, cm_, dom_,   \
@@ -35,6 +36,121 @@ static const struct smx_impl builtins[] = {
 };
 #undef SMX_IMPL
 
+/* The reduced-precision kernels (impls/lowp.inc) whose output is their
+ * storage format, under that dtype. Their bounds are the families derived
+ * in impls/lowp_scalar.h: products like (1 - u)^-(n-1) that the linear form
+ * cannot hold, so smx_bound_at evaluates the family itself. */
+static double lowp_bound_at(const struct smx_bound *b, size_t n, double d, double dmax)
+{
+	/* The log-domain families' y terms, (a + c |y|) / max(1, |y|) with
+	 * a >= c, peak at |y| = 1; the naive log-softmax's max |x| is at most
+	 * the domain. */
+	return smx_lowp_bound((enum smx_lowp_bound)b->family, (enum smx_lowp_fmt)b->fmt, n, d, dmax,
+			      b->domain, 1);
+}
+
+/* Edge policies and domains by algorithm. The shifted kernels take
+ * exp(-inf - -inf) and exp(inf - inf): NaN rows. The naive ones overflow:
+ * f16's exp overflows above 11.09, and a sum of n terms below e^2 stalls
+ * (its terms drop below half an ulp) before 2^15, so |x| <= 2 keeps every
+ * exp and the sum finite and normal; bf16 keeps e^80 2^9 below its max
+ * and e^-80 above its least normal; f32 sums (lse naive.acc32) stall by
+ * 2^25 e^60 < FLT_MAX. A naive lse's empty sum gives log 0 = -inf and an
+ * infinite one +inf: the limits. */
+#define LOWP_NEG_softmax_shifted_acc32 SMX_EDGE_NAN
+#define LOWP_NEG_softmax_shifted_acc16 SMX_EDGE_NAN
+#define LOWP_NEG_softmax_naive_acc16 SMX_EDGE_NAN
+#define LOWP_NEG_logsoftmax_shifted_acc32 SMX_EDGE_NAN
+#define LOWP_NEG_logsoftmax_shifted_acc16 SMX_EDGE_NAN
+#define LOWP_NEG_logsoftmax_naive_acc16 SMX_EDGE_NAN
+#define LOWP_NEG_lse_shifted_acc32 SMX_EDGE_NAN
+#define LOWP_NEG_lse_shifted_acc16 SMX_EDGE_NAN
+#define LOWP_NEG_lse_naive_acc32 SMX_EDGE_LIMIT
+#define LOWP_NEG_lse_naive_acc16 SMX_EDGE_LIMIT
+/* The f32-accumulating lse takes an infinite max as the answer. */
+#define LOWP_POS_lse_shifted_acc32 SMX_EDGE_LIMIT
+#define LOWP_POS_lse_naive_acc32 SMX_EDGE_LIMIT
+#define LOWP_POS_lse_naive_acc16 SMX_EDGE_LIMIT
+#define LOWP_OVF_shifted_acc32 0
+#define LOWP_OVF_shifted_acc16 0
+#define LOWP_OVF_naive_acc16 1
+#define LOWP_OVF_naive_acc32 1
+#define LOWP_DOM_bf16_naive_acc16 80
+#define LOWP_DOM_f16_naive_acc16 2
+#define LOWP_DOM_bf16_naive_acc32 60
+#define LOWP_DOM_f16_naive_acc32 60
+#define LOWP_DOM_bf16_shifted_acc32 0
+#define LOWP_DOM_f16_shifted_acc32 0
+#define LOWP_DOM_bf16_shifted_acc16 0
+#define LOWP_DOM_f16_shifted_acc16 0
+
+struct lowp_entry {
+	struct smx_impl im;
+	smx_dtype out;
+};
+#define SMX_LOWP(op_, in_, algo_, name_, out_, isa_, cpu_, recipe_, bound_, note_)                 \
+	{{.name = name_ "/" #isa_,                                                                 \
+	  .algo = name_,                                                                           \
+	  .isa = #isa_,                                                                            \
+	  .op = SMX_OP_##op_##_,                                                                   \
+	  .dtype = SMX_##in_##_,                                                                   \
+	  .fn.u16 = (smx_fn_u16)(void (*)(void))smx_##op_##_##in_##_##algo_##__##isa_,             \
+	  .cpu = (cpu_),                                                                           \
+	  .policy = {.all_neginf = LOWP_NEG_##op_##_##algo_,                                       \
+		     .pos_inf = LOWP_POS_##op_##_##algo_,                                          \
+		     .overflows = LOWP_OVF(algo_)},                                                \
+	  .bound = {.kind = SMX_BOUND_ULP,                                                         \
+		    .domain = LOWP_DOM(in_, algo_),                                                \
+		    .at = lowp_bound_at,                                                           \
+		    .family = SMX_LB_##bound_,                                                     \
+		    .fmt = LOWP_FMT_##out_,                                                        \
+		    .form = #bound_},                                                              \
+	  .origin = SMX_ORIGIN_BUILTIN,                                                            \
+	  .note = (note_),                                                                         \
+	  .recipe = (recipe_)},                                                                    \
+	 SMX_##out_##_},
+#define LOWP_POS_softmax_shifted_acc32 SMX_EDGE_NAN
+#define LOWP_POS_softmax_shifted_acc16 SMX_EDGE_NAN
+#define LOWP_POS_softmax_naive_acc16 SMX_EDGE_NAN
+#define LOWP_POS_logsoftmax_shifted_acc32 SMX_EDGE_NAN
+#define LOWP_POS_logsoftmax_shifted_acc16 SMX_EDGE_NAN
+#define LOWP_POS_logsoftmax_naive_acc16 SMX_EDGE_NAN
+#define LOWP_POS_lse_shifted_acc16 SMX_EDGE_NAN
+#define LOWP_OVF(a) LOWP_OVF_##a
+#define LOWP_DOM(in, a) LOWP_DOM_##in##_##a
+#define LOWP_FMT_bf16 SMX_LOWP_BF16
+#define LOWP_FMT_f16 SMX_LOWP_F16
+#define LOWP_FMT_e4m3 SMX_LOWP_E4M3
+#define LOWP_FMT_e5m2 SMX_LOWP_E5M2
+#define SMX_bf16_ SMX_BF16
+#define SMX_f16_ SMX_F16
+#define SMX_e4m3_ SMX_E4M3
+#define SMX_e5m2_ SMX_E5M2
+#define LOWP_NEG_softmax_shifted_e4m3_amax SMX_EDGE_NAN
+#define LOWP_NEG_softmax_shifted_e4m3_s1 SMX_EDGE_NAN
+#define LOWP_NEG_softmax_shifted_e5m2_amax SMX_EDGE_NAN
+#define LOWP_NEG_softmax_shifted_e5m2_s1 SMX_EDGE_NAN
+#define LOWP_POS_softmax_shifted_e4m3_amax SMX_EDGE_NAN
+#define LOWP_POS_softmax_shifted_e4m3_s1 SMX_EDGE_NAN
+#define LOWP_POS_softmax_shifted_e5m2_amax SMX_EDGE_NAN
+#define LOWP_POS_softmax_shifted_e5m2_s1 SMX_EDGE_NAN
+#define LOWP_OVF_shifted_e4m3_amax 0
+#define LOWP_OVF_shifted_e4m3_s1 0
+#define LOWP_OVF_shifted_e5m2_amax 0
+#define LOWP_OVF_shifted_e5m2_s1 0
+#define LOWP_DOM_f32_shifted_e4m3_amax 0
+#define LOWP_DOM_f32_shifted_e4m3_s1 0
+#define LOWP_DOM_f32_shifted_e5m2_amax 0
+#define LOWP_DOM_f32_shifted_e5m2_s1 0
+#define LOWP_DOM_bf16_shifted_e4m3_amax 0
+#define LOWP_DOM_bf16_shifted_e4m3_s1 0
+#define LOWP_DOM_bf16_shifted_e5m2_amax 0
+#define LOWP_DOM_bf16_shifted_e5m2_s1 0
+static const struct lowp_entry lowp[] = {
+#include "lowp.inc"
+};
+#undef SMX_LOWP
+
 static struct smx_impl *table;
 static size_t table_len;
 
@@ -43,11 +159,20 @@ static void registry_init(void)
 	if (table)
 		return;
 	size_t nb = sizeof builtins / sizeof builtins[0];
-	size_t np = smx_peer_count();
-	table = malloc((nb + np) * sizeof *table);
+	size_t np = smx_peer_count(), nl = sizeof lowp / sizeof *lowp;
+	table = malloc((nb + nl + np) * sizeof *table);
 	if (!table)
 		abort(); /* at start-up, before any output exists */
 	memcpy(table, builtins, sizeof builtins);
+	/* The fp8-output kernels write another format than they read: they
+	 * wait for an output format of their own in the entry. */
+	for (size_t i = 0; i < nl; i++)
+		if (lowp[i].out == lowp[i].im.dtype) {
+			table[nb] = lowp[i].im;
+			if (!smx_lowp_bound_is_ulp((enum smx_lowp_bound)table[nb].bound.family))
+				table[nb].bound.kind = SMX_BOUND_ABS;
+			nb++;
+		}
 	for (size_t i = 0; i < np; i++)
 		table[nb + i] = *smx_peer_get(i);
 	table_len = nb + np;
@@ -125,6 +250,8 @@ int smx_impl_runnable(const struct smx_impl *im)
 
 double smx_bound_at(const struct smx_bound *b, size_t n, double d, double dmax)
 {
+	if (b->at)
+		return b->at(b, n, d, dmax);
 	return b->c0 + b->cn * (double)n + b->cd * d + b->cm * dmax;
 }
 
@@ -165,6 +292,9 @@ void smx_impl_run(const struct smx_impl *im, const void *a, const void *b, void 
 	 * element storage. */
 	int two = im->fn2.f32 != NULL;
 	switch (smx_dtype_size(im->dtype)) {
+	case sizeof(uint16_t):
+		im->fn.u16(a, out, rows, n);
+		break;
 	case sizeof(float):
 		if (two)
 			im->fn2.f32(a, b, out, rows, n);

@@ -37,6 +37,8 @@ typedef void (*smx_fn_f32)(const float *x, float *y, size_t rows, size_t n);
 typedef void (*smx_fn_f64)(const double *x, double *y, size_t rows, size_t n);
 typedef void (*smx_fn2_f32)(const float *a, const float *b, float *out, size_t rows, size_t n);
 typedef void (*smx_fn2_f64)(const double *a, const double *b, double *out, size_t rows, size_t n);
+/* 16-bit storage (bf16, f16): bit patterns in and out. */
+typedef void (*smx_fn_u16)(const uint16_t *x, uint16_t *y, size_t rows, size_t n);
 
 /* CPU features an entry needs (bit mask). */
 enum {
@@ -64,12 +66,20 @@ struct smx_policy {
  * formulas that cancel), or in units of u times the component's condition
  * scale (kind COND, for the backward ops, where cancellation makes ulps
  * meaningless; see smx_cond_scale in harness/metrics.h). It holds for rows whose entries all lie
- * in [-domain, domain] (domain 0: every finite row). */
+ * in [-domain, domain] (domain 0: every finite row).
+ *
+ * Where that linear form cannot hold the derived bound (the growth factors
+ * (1 - u)^-(n-1) of sums in half precision), at evaluates it instead, from
+ * the same arguments and the entry's family and fmt (impls/lowp_scalar.h);
+ * form names it for `smx list`. */
 typedef enum { SMX_BOUND_ULP, SMX_BOUND_ABS, SMX_BOUND_COND } smx_bound_kind;
 struct smx_bound {
 	smx_bound_kind kind;
 	double c0, cn, cd, cm;
 	double domain;
+	double (*at)(const struct smx_bound *b, size_t n, double d, double dmax);
+	int family, fmt;
+	const char *form;
 };
 
 typedef enum { SMX_ORIGIN_BUILTIN, SMX_ORIGIN_PEER, SMX_ORIGIN_PLUGIN } smx_origin;
@@ -83,6 +93,7 @@ struct smx_impl {
 	union {
 		smx_fn_f32 f32;
 		smx_fn_f64 f64;
+		smx_fn_u16 u16;
 	} fn; /* one-input ops */
 	union {
 		smx_fn2_f32 f32;
