@@ -502,3 +502,21 @@ Test(variant, check_lines_carry_their_variant, .timeout = 180)
 	cr_expect_eq(rc_opt, 2, "check took variant options without --init: %s", err);
 	cr_expect_eq(rc_bad, 2, "a line's mask path was taken: %s", err + 4096);
 }
+
+/* Bug caught: perf under a variant no selected entry applies printed an
+ * empty table and exited 0; nothing measured is exit 1 (README, exit
+ * status). The control measures one entry and exits 0. */
+Test(variant, perf_with_every_entry_skipped_fails)
+{
+	char err[4096];
+	const char *none[] = {"perf", "--op",	    "lse", "--n",	    "16", "--rows",
+			      "1",    "--min-time", "1",   "--repetitions", "3",  "--temperature",
+			      "2",    NULL};
+	cr_expect_eq(smx(none, err, sizeof err), 1, "%s", err);
+	cr_expect(strstr(err, "smx: perf: FAIL: nothing was measured"), "%s", err);
+	const char *one[] = {
+	    "perf",   "--op", "softmax",    "--impl", "shifted/scalar", "--n", "16",
+	    "--rows", "1",    "--min-time", "1",      "--repetitions",	"3",   "--temperature",
+	    "2",      NULL};
+	cr_expect_eq(smx(one, err, sizeof err), 0, "%s", err);
+}
