@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dtype.h"
 #include "measure.h"
 #include "runner.h"
 #include "ref_variant.h"
@@ -374,7 +375,7 @@ void smx_variant_names(unsigned flags, char *buf, size_t len)
 
 static double to_dt(smx_dtype dt, double d)
 {
-	return dt == SMX_F32 ? (double)(float)d : d;
+	return smx_dtype_info(dt)->round(d);
 }
 
 /* The parameters of an entry of dtype dt: values of dt. */
