@@ -1177,9 +1177,11 @@ static void run_published_lm(struct rep *r, struct results *res)
 		       r->mode == QUICK, csv, dat);
 	close_in(csv, "lm.csv");
 	close_in(dat, "fig10_lm_error.dat");
-	gnuplot(r, "lm_error",
-		"data='fig10_lm_error.dat'; out='fig10_lm_error'; title_text='f32 log-sum-exp and "
-		"log-softmax at vocabulary scale, lm logits'");
+	if (k)
+		gnuplot(
+		    r, "lm_error",
+		    "data='fig10_lm_error.dat'; out='fig10_lm_error'; "
+		    "title_text='f32 log-sum-exp and log-softmax at vocabulary scale, lm logits'");
 }
 
 static void doc_conclusions(struct smx_doc *doc, const struct results *res)

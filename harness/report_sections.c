@@ -260,7 +260,11 @@ void smx_lm_doc(struct smx_doc *doc, const struct smx_lm_section *l)
 		  "log-probs) as this audience quotes it, beside the error in ulps of the "
 		  "correctly rounded reference.",
 		  l->rows);
-	smx_doc_fig(doc, "fig10_lm_error",
+	if (!l->err.nrows)
+		smx_doc_p(doc, "No lse or log-softmax entry is selected: nothing measured.");
+	else
+		smx_doc_fig(
+		    doc, "fig10_lm_error",
 		    "Max absolute error in nats against vocabulary size n (f32, lm logits); "
 		    "an exact result (0 nats) has no point on the log axis, and entries with "
 		    "equal errors share one line.");
