@@ -24,6 +24,10 @@ const char smx_global_help[] =
     "                    plug-in that exceeds it is named and the command exits 1\n"
     "  --quiet           no progress on stderr (shown for runs over 2 s: redrawn on a\n"
     "                    terminal, a heartbeat line every 2 to 10 s otherwise)\n"
+    "\nsoftmax variants (anywhere on the line, for accuracy, check --init, hunt, vet\n"
+    "and perf; README, \"Variants\"):\n"
+    "  --temperature T  --mask FILE|causal:K  --alibi S  --sink S  --plus-one\n"
+    "  --softcap C\n"
     "\n'smx --version' prints the version (it is not an option of a command).\n";
 
 _Noreturn void smx_help(const char *text)

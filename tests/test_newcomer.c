@@ -122,7 +122,7 @@ Test(newcomer, global_options_in_every_help)
 		run(argv, out, sizeof out, &st);
 		cr_expect_eq(st, 0, "%s --help", cmds[i]);
 		cr_expect(strstr(out, "--plugin") && strstr(out, "--threads") &&
-			      strstr(out, "--quiet"),
+			      strstr(out, "--quiet") && strstr(out, "--temperature"),
 			  "%s --help lacks the global options", cmds[i]);
 	}
 	char *v[] = {SMX_BIN, "--version", NULL};

@@ -6,6 +6,9 @@
  * shape or dtype smx cannot read, output files named otherwise than the
  * printed commands say, and a gate that passes outputs of the wrong op
  * (the log-softmax dump offered as softmax must fail the line). */
+#include <stdlib.h>
+#include <string.h>
+
 #include <criterion/criterion.h>
 
 #include "testutil.h"
@@ -69,5 +72,23 @@ Test(torch, dump_measure_and_gate, .timeout = 300)
 	cr_assert_eq(rename(from, to), 0);
 	cr_expect_eq(smx_test_smx(NULL, NULL, args, out, sizeof out, err, sizeof err), 1,
 		     "wrong outputs passed the gate: %s", err);
+	smx_test_rmtree(dir);
+}
+
+/* Without PyTorch the report's rows are left out with one note naming the
+ * interpreter, and the script is not run (a probe that let a missing
+ * PyTorch through would leave the note of a failed script instead). */
+Test(torch, without_pytorch_one_note)
+{
+	char dir[256], note[600] = "";
+	smx_test_tmpdir(dir, sizeof dir);
+	cr_assert_eq(setenv("SMX_PYTHON", "/bin/false", 1), 0);
+	struct smx_table t;
+	smx_torch_init(&t);
+	size_t k = smx_torch_rows(dir, SMX_TESTDATA "/../../scripts", 1, &t, note, sizeof note);
+	cr_expect_eq(k, 0);
+	cr_expect_eq(t.nrows, 0);
+	cr_expect(strstr(note, "PyTorch is not installed for /bin/false"), "%s", note);
+	smx_table_free(&t);
 	smx_test_rmtree(dir);
 }
