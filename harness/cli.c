@@ -167,7 +167,8 @@ void smx_sel_check(const struct smx_sel *s)
 	}
 }
 
-static void note_skip(const struct smx_impl *im)
+/* A note on stderr, once per entry, that im is skipped and why. */
+static void note_skip(const struct smx_impl *im, const char *why)
 {
 	static const struct smx_impl *seen[256];
 	static size_t nseen;
@@ -176,9 +177,8 @@ static void note_skip(const struct smx_impl *im)
 			return;
 	if (nseen < 256)
 		seen[nseen++] = im;
-	fprintf(stderr, "smx: note: %s %s %s skipped: this CPU lacks %s\n", smx_op_name(im->op),
-		smx_dtype_name(im->dtype), im->name,
-		im->cpu & SMX_CPU_AVX512 ? "AVX-512 (F, DQ, VL, BW)" : "AVX2 + FMA");
+	fprintf(stderr, "smx: note: %s %s %s skipped: %s\n", smx_op_name(im->op),
+		smx_dtype_name(im->dtype), im->name, why);
 }
 
 size_t smx_sel_entries(const struct smx_sel *s, smx_op op, smx_dtype dt,
@@ -195,11 +195,15 @@ size_t smx_sel_entries(const struct smx_sel *s, smx_op op, smx_dtype dt,
 		if (!named)
 			continue;
 		if (!smx_impl_runnable(im)) {
-			note_skip(im);
+			note_skip(im, im->cpu & SMX_CPU_AVX512
+					  ? "this CPU lacks AVX-512 (F, DQ, VL, BW)"
+					  : "this CPU lacks AVX2 + FMA");
 			continue;
 		}
 		if (!smx_variant_admits(im)) {
-			smx_variant_note_skip(im);
+			char why[512]; /* the options as given (320) and the names */
+			smx_variant_skip_why(im, why, sizeof why);
+			note_skip(im, why);
 			continue;
 		}
 		out[k++] = im;

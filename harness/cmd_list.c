@@ -44,7 +44,7 @@ static const struct smx_column cols[] = {
     {"algo", SMX_STR, 0},      {"isa", SMX_STR, 0},	  {"origin", SMX_STR, 1},
     {"runs_here", SMX_STR, 1}, {"bound", SMX_STR, 1},	  {"all_neginf", SMX_STR, 1},
     {"pos_inf", SMX_STR, 1},   {"overflows", SMX_STR, 1}, {"variants", SMX_STR, 1},
-    {"note", SMX_STR, 1},
+    {"recipe", SMX_STR, 1},    {"note", SMX_STR, 1},
 };
 
 int smx_cmd_list(int argc, char **argv)
@@ -71,11 +71,13 @@ int smx_cmd_list(int argc, char **argv)
 		bound_text(&im->bound, bound, sizeof bound);
 		char vars[96];
 		smx_variant_names(smx_variant_support(im), vars, sizeof vars);
+		char recipe[40];
+		smx_impl_recipe(im, recipe, sizeof recipe);
 		smx_table_add(
 		    &t, smx_op_name(im->op), smx_dtype_name(im->dtype), im->name, im->algo, im->isa,
 		    smx_origin_name(im->origin), smx_impl_runnable(im) ? "yes" : "no", bound,
 		    smx_edge_name(im->policy.all_neginf), smx_edge_name(im->policy.pos_inf),
-		    im->policy.overflows ? "yes" : "no", vars, im->note ? im->note : "");
+		    im->policy.overflows ? "yes" : "no", vars, recipe, im->note ? im->note : "");
 	}
 	FILE *f = smx_out_open(output);
 	smx_table_write(&t, f, fmt, NULL);

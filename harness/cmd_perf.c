@@ -37,7 +37,8 @@ static const char help[] =
     "With a plug-in among the entries, the whole timing loop (ceilings and\n"
     "built-ins beside it) runs in the plug-in runner, on buffers next to guard\n"
     "pages; a plug-in that crashes, exits, changes the FP environment or spends\n"
-    "more than the global --timeout S (plus one sample) in a call is exit 1.\n";
+    "more than the global --timeout S (plus one sample) in a call is exit 1, and\n"
+    "so is a run that measures nothing (every entry skipped).\n";
 
 static const struct smx_column cols[] = {
     {"impl", SMX_STR, 1},
@@ -423,5 +424,9 @@ int smx_cmd_perf(int argc, char **argv)
 	free(res);
 	if (*smx_peer_missing())
 		fputs(smx_peer_missing(), stderr);
+	if (!nres) {
+		fprintf(stderr, "smx: %s: FAIL: nothing was measured\n", cmd);
+		return 1;
+	}
 	return 0;
 }

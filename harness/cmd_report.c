@@ -26,6 +26,7 @@
 #include "profiles.h"
 #include "progress.h"
 #include "report.h"
+#include "report_sections.h"
 #include "scenarios.h"
 #include "stream.h"
 #include "torch.h"
@@ -977,6 +978,8 @@ struct results {
 	char torch_note[600];
 	size_t nmis;
 	int pareto;
+	struct smx_pub_section pub;
+	struct smx_lm_section lm;
 };
 
 static const char *parse_args(int argc, char **argv, struct rep *r)
@@ -1061,7 +1064,11 @@ static int prepare(struct rep *r, const char *out, const char *name)
 /* Cells of the whole run, for the progress line. */
 static size_t report_cells(const struct rep *r)
 {
-	size_t ns[MAXN], cells = 1 + 1 + 1 + (r->mode == QUICK ? 4 : r->mode == FULL ? 6 : 5);
+	size_t ns[MAXN], cells = 1 + 1 + 1 +
+				 (r->mode == QUICK  ? 4
+				  : r->mode == FULL ? 6
+						    : 5) +
+				 SMX_LM_NN;
 	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
 		if (smx_dtype_info((smx_dtype)dt)->sweep)
 			cells +=
@@ -1148,6 +1155,31 @@ static void run_speed(struct rep *r, struct results *res)
 	smx_table_init(&res->jt, jtab, sizeof jtab / sizeof *jtab);
 	jacobian_cost(r, jc, &res->jt);
 	close_in(jc, "jacobian.csv");
+}
+
+/* The published fp16/bf16 results, then log-sum-exp and log-softmax at
+ * vocabulary sizes (report_sections.h). */
+static void run_published_lm(struct rep *r, struct results *res)
+{
+	char data[4400], err[512];
+	snprintf(data, sizeof data, "%s/../tests/data/mnist-presoftmax.txt", r->scripts);
+	if (smx_pub_measure(&res->pub, data, r->seed, err, sizeof err))
+		smx_die("report: published results: %s", err);
+	const struct smx_impl *ims[512];
+	size_t k = entries(r, SMX_OP_LSE, SMX_F32, ims);
+	k += entries(r, SMX_OP_LOGSOFTMAX, SMX_F32, ims + k);
+	FILE *csv = open_in(r, "lm.csv"), *dat = open_in(r, "fig10_lm_error.dat");
+	fputs("impl,op,n,rows,max_ulp,max_abs_nats,median_ns,ns_per_elem\n", csv);
+	smx_lm_measure(&res->lm, ims, k, r->seed,
+		       r->mode == QUICK	 ? 1
+		       : r->mode == FULL ? 4
+					 : 2,
+		       r->mode == QUICK, csv, dat);
+	close_in(csv, "lm.csv");
+	close_in(dat, "fig10_lm_error.dat");
+	gnuplot(r, "lm_error",
+		"data='fig10_lm_error.dat'; out='fig10_lm_error'; title_text='f32 log-sum-exp and "
+		"log-softmax at vocabulary scale, lm logits'");
 }
 
 static void doc_conclusions(struct smx_doc *doc, const struct results *res)
@@ -1300,10 +1332,12 @@ static void write_doc(struct rep *r, struct results *res)
 		    "being ok (bisection); \"never\" bars reach FLT_MAX.");
 	doc_profiles(r, &doc);
 	doc_speed(&doc, res);
+	smx_pub_doc(&doc, &res->pub);
+	smx_lm_doc(&doc, &res->lm);
 	next_token(r, &doc);
 	smx_doc_h2(&doc, "data", "Data");
-	static const char *const files[] = {"accuracy.csv", "scale.csv",    "overflow.csv",
-					    "perf.csv",	    "jacobian.csv", "env.json"};
+	static const char *const files[] = {"accuracy.csv", "scale.csv", "overflow.csv", "perf.csv",
+					    "jacobian.csv", "lm.csv",	 "env.json"};
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
 		smx_doc_link(&doc, files[i], files[i]);
 	if (smx_doc_close(&doc))
@@ -1365,6 +1399,7 @@ int smx_cmd_report(int argc, char **argv)
 	run_accuracy(&r, &res);
 	run_behaviour(&r, &res);
 	run_speed(&r, &res);
+	run_published_lm(&r, &res);
 	write_doc(&r, &res);
 	smx_progress_end();
 	publish(&r, out, name, dir_slot);
@@ -1377,5 +1412,7 @@ int smx_cmd_report(int argc, char **argv)
 	smx_table_free(&res.bt);
 	smx_table_free(&res.jt);
 	smx_table_free(&res.tt);
+	smx_pub_free(&res.pub);
+	smx_lm_free(&res.lm);
 	return 0;
 }

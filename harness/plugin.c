@@ -47,6 +47,7 @@ struct desc {
 	unsigned variants;
 	smx_fnv_f32 f32_v;
 	smx_fnv_f64 f64_v;
+	const char *recipe;
 };
 
 /* The plug-ins loaded, in order (the runner loads the same ones). */
@@ -139,6 +140,14 @@ static void add(const char *path, size_t i, const struct desc *e)
 	im.bound.cm = e->cm;
 	im.bound.domain = e->domain;
 	im.note = e->note ? e->note : "plug-in";
+	if (e->recipe && smx_recipe_check(e->recipe, im.dtype))
+		smx_die("--plugin: %s: %s: recipe '%s' is not %s>compute>output in dtype names",
+			path, e->name, e->recipe, e->dtype);
+	if (e->recipe) {
+		char *r = smx_alloc(strlen(e->recipe) + 1, 1);
+		strcpy(r, e->recipe);
+		im.recipe = r;
+	}
 	void (*fv)(void) =
 	    im.dtype == SMX_F32 ? (void (*)(void))e->f32_v : (void (*)(void))e->f64_v;
 	if (e->variants & ~(unsigned)SMX_VARIANT_ALL)
@@ -203,16 +212,19 @@ static void add_abi2(const char *path, const struct smx_plugin2 *p)
 				    "--plugin: %s: entry %zu uses fields this smx does not know "
 				    "(built for a newer smx_plugin.h)",
 				    path, i);
-		struct desc d = {e->op,		  e->dtype,    e->name,	     e->note,
-				 e->f32,	  e->f64,      e->f32_2,     e->f64_2,
-				 e->all_neginf,	  e->pos_inf,  e->overflows, e->bound.kind,
-				 e->bound.c0,	  e->bound.cn, e->bound.cd,  e->bound.cm,
-				 e->bound.domain, 0,	       NULL,	     NULL};
-		if (e->size >= sizeof *e) {
+		struct desc d = {
+		    e->op,	  e->dtype,	   e->name,	e->note,       e->f32,
+		    e->f64,	  e->f32_2,	   e->f64_2,	e->all_neginf, e->pos_inf,
+		    e->overflows, e->bound.kind,   e->bound.c0, e->bound.cn,   e->bound.cd,
+		    e->bound.cm,  e->bound.domain, 0,		NULL,	       NULL,
+		    NULL};
+		if (e->size >= SMX_ENTRY_SIZE_V1) {
 			d.variants = e->variants;
 			d.f32_v = e->f32_v;
 			d.f64_v = e->f64_v;
 		}
+		if (e->size >= sizeof *e)
+			d.recipe = e->recipe;
 		add(path, i, &d);
 		at += e->size;
 	}

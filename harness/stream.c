@@ -6,6 +6,7 @@
 
 #include "plugin.h"
 #include "ref_internal.h"
+#include "dtype.h"
 #include "stream.h"
 #include "util.h"
 
@@ -18,15 +19,10 @@ int smx_stream_wants(smx_op op, size_t n)
 	       smx_ref_fast_on();
 }
 
-/* Values [at, at + len) of the rows as doubles (exact). */
+/* Values [at, at + len) of the rows as doubles (exact), in any format. */
 static void load(smx_dtype dt, const void *x, size_t at, size_t len, double *out)
 {
-	if (dt == SMX_F32)
-		for (size_t i = 0; i < len; i++)
-			out[i] = ((const float *)x)[at + i];
-	else
-		for (size_t i = 0; i < len; i++)
-			out[i] = ((const double *)x)[at + i];
+	smx_from_dtype(dt, (const char *)x + at * smx_dtype_size(dt), out, len);
 }
 
 /* A block's maximum (first index of it) over entries that are not -inf,

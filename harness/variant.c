@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dtype.h"
 #include "measure.h"
 #include "runner.h"
 #include "ref_variant.h"
@@ -374,7 +375,7 @@ void smx_variant_names(unsigned flags, char *buf, size_t len)
 
 static double to_dt(smx_dtype dt, double d)
 {
-	return dt == SMX_F32 ? (double)(float)d : d;
+	return smx_dtype_info(dt)->round(d);
 }
 
 /* The parameters of an entry of dtype dt: values of dt. */
@@ -654,17 +655,9 @@ int smx_variant_claim_row(const struct smx_impl *im, const double *x, size_t r, 
 	return !bad;
 }
 
-void smx_variant_note_skip(const struct smx_impl *im)
+void smx_variant_skip_why(const struct smx_impl *im, char *why, size_t len)
 {
-	static const struct smx_impl *seen[256];
-	static size_t nseen;
-	for (size_t i = 0; i < nseen; i++)
-		if (seen[i] == im)
-			return;
-	if (nseen < 256)
-		seen[nseen++] = im;
 	char has[96];
 	smx_variant_names(smx_variant_support(im), has, sizeof has);
-	fprintf(stderr, "smx: note: %s %s %s skipped: it does not apply %s (it applies: %s)\n",
-		smx_op_name(im->op), smx_dtype_name(im->dtype), im->name, active.text, has);
+	snprintf(why, len, "it does not apply %s (it applies: %s)", active.text, has);
 }

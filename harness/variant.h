@@ -65,8 +65,8 @@ unsigned smx_variant_support(const struct smx_impl *im);
 /* Whether im runs under the variant in force: always without one; with
  * one, a softmax or log-softmax entry that supports every part of it. */
 int smx_variant_admits(const struct smx_impl *im);
-/* A note on stderr (once per entry) that im is skipped under the variant. */
-void smx_variant_note_skip(const struct smx_impl *im);
+/* Why im is skipped under the variant in force, for a note. */
+void smx_variant_skip_why(const struct smx_impl *im, char *why, size_t len);
 /* "temperature,mask,..." for the bits in flags ("none" for 0, "all"). */
 void smx_variant_names(unsigned flags, char *buf, size_t len);
 

@@ -128,6 +128,36 @@ double smx_bound_at(const struct smx_bound *b, size_t n, double d, double dmax)
 	return b->c0 + b->cn * (double)n + b->cd * d + b->cm * dmax;
 }
 
+void smx_impl_recipe(const struct smx_impl *im, char *buf, size_t len)
+{
+	const char *d = smx_dtype_name(im->dtype);
+	if (im->recipe)
+		snprintf(buf, len, "%s", im->recipe);
+	else
+		snprintf(buf, len, "%s>%s>%s", d, d, d);
+}
+
+int smx_recipe_check(const char *s, smx_dtype dt)
+{
+	smx_dtype part[4];
+	int k = 0;
+	while (s && k < 4) {
+		const char *gt = strchr(s, '>');
+		size_t len = gt ? (size_t)(gt - s) : strlen(s);
+		char name[8];
+		if (len == 0 || len >= sizeof name)
+			return -1;
+		memcpy(name, s, len);
+		name[len] = 0;
+		if (smx_dtype_parse(name, &part[k++]))
+			return -1;
+		s = gt ? gt + 1 : NULL;
+	}
+	/* Storage in is the entry's dtype; the output a format too (fp8
+	 * outputs included), at most four parts. */
+	return s || k < 3 || part[0] != dt ? -1 : 0;
+}
+
 void smx_impl_run(const struct smx_impl *im, const void *a, const void *b, void *out, size_t rows,
 		  size_t n)
 {

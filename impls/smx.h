@@ -99,6 +99,11 @@ struct smx_impl {
 	struct smx_bound bound;
 	smx_origin origin;
 	const char *note; /* one line for `smx list` */
+	/* Precision recipe: the formats of storage in > compute and accumulate
+	 * (exp included) > output, or in > compute > exp > output where exp
+	 * runs in a format of its own, as dtype names ("bf16>f32>bf16"). NULL:
+	 * the entry's dtype throughout. */
+	const char *recipe;
 	/* Plug-ins: the variants the entry applies itself (SMX_VARIANT_*) and
 	 * the function that takes their parameters (harness/variant.h). */
 	unsigned variants;
@@ -125,6 +130,12 @@ const struct smx_impl *smx_registry_best(smx_op op, smx_dtype dt);
 
 unsigned smx_cpu_features(void);
 int smx_impl_runnable(const struct smx_impl *im);
+
+/* The entry's recipe in words ("f32>f32>f32" where it declares none). */
+void smx_impl_recipe(const struct smx_impl *im, char *buf, size_t len);
+/* 0 if s is a recipe (3 or 4 dtype names joined by '>') whose storage in
+ * is dt; -1 if not. */
+int smx_recipe_check(const char *s, smx_dtype dt);
 
 /* Bound of component i, given |x_i - max| = d and max_j |x_j - max| = dmax. */
 double smx_bound_at(const struct smx_bound *b, size_t n, double d, double dmax);

@@ -109,12 +109,19 @@ struct smx_plugin_entry {
 	unsigned variants;
 	smx_fnv_f32 f32_v;
 	smx_fnv_f64 f64_v;
+	/* The precision recipe (smx.h, struct smx_impl): "in>compute>out" or
+	 * "in>compute>exp>out" in dtype names, in being the entry's dtype, e.g.
+	 * "f32>f64>f32" for an f32 entry that computes in double. NULL: the
+	 * dtype throughout. */
+	const char *recipe;
 	/* Fields appended later go here (see "How ABI 2 grows" above). */
 };
 
 #define SMX_ENTRY_SIZE sizeof(struct smx_plugin_entry)
 /* The size of an entry built before the variant fields existed. */
 #define SMX_ENTRY_SIZE_V0 offsetof(struct smx_plugin_entry, variants)
+/* The size of an entry built before the recipe field existed. */
+#define SMX_ENTRY_SIZE_V1 offsetof(struct smx_plugin_entry, recipe)
 
 struct smx_plugin2 {
 	int abi; /* SMX_PLUGIN_ABI_2 */

@@ -10,11 +10,11 @@
  * the log-softmax of the largest entry free of cancellation. Every
  * component is settled by smx_ref_settle (both ends round alike); the
  * ends are never claimed strict, so a tie is never guessed. */
-#include <float.h>
 #include <math.h>
 
 #include <mpfr.h>
 
+#include "dtype.h"
 #include "ref_internal.h"
 #include "ref_variant.h"
 #include "smx_variant.h"
@@ -93,7 +93,7 @@ static int entry(const struct smx_ref_variant *v, const double *x, size_t j, mpf
 
 static double range(smx_dtype dt)
 {
-	return (dt == SMX_F32 ? FLT_MAX : DBL_MAX) / 2;
+	return smx_dtype_info(dt)->max_finite / 2;
 }
 
 /* v_j in double, only to choose k (any index gives the same value). */

@@ -340,6 +340,8 @@ Test(attack, signals_leave_nothing, .timeout = 300)
 			if (chdir(dir) || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
 			    dup2(null, 2) < 0)
 				_exit(126);
+			/* smx leaves an inherited SIG_IGN alone (nohup): undo it here */
+			signal(sigs[i], SIG_DFL);
 			execl(SMX_BIN, SMX_BIN, "report", "--quick", "--out", "r", (char *)NULL);
 			_exit(127);
 		}

@@ -12,6 +12,7 @@
 #include <mpfr.h>
 
 #include "lowp.h"
+#include "rows.h"
 
 enum fmt { BF16, F16, E4M3, E5M2 };
 
@@ -126,10 +127,7 @@ static void check(enum fmt f, double x)
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 static uint64_t next(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return smx_splitmix64(&rng);
 }
 
 Test(lowp, every_pattern_round_trips)

@@ -12,6 +12,7 @@
 
 #include "lowp.h"
 #include "lowp_scalar.h"
+#include "rows.h"
 #include "smx.h"
 
 enum fmt { BF16, F16, E4M3, E5M2, F32 };
@@ -155,10 +156,7 @@ static double ulp_of(enum fmt f, double v)
 static uint64_t rng = 0x2545f4914f6cdd1du;
 static double unif(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) * 0x1p-53;
+	return smx_uniform01(&rng);
 }
 
 /* Row families: which are inside a kernel's domain is decided by

@@ -10,6 +10,7 @@
 #include "lowp.h"
 #include "lowp_published.h"
 #include "lowp_scalar.h"
+#include "rows.h"
 #include "smx.h"
 
 Test(published, mnist_fp16_lse_overflow_counts)
@@ -56,10 +57,7 @@ Test(published, bf16_sum_sticks_at_256)
 static uint64_t rng = 0x853c49e6748fea9bu;
 static double unif(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) * 0x1p-53;
+	return smx_uniform01(&rng);
 }
 
 Test(published, benchdnn_upcast_rule)

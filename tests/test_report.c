@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 
 #include "report.h"
+#include "report_sections.h"
 
 Test(report, identical_entries_merged_only)
 {
@@ -88,13 +89,44 @@ Test(report, quick_report_pages, .timeout = 300)
 	    "fig1_error_vs_n_f32",     "fig1_error_vs_n_f64", "fig2_error_vs_scale_f32",
 	    "fig2_error_vs_scale_f64", "fig3_error_ccdf",     "fig4_behaviour",
 	    "fig5_throughput_f32",     "fig5_throughput_f64", "fig6_jacobian_vs_vjp",
-	    "fig7_next_token",	       "fig8_thresholds",     "fig9_pareto"};
+	    "fig7_next_token",	       "fig8_thresholds",     "fig9_pareto",
+	    "fig10_lm_error"};
 	for (size_t i = 0; i < sizeof figs / sizeof *figs; i++) {
 		char img[96];
 		snprintf(img, sizeof img, "src=\"%s.svg\"", figs[i]);
 		cr_expect(strstr(html, img), "%s is not on the page", figs[i]);
 	}
 	cr_expect(!strstr(html, "arrives with the Jacobian"), "stale Figure 6 paragraph");
+	/* The new sections carry the measured values. */
+	snprintf(path, sizeof path, "%s/latest/report.md", dir);
+	const char *md = slurp(path);
+	cr_expect(strstr(md, "\n## Published results\n"), "no published-results section");
+	cr_expect(strstr(md, "| fp16 unshifted LSE is inf (rows) | 475 | 475 | yes |"),
+		  "the MNIST overflow count is not 475 on the page");
+	cr_expect(strstr(md, "|   of those, one exp(x_i) > 65504 | 471 | 471 | yes |"));
+	cr_expect(strstr(md, "| fp16 shifted LSE is inf (rows) | 0 | 0 | yes |"));
+	cr_expect(strstr(md, "| bf16 uniform n = 512, bf16 sum: p_0 | 0.003906 |"));
+	cr_expect(strstr(md, "\n## Language-model scale\n"), "no language-model section");
+	snprintf(path, sizeof path, "%s/latest/lm.csv", dir);
+	const char *csv = slurp(path);
+	static const char *const vocab[] = {"32000", "128256", "151936", "256000"};
+	for (size_t v = 0; v < 4; v++)
+		for (size_t o = 0; o < 2; o++) {
+			/* Every vocabulary size has a measured row per op: nats
+			 * finite, positive and small for shifted/scalar. */
+			char key[96];
+			snprintf(key, sizeof key, "shifted/scalar,%s,%s,", o ? "logsoftmax" : "lse",
+				 vocab[v]);
+			const char *at = strstr(csv, key);
+			cr_expect(at, "lm.csv has no %s row", key);
+			if (!at)
+				continue;
+			double ulp, nats;
+			unsigned long rows;
+			cr_expect_eq(sscanf(at + strlen(key), "%lu,%lf,%lf", &rows, &ulp, &nats),
+				     3);
+			cr_expect(nats > 0 && nats < 1e-3, "%s: %g nats", key, nats);
+		}
 	/* n = 1 is exact for every entry: marked, never drawn at a fake floor. */
 	snprintf(path, sizeof path, "%s/latest/fig1_error_vs_n_f32.dat", dir);
 	const char *dat = slurp(path);
@@ -106,4 +138,35 @@ Test(report, quick_report_pages, .timeout = 300)
 		_exit(127);
 	}
 	waitpid(pid, &st, 0);
+}
+
+/* The published-results section's verdict comes from the counts: the whole
+ * file reproduces BHH's 475 / 471 / 0; the first 100 rows cannot. */
+Test(report, published_section_counts)
+{
+	char err[256];
+	struct smx_pub_section p;
+	cr_assert_eq(smx_pub_measure(&p, SMX_TESTDATA "/mnist-presoftmax.txt", 1, err, sizeof err),
+		     0, "%s", err);
+	cr_expect_eq(p.m.naive_inf, 475);
+	cr_expect_eq(p.mismatched, 0, "a published result marked as not reproduced");
+	cr_expect_eq(p.counts.cells[1 * p.counts.ncols + 1].d, 475, "the table's smx column");
+	cr_expect_str_eq(p.counts.cells[1 * p.counts.ncols + 3].s, "yes");
+	smx_pub_free(&p);
+
+	char part[] = "/tmp/smx-mnist-XXXXXX";
+	int fd = mkstemp(part);
+	cr_assert(fd >= 0);
+	FILE *in = fopen(SMX_TESTDATA "/mnist-presoftmax.txt", "r"), *out = fdopen(fd, "w");
+	cr_assert(in && out);
+	char line[1 << 16];
+	for (int i = 0; i < 100 && fgets(line, sizeof line, in); i++)
+		cr_assert(fputs(line, out) >= 0);
+	fclose(in);
+	cr_assert_eq(fclose(out), 0);
+	cr_assert_eq(smx_pub_measure(&p, part, 1, err, sizeof err), 0, "%s", err);
+	unlink(part);
+	cr_expect_gt(p.mismatched, 0, "100 rows reported as reproducing the 2,500-row counts");
+	cr_expect_str_eq(p.counts.cells[1 * p.counts.ncols + 3].s, "no");
+	smx_pub_free(&p);
 }

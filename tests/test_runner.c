@@ -555,4 +555,34 @@ Test(abi2, bad_entries_are_refused)
 	refused(P("abi2_future"), "entry 1 uses fields this smx does not know");
 	refused(P("abi2_kind"), "bound kind 'cond' does not apply to softmax");
 	refused(P("bad_abi"), "ABI version 42");
+	refused(P("abi2_recipe_bad"), "recipe 'bf16>f64>f32' is not f32>compute>output");
+}
+
+/* Whether the CSV line of `smx list` that starts with head has the field
+ * recipe (a missing column or a wrong default fails). */
+static int listed_recipe(const char *csv, const char *head, const char *recipe)
+{
+	const char *l = strstr(csv, head);
+	if (!l)
+		return 0;
+	char line[1024], want[64];
+	l += *l == '\n';
+	size_t len = strcspn(l, "\n");
+	snprintf(line, sizeof line, "%.*s", (int)len, l);
+	snprintf(want, sizeof want, ",%s,", recipe);
+	return strstr(line, want) != NULL;
+}
+
+/* The recipe column: a declared recipe as declared, none as the dtype
+ * throughout, and an entry built before the field existed loads. */
+Test(abi2, recipes_are_listed)
+{
+	const char *a[] = {"--plugin", P("abi2_recipe"), "--plugin", P("abi2_v1"),
+			   "list",     "--format",	 "csv",	     NULL};
+	cr_assert_eq(run(a), 0, "%s", err);
+	cr_expect(listed_recipe(out, "softmax,f32,wide/scalar,", "f32>f64>f32"), "%s", out);
+	cr_expect(listed_recipe(out, "softmax,f32,plain/scalar,", "f32>f32>f32"), "%s", out);
+	cr_expect(listed_recipe(out, "softmax,f32,older/scalar,", "f32>f32>f32"), "%s", out);
+	cr_expect(listed_recipe(out, "\nsoftmax,f64,shifted/scalar,", "f64>f64>f64"), "%s", out);
+	cr_expect(!listed_recipe(out, "softmax,f32,wide/scalar,", "f32>f32>f32"), "%s", out);
 }

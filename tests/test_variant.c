@@ -7,7 +7,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,37 +20,22 @@
 #include "ref_internal.h"
 #include "ref_variant.h"
 #include "rows.h"
+#include "testutil.h"
 #include "variant.h"
-
-extern char **environ;
 
 /* smx with args (NULL-terminated); its exit status, stderr in err. */
 static int smx(const char *const *args, char *err, size_t len)
 {
-	char *argv[40], e[64];
+	static char out[1 << 16];
+	char *argv[40];
 	size_t k = 0;
 	argv[k++] = (char *)SMX_BIN;
-	for (; args[k - 1] && k < 39; k++)
+	for (; args[k - 1]; k++) {
+		cr_assert(k < 39, "too many arguments");
 		argv[k] = (char *)args[k - 1];
+	}
 	argv[k] = NULL;
-	snprintf(e, sizeof e, "/tmp/smx-variant-XXXXXX");
-	int fd = mkstemp(e);
-	cr_assert(fd >= 0);
-	posix_spawn_file_actions_t fa;
-	cr_assert_eq(posix_spawn_file_actions_init(&fa), 0);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, fd, 2);
-	pid_t pid;
-	cr_assert_eq(posix_spawn(&pid, SMX_BIN, &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	int st;
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	ssize_t got = pread(fd, err, len - 1, 0);
-	err[got > 0 ? got : 0] = 0;
-	close(fd);
-	unlink(e);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return smx_test_exec(NULL, NULL, argv, out, sizeof out, err, len);
 }
 
 /* ---- the reference ---- */
@@ -517,4 +501,22 @@ Test(variant, check_lines_carry_their_variant, .timeout = 180)
 	cr_expect_eq(rc[2], 1, "the dropped sink passes the gate: %s", out[2]);
 	cr_expect_eq(rc_opt, 2, "check took variant options without --init: %s", err);
 	cr_expect_eq(rc_bad, 2, "a line's mask path was taken: %s", err + 4096);
+}
+
+/* Bug caught: perf under a variant no selected entry applies printed an
+ * empty table and exited 0; nothing measured is exit 1 (README, exit
+ * status). The control measures one entry and exits 0. */
+Test(variant, perf_with_every_entry_skipped_fails)
+{
+	char err[4096];
+	const char *none[] = {"perf", "--op",	    "lse", "--n",	    "16", "--rows",
+			      "1",    "--min-time", "1",   "--repetitions", "3",  "--temperature",
+			      "2",    NULL};
+	cr_expect_eq(smx(none, err, sizeof err), 1, "%s", err);
+	cr_expect(strstr(err, "smx: perf: FAIL: nothing was measured"), "%s", err);
+	const char *one[] = {
+	    "perf",   "--op", "softmax",    "--impl", "shifted/scalar", "--n", "16",
+	    "--rows", "1",    "--min-time", "1",      "--repetitions",	"3",   "--temperature",
+	    "2",      NULL};
+	cr_expect_eq(smx(one, err, sizeof err), 0, "%s", err);
 }
