@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "op.h"
 #include "env.h"
 #include "measure.h"
 #include "runner.h"
@@ -83,6 +84,9 @@ void smx_bench_init(struct smx_bench *b, smx_op op, smx_dtype dt, const double *
 	    smx_mul_overflows(cells, es, &b->out_bytes))
 		smx_die("perf: rows x n overflows");
 	b->moved = b->bytes * (size_t)smx_op_arity(op) + b->out_bytes;
+	/* Targets are read one value a row (the head of the row). */
+	if (smx_op_info(op)->in[1] == SMX_ARG_TARGETS)
+		b->moved = b->bytes + rows * es + b->out_bytes;
 	/* One arena holds every buffer set (x, g, y), each buffer padded by
 	 * 64 bytes and to whole cache lines: tiny rows cost no per-allocation
 	 * overhead. The output also takes memcpy's copy of the input. */

@@ -13,6 +13,7 @@
 #include "progress.h"
 #include "stream.h"
 #include "sweep.h"
+#include "targets.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -22,6 +23,7 @@ static const char help[] =
     "                    [--input FILE [--shape RxN]] [--ref-from s|x] [--gdist SPEC]\n"
     "                    [--outputs NAME=FILE ...] [--shard K/N]\n"
     "                    [--format table|csv|json] [--output FILE] [--no-fail]\n"
+    "                    [--targets uniform|model|argmax|FILE]\n"
     "defaults: softmax and logsoftmax ('--op all' adds every other op 'smx list'\n"
     "shows) and every op a plug-in defines, f32 and f64, every runnable\n"
     "implementation, the six generator families, n = 1,2,3,7,8,9,15,16,17,31,33,\n"
@@ -34,6 +36,10 @@ static const char help[] =
     "(normal:1); --ref-from s (default) measures the backward formula alone,\n"
     "--ref-from x end to end against the exact softmax of x. The Jacobian uses\n"
     "at most 2^22 / n^2 rows and refuses n > 8192.\n"
+    "xent (the loss) and xent_fused (its gradient) take class targets: drawn\n"
+    "from the seed (uniform, the default; model: from the row's softmax;\n"
+    "argmax) or read from an int32/int64 .npy or a text column (-100 ignores a\n"
+    "row); abs_err (CSV, JSON) is the largest |error|, for xent in nats.\n"
     "--outputs NAME=FILE (repeatable, with --input X and one --op and --dtype):\n"
     "outputs computed elsewhere (PyTorch, a GPU), X's shape, in any format --input\n"
     "reads, measured like an entry named NAME; built-ins then run only if --impl\n"
@@ -59,6 +65,7 @@ static const struct smx_column cols[] = {
     {"inf_rows", SMX_INT, 1},	 {"zero_rows", SMX_INT, 0},
     {"wrong_rows", SMX_INT, 1},	 {"undefined_rows", SMX_INT, 1},
     {"cond_err", SMX_NUM, 1},	 {"invariant", SMX_NUM, 1},
+    {"abs_err", SMX_NUM, 0},
 };
 
 static void add_result(struct smx_table *t, const struct smx_impl *im, const char *dist, size_t n,
@@ -70,7 +77,7 @@ static void add_result(struct smx_table *t, const struct smx_impl *im, const cha
 		      m->bound_ratio, isfinite(im->bound.c0) ? m->decl_ratio : NAN,
 		      (long long)m->nan_rows, (long long)m->inf_rows, (long long)m->zero_rows,
 		      (long long)m->wrong_rows, (long long)m->undefined_rows, m->cond_err,
-		      m->invariant);
+		      m->invariant, m->abs_err);
 }
 
 /* Rows of a cell: --rows (0: the default sweep's per-cell count), the
@@ -154,15 +161,25 @@ static int run_stream(struct smx_table *t, struct smx_tally *tally, const struct
 int smx_cmd_accuracy(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"op", required_argument, 0, 'p'},	     {"dtype", required_argument, 0, 'd'},
-	    {"impl", required_argument, 0, 'i'},     {"dist", required_argument, 0, 'D'},
-	    {"n", required_argument, 0, 'n'},	     {"rows", required_argument, 0, 'r'},
-	    {"seed", required_argument, 0, 's'},     {"input", required_argument, 0, 'I'},
-	    {"format", required_argument, 0, 'f'},   {"output", required_argument, 0, 'o'},
-	    {"ref-from", required_argument, 0, 'R'}, {"gdist", required_argument, 0, 'G'},
-	    {"shape", required_argument, 0, 'S'},    {"shard", required_argument, 0, 'K'},
-	    {"outputs", required_argument, 0, 'U'},  {"no-fail", no_argument, 0, 'F'},
-	    {"help", no_argument, 0, 'h'},	     {0, 0, 0, 0},
+	    {"op", required_argument, 0, 'p'},
+	    {"dtype", required_argument, 0, 'd'},
+	    {"impl", required_argument, 0, 'i'},
+	    {"dist", required_argument, 0, 'D'},
+	    {"n", required_argument, 0, 'n'},
+	    {"rows", required_argument, 0, 'r'},
+	    {"seed", required_argument, 0, 's'},
+	    {"input", required_argument, 0, 'I'},
+	    {"format", required_argument, 0, 'f'},
+	    {"output", required_argument, 0, 'o'},
+	    {"ref-from", required_argument, 0, 'R'},
+	    {"gdist", required_argument, 0, 'G'},
+	    {"shape", required_argument, 0, 'S'},
+	    {"shard", required_argument, 0, 'K'},
+	    {"outputs", required_argument, 0, 'U'},
+	    {"no-fail", no_argument, 0, 'F'},
+	    {"help", no_argument, 0, 'h'},
+	    {"targets", required_argument, 0, 'T'},
+	    {0, 0, 0, 0},
 	};
 	const char *cmd = "accuracy";
 	static struct smx_outputs outs;
@@ -206,6 +223,9 @@ int smx_cmd_accuracy(int argc, char **argv)
 			break;
 		case 'F':
 			no_fail = 1;
+			break;
+		case 'T':
+			smx_targets_select(cmd, optarg);
 			break;
 		case 'p':
 			ops_given = 1;

@@ -23,6 +23,7 @@
 #include "ref.h"
 #include "rows.h"
 #include "smx_impls.h"
+#include "targets.h"
 #include "util.h"
 #include "hunt.h"
 #include "variant.h"
@@ -1477,6 +1478,7 @@ int smx_cmd_hunt(int argc, char **argv)
 		}
 	}
 	smx_common_end(argc, argv, &co);
+	smx_targets_refuse(cmd, &sel);
 	if (o.row && o.input)
 		smx_die("%s: --row and --input exclude each other", cmd);
 	if (o.grad && !o.row)

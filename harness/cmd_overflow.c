@@ -11,6 +11,7 @@
 #include "profiles.h"
 #include "progress.h"
 #include "scenarios.h"
+#include "targets.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -104,6 +105,7 @@ int smx_cmd_overflow(int argc, char **argv)
 		}
 	}
 	smx_common_end(argc, argv, &co);
+	smx_targets_refuse(cmd, &sel);
 	/* The output opens before the work: a bad path fails at once, and an
 	 * interrupted run leaves nothing (util.c removes the temporary). */
 	FILE *f = smx_out_open(output);

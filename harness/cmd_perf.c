@@ -9,17 +9,19 @@
 #include "bench.h"
 #include "cli.h"
 #include "env.h"
+#include "op.h"
 #include "peers.h"
 #include "progress.h"
 #include "plugin.h"
 #include "rows.h"
+#include "targets.h"
 #include "util.h"
 
 static const char help[] =
     "usage: smx perf [--op LIST] [--dtype LIST] [--impl LIST|all|best] [--n LIST]\n"
     "                [--rows R] [--cache hot|cold] [--min-time MS] [--repetitions K]\n"
     "                [--pin CPU|none] [--dist SPEC] [--seed S] [--format table|csv|json]\n"
-    "                [--output FILE]\n"
+    "                [--output FILE] [--targets uniform|model|argmax|FILE]\n"
     "defaults: softmax, f32, every runnable entry, n = 16,1024,4096,65536, rows so\n"
     "that a call touches >= 64 KiB (1 for longer rows), hot cache, 5 ms samples,\n"
     "9 repetitions, pinned to CPU 0. Times are medians; q1/q3 give the spread.\n"
@@ -27,8 +29,9 @@ static const char help[] =
     "runnable entry (listed with names, it joins them).\n"
     "vs_memcpy: time / memcpy of the input's bytes; vs_stream: time / the time to\n"
     "stream the bytes the op must move (memcpy's rate), e.g. s, g in and dx out\n"
-    "for vjp; vs_memset (Jacobian, in place of vs_memcpy): time / memset of the\n"
-    "n x n output.\n"
+    "for vjp, x in and the gradient out for xent_fused, x alone for xent (whose\n"
+    "vs_read, in CSV and JSON, is time / one streaming read of x); vs_memset\n"
+    "(Jacobian, in place of vs_memcpy): time / memset of the n x n output.\n"
     "With the global --threads T, each implementation is measured again on rows\n"
     "split across T threads ('impl xT'); scaling = t1 / (T tT).\n"
     "With a plug-in among the entries, the whole timing loop (ceilings and\n"
@@ -147,7 +150,9 @@ static void make_inputs(smx_op op, smx_dtype dt, const struct smx_dist *d, uint6
 			size_t rows, size_t n, double *a, double *g)
 {
 	smx_dist_fill(d, dt, seed, rows, n, a);
-	if (smx_op_forward(op))
+	if (smx_op_info(op)->in[1] == SMX_ARG_TARGETS)
+		smx_targets_fill(seed, a, rows, n, g);
+	if (smx_op_forward(op) || smx_op_info(op)->in[0] == SMX_ARG_X)
 		return;
 	for (size_t r = 0; r < rows; r++) {
 		double *x = a + r * n, m = -INFINITY, sum = 0;
@@ -207,21 +212,14 @@ static size_t entries(const struct smx_sel *sel, smx_op op, smx_dtype dt, const 
 int smx_cmd_perf(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"op", required_argument, 0, 'p'},
-	    {"dtype", required_argument, 0, 'd'},
-	    {"impl", required_argument, 0, 'i'},
-	    {"n", required_argument, 0, 'n'},
-	    {"rows", required_argument, 0, 'r'},
-	    {"cache", required_argument, 0, 'c'},
-	    {"min-time", required_argument, 0, 't'},
-	    {"repetitions", required_argument, 0, 'k'},
-	    {"pin", required_argument, 0, 'P'},
-	    {"dist", required_argument, 0, 'D'},
-	    {"seed", required_argument, 0, 's'},
-	    {"format", required_argument, 0, 'f'},
-	    {"output", required_argument, 0, 'o'},
-	    {"help", no_argument, 0, 'h'},
-	    {0, 0, 0, 0},
+	    {"op", required_argument, 0, 'p'},	     {"dtype", required_argument, 0, 'd'},
+	    {"impl", required_argument, 0, 'i'},     {"n", required_argument, 0, 'n'},
+	    {"rows", required_argument, 0, 'r'},     {"cache", required_argument, 0, 'c'},
+	    {"min-time", required_argument, 0, 't'}, {"repetitions", required_argument, 0, 'k'},
+	    {"pin", required_argument, 0, 'P'},	     {"dist", required_argument, 0, 'D'},
+	    {"seed", required_argument, 0, 's'},     {"format", required_argument, 0, 'f'},
+	    {"output", required_argument, 0, 'o'},   {"targets", required_argument, 0, 'T'},
+	    {"help", no_argument, 0, 'h'},	     {0, 0, 0, 0},
 	};
 	const char *cmd = "perf";
 	struct smx_sel sel;
@@ -263,6 +261,9 @@ int smx_cmd_perf(int argc, char **argv)
 			pin = !strcmp(optarg, "none")
 				  ? -1
 				  : (int)smx_arg_size(cmd, "--pin", optarg, 0, 4095);
+			break;
+		case 'T':
+			smx_targets_select(cmd, optarg);
 			break;
 		case 'D': {
 			struct smx_dist d[1];

@@ -23,6 +23,7 @@
 #include "plugin.h"
 #include "runner.h"
 #include "scenarios.h"
+#include "targets.h"
 #include "util.h"
 #include "verdict.h"
 #include "variant.h"
@@ -444,6 +445,7 @@ int smx_cmd_vet(int argc, char **argv)
 {
 	struct smx_sel sel;
 	parse(argc, argv, &sel);
+	smx_targets_refuse("vet", &sel);
 	if (smx_variant_active() && smx_variant_active()->flags & SMX_VARIANT_MASK)
 		smx_die("vet: --mask FILE fixes n, which vet varies (causal:K works)");
 	static struct vet_entry es[VET_MAX_ENTRIES];

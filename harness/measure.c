@@ -5,6 +5,7 @@
 #include "measure.h"
 #include "op.h"
 #include "plugin.h"
+#include "targets.h"
 #include "util.h"
 #include "variant.h"
 
@@ -35,7 +36,10 @@ void smx_case_adopt_opts(struct smx_case *c, smx_op op, smx_dtype dt, double *x,
 				    c->status[r] == SMX_REF_OK ? f[r * n + i].cr : NAN;
 		free(f);
 	}
-	if (oi->in[1] == SMX_ARG_G) {
+	if (oi->in[1] == SMX_ARG_TARGETS) {
+		c->g = smx_alloc(total, sizeof *c->g);
+		smx_targets_fill(seed, x, rows, n, c->g);
+	} else if (oi->in[1] == SMX_ARG_G) {
 		struct smx_dist dflt;
 		smx_dist_parse("normal:1", &dflt);
 		c->g = smx_alloc(total, sizeof *c->g);
@@ -101,6 +105,9 @@ void smx_case_fold_errs(const struct smx_impl *im, const struct smx_case *c, con
 		double *e = errs ? errs + r * olen : NULL;
 		if (smx_variant_on(c->op))
 			variant_row(im, c, r, y + r * olen, m, e);
+		else if (smx_op_info(c->op)->in[1] == SMX_ARG_TARGETS)
+			smx_metrics_xent_row(m, c->op, c->dt, bd, in, g, y + r * olen,
+					     c->ref + r * olen, c->status[r], c->n, e);
 		else if (smx_op_forward(c->op))
 			smx_metrics_row(m, c->op, c->dt, bd, in, y + r * olen, c->ref + r * olen,
 					c->status[r], c->n, e);

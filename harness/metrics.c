@@ -26,8 +26,11 @@ static inline double scale2(double x, int e)
 
 void smx_metrics_init(struct smx_metrics *m)
 {
-	*m = (struct smx_metrics){
-	    .bound_ratio = NAN, .decl_ratio = NAN, .cond_err = NAN, .invariant = NAN};
+	*m = (struct smx_metrics){.bound_ratio = NAN,
+				  .decl_ratio = NAN,
+				  .cond_err = NAN,
+				  .invariant = NAN,
+				  .abs_err = NAN};
 }
 
 double smx_metrics_mean_ulp(const struct smx_metrics *m)
@@ -470,6 +473,7 @@ double smx_cond_scale(smx_op op, const double *in, const double *g, size_t n, si
 		return fmax(1, fabs(in[k]));
 	case SMX_COND_VJP:
 		return fabs(in[k]) * (fabs(g[k]) + sum_abs);
+	case SMX_COND_XENT: /* needs the row's softmax: xent_metrics.c */
 	case SMX_COND_NONE:
 		break;
 	}

@@ -26,9 +26,17 @@ struct smx_metrics {
 	double decl_ratio;     /* max error / the entry's declared bound */
 	double cond_err;       /* backward: max |y - s| / (u * condition scale) */
 	double invariant;      /* backward: J 1 = 0 or sum(dx) = 0, residual (see README) */
+	double abs_err;	       /* max |y - s| (xent: the loss error in nats), NaN if not kept */
 };
 
 void smx_metrics_init(struct smx_metrics *m);
+
+/* Fold one row of op xent or xent_fused (harness/xent_metrics.c): x the
+ * logits, t the targets row (its class index at t[0]). */
+void smx_metrics_xent_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
+			  const struct smx_bound *bound, const double *x, const double *t,
+			  const double *y, const struct smx_refval *ref, int status, size_t n,
+			  double *errs);
 double smx_metrics_mean_ulp(const struct smx_metrics *m);
 
 /* |y - s| / ulp(s) with s the exact value behind ref; +inf when y is NaN,

@@ -28,4 +28,18 @@ void smx_targets_generate(enum smx_target_mode m, uint64_t seed, const double *x
 int smx_targets_read(FILE *f, const char *name, size_t rows, size_t n, int64_t ignore_index,
 		     int64_t *t, char *err, size_t errlen);
 
+/* The targets the xent ops are measured with (xent_case.c): --targets
+ * uniform (the default), model, argmax, or a file as smx_targets_read
+ * takes (ignore index -100); cmd names the command in errors (exit 2). */
+void smx_targets_select(const char *cmd, const char *spec);
+/* rows x n second inputs: row r's target at g[r * n], the rest 0 (the
+ * registry's xent entries read them there: impls/xent_entries.c). */
+void smx_targets_fill(uint64_t seed, const double *x, size_t rows, size_t n, double *g);
+
+/* Commands that do not take class targets (hunt, vet, overflow) refuse a
+ * selection that names a targets op: one line, exit 2; '--op all' (every
+ * op) means every op the command takes, and loses them. */
+struct smx_sel;
+void smx_targets_refuse(const char *cmd, struct smx_sel *sel);
+
 #endif

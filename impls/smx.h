@@ -15,7 +15,11 @@
  * matrix diag(s) - s s^T, row-major. Backward: vjp dx = J^T g = s (g -
  * <g, s>) and jvp J v (the same product, J being symmetric) from (s, g);
  * logsoftmax_vjp dx = g - exp(y) sum(g) from (y, g). lse: log(sum(exp(x)))
- * of each row, one value a row. */
+ * of each row, one value a row. xent: the cross-entropy loss of each row
+ * against a class target (one value a row); xent_fused: the gradient row
+ * of that loss, from the fused loss-and-gradient kernel (impls/smx_xent.h;
+ * the targets travel as the second input, one class index at the head of
+ * each row, exact in every input format for n < 2^24). */
 typedef enum {
 	SMX_OP_SOFTMAX,
 	SMX_OP_LOGSOFTMAX,
@@ -24,6 +28,8 @@ typedef enum {
 	SMX_OP_JVP,
 	SMX_OP_LOGSOFTMAX_VJP,
 	SMX_OP_LSE,
+	SMX_OP_XENT,
+	SMX_OP_XENT_FUSED,
 	SMX_OP_COUNT
 } smx_op;
 /* Number formats (impls/dtype.h has one row each): f32, f64, bf16 and f16

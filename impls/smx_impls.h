@@ -18,6 +18,8 @@
 #define SMX_SIG_jvp(T) (const T *s, const T *v, T *out, size_t rows, size_t n)
 #define SMX_SIG_logsoftmax_vjp(T) (const T *y, const T *g, T *dx, size_t rows, size_t n)
 #define SMX_SIG_lse(T) (const T *x, T *y, size_t rows, size_t n) /* y: one per row */
+#define SMX_SIG_xentloss(T) (const T *x, const T *t, T *loss, size_t rows, size_t n)
+#define SMX_SIG_xentgrad(T) (const T *x, const T *t, T *grad, size_t rows, size_t n)
 /* The registry's enum value and function-pointer member of each op. */
 #define SMX_OP_softmax_ SMX_OP_SOFTMAX
 #define SMX_OP_logsoftmax_ SMX_OP_LOGSOFTMAX
@@ -26,6 +28,8 @@
 #define SMX_OP_jvp_ SMX_OP_JVP
 #define SMX_OP_logsoftmax_vjp_ SMX_OP_LOGSOFTMAX_VJP
 #define SMX_OP_lse_ SMX_OP_LSE
+#define SMX_OP_xentloss_ SMX_OP_XENT
+#define SMX_OP_xentgrad_ SMX_OP_XENT_FUSED
 #define SMX_FIELD(op) SMX_FIELD_##op
 #define SMX_FIELD_softmax fn
 #define SMX_FIELD_logsoftmax fn
@@ -34,6 +38,8 @@
 #define SMX_FIELD_jvp fn2
 #define SMX_FIELD_logsoftmax_vjp fn2
 #define SMX_FIELD_lse fn
+#define SMX_FIELD_xentloss fn2
+#define SMX_FIELD_xentgrad fn2
 #define SMX_IMPL(op, dt, algo, isa, ...)                                                           \
 	void smx_##op##_##dt##_##algo##__##isa SMX_SIG_##op(SMX_T_##dt);
 #include "impls.inc"

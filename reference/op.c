@@ -1,7 +1,9 @@
 /* The op table; see op.h. */
+#include <math.h>
 #include <string.h>
 
 #include "op.h"
+#include "ref_xent.h"
 
 static void softmax_rows(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,
 			 size_t rows, size_t n, struct smx_refval *out, int *status)
@@ -36,6 +38,31 @@ static int lse_row(smx_op op, smx_dtype dt, int from_x, const double *a, const d
 {
 	(void)op, (void)from_x, (void)g;
 	return smx_ref_lse(dt, a, n, out);
+}
+
+/* Cross-entropy: g holds row r's target at g[r * n] (op.h). */
+static int xent_row(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g, size_t n,
+		    struct smx_refval *out)
+{
+	(void)from_x;
+	double v = g ? g[0] : NAN;
+	if (!(v == -100 || (v >= 0 && v < (double)n && v == (double)(int64_t)v)))
+		return SMX_REF_UNDEFINED;
+	if (op == SMX_OP_XENT)
+		return smx_ref_xent(dt, a, n, (int64_t)v, 0, -100, out, NULL);
+	struct smx_refval loss;
+	return smx_ref_xent(dt, a, n, (int64_t)v, 0, -100, &loss, out);
+}
+
+static void xent_rows(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,
+		      size_t rows, size_t n, struct smx_refval *out, int *status)
+{
+	size_t olen = smx_op_out_len(op, n);
+	long nr = (long)rows;
+#pragma omp parallel for schedule(dynamic, 1) if (nr > 1)
+	for (long r = 0; r < nr; r++)
+		status[r] = xent_row(op, dt, from_x, a + (size_t)r * n,
+				     g ? g + (size_t)r * n : NULL, n, out + (size_t)r * olen);
 }
 
 static const struct smx_op_info table[SMX_OP_COUNT] = {
@@ -136,6 +163,30 @@ static const struct smx_op_info table[SMX_OP_COUNT] = {
 		    .hunt_n_max = 8193,
 		    .ref_rows = lse_rows,
 		    .ref_row = lse_row},
+    [SMX_OP_XENT] = {.name = "xent",
+		     .arity = 2,
+		     .in = {SMX_ARG_X, SMX_ARG_TARGETS},
+		     .out = SMX_LEN_ONE,
+		     .kind = SMX_BOUND_ULP,
+		     .kinds = 1u << SMX_BOUND_ULP,
+		     .key = "cond_err",
+		     .cond = SMX_COND_ABS,
+		     .sweep_n_max = (size_t)-1,
+		     .hunt_n_max = 8193,
+		     .ref_rows = xent_rows,
+		     .ref_row = xent_row},
+    [SMX_OP_XENT_FUSED] = {.name = "xent_fused",
+			   .arity = 2,
+			   .in = {SMX_ARG_X, SMX_ARG_TARGETS},
+			   .out = SMX_LEN_N,
+			   .kind = SMX_BOUND_COND,
+			   .kinds = 1u << SMX_BOUND_COND,
+			   .key = "cond_err",
+			   .cond = SMX_COND_XENT,
+			   .sweep_n_max = (size_t)-1,
+			   .hunt_n_max = 4097,
+			   .ref_rows = xent_rows,
+			   .ref_row = xent_row},
 };
 
 const struct smx_op_info *smx_op_info(smx_op op)

@@ -12,7 +12,8 @@
 /* What an input of a row is, and so how a sweep makes it: logits x (the
  * generator), s or y (the correctly rounded softmax or log-softmax of x),
  * g (a second generator stream derived from the seed), or class targets
- * (one int64 per row, with an ignore index and label smoothing). */
+ * (one per row, at the head of the row's second input: xent_entries.c;
+ * label smoothing 0, ignore index -100). */
 enum smx_arg { SMX_ARG_NONE, SMX_ARG_X, SMX_ARG_S, SMX_ARG_Y, SMX_ARG_G, SMX_ARG_TARGETS };
 
 /* Output elements per row. */
@@ -21,7 +22,14 @@ enum smx_outlen { SMX_LEN_N, SMX_LEN_ONE, SMX_LEN_NN };
 /* The condition scale of an output component (metrics.c), in which
  * cond_err is measured: the backward ops' scales, or max(1, |value|) (ABS,
  * for a value that may cancel to 0, as the ABS claims measure it). */
-enum smx_cond { SMX_COND_NONE, SMX_COND_JACOBIAN, SMX_COND_VJP, SMX_COND_LSVJP, SMX_COND_ABS };
+enum smx_cond {
+	SMX_COND_NONE,
+	SMX_COND_JACOBIAN,
+	SMX_COND_VJP,
+	SMX_COND_LSVJP,
+	SMX_COND_ABS,
+	SMX_COND_XENT /* the gradient's p_c + q_c (smx_xent.h) */
+};
 
 /* What the outputs of a row sum to (sum_err): 1, or exp of them to 1. */
 enum smx_sum { SMX_SUM_NONE, SMX_SUM_ONE, SMX_SUM_EXP };

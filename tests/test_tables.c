@@ -22,7 +22,7 @@ static const char *op_row_problem(const struct smx_op_info *oi)
 		return "arity and input kinds disagree";
 	if (!(oi->kinds >> oi->kind & 1))
 		return "default claim kind not among the kinds";
-	if (oi->forward != (oi->in[0] == SMX_ARG_X))
+	if (oi->forward != (oi->in[0] == SMX_ARG_X && oi->in[1] != SMX_ARG_TARGETS))
 		return "forward flag and first input disagree";
 	return NULL;
 }
