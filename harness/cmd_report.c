@@ -1157,8 +1157,8 @@ static void run_speed(struct rep *r, struct results *res)
 	close_in(jc, "jacobian.csv");
 }
 
-/* The published fp16/bf16 results, then log-sum-exp and log-softmax at
- * vocabulary sizes (report_sections.h). */
+/* The published fp16/bf16 results, then log-sum-exp, log-softmax and the
+ * cross-entropy loss at vocabulary sizes (report_sections.h). */
 static void run_published_lm(struct rep *r, struct results *res)
 {
 	char data[4400], err[512];
@@ -1168,6 +1168,7 @@ static void run_published_lm(struct rep *r, struct results *res)
 	const struct smx_impl *ims[512];
 	size_t k = entries(r, SMX_OP_LSE, SMX_F32, ims);
 	k += entries(r, SMX_OP_LOGSOFTMAX, SMX_F32, ims + k);
+	k += entries(r, SMX_OP_XENT, SMX_F32, ims + k);
 	FILE *csv = open_in(r, "lm.csv"), *dat = open_in(r, "fig10_lm_error.dat");
 	fputs("impl,op,n,rows,max_ulp,max_abs_nats,median_ns,ns_per_elem\n", csv);
 	smx_lm_measure(&res->lm, ims, k, r->seed,

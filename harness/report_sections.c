@@ -152,9 +152,12 @@ static void lm_errors(const struct smx_impl *im, const struct smx_case *c, doubl
 {
 	const size_t olen = smx_op_out_len(c->op, c->n), outs = c->rows * olen;
 	float *a = smx_alloc(c->rows * c->n, sizeof *a), *out = smx_alloc(outs, sizeof *out);
+	float *b = c->g ? smx_alloc(c->rows * c->n, sizeof *b) : NULL;
 	double *y = smx_alloc(outs, sizeof *y);
 	smx_to_dtype(SMX_F32, c->in, a, c->rows * c->n);
-	smx_run_guarded(im, a, NULL, out, c->rows, c->n);
+	if (b)
+		smx_to_dtype(SMX_F32, c->g, b, c->rows * c->n);
+	smx_run_guarded(im, a, b, out, c->rows, c->n);
 	smx_from_dtype(SMX_F32, out, y, outs);
 	struct smx_metrics m;
 	smx_metrics_init(&m);
@@ -167,6 +170,7 @@ static void lm_errors(const struct smx_impl *im, const struct smx_case *c, doubl
 	*ulp = m.max_ulp;
 	*nats = worst;
 	free(a);
+	free(b);
 	free(out);
 	free(y);
 }
@@ -197,8 +201,8 @@ void smx_lm_measure(struct smx_lm_section *l, const struct smx_impl *const *ims,
 	for (size_t j = 0; j < SMX_LM_NN; j++) {
 		const size_t n = smx_lm_ns[j];
 		smx_progress_cell(0, "language-model scale f32 n=%zu", n);
-		const smx_op ops[] = {SMX_OP_LSE, SMX_OP_LOGSOFTMAX};
-		for (size_t o = 0; o < 2; o++) {
+		const smx_op ops[] = {SMX_OP_LSE, SMX_OP_LOGSOFTMAX, SMX_OP_XENT};
+		for (size_t o = 0; o < sizeof ops / sizeof *ops; o++) {
 			struct smx_case c;
 			smx_case_generate(&c, ops[o], SMX_F32, &d, seed, rows, n);
 			size_t m = 0;
@@ -213,7 +217,7 @@ void smx_lm_measure(struct smx_lm_section *l, const struct smx_impl *const *ims,
 				who[m++] = ims[i];
 			}
 			struct smx_bench b;
-			smx_bench_init(&b, ops[o], SMX_F32, c.x, NULL, rows, n, SMX_CACHE_HOT,
+			smx_bench_init(&b, ops[o], SMX_F32, c.x, c.g, rows, n, SMX_CACHE_HOT,
 				       quick ? 1 : 3, quick ? 3 : 5);
 			if (m)
 				smx_bench_run(&b, m, subj, who, st);
@@ -254,14 +258,16 @@ void smx_lm_doc(struct smx_doc *doc, const struct smx_lm_section *l)
 {
 	smx_doc_h2(doc, "lm", "Language-model scale");
 	smx_doc_p(doc,
-		  "Log-sum-exp and log-softmax (f32) at the vocabulary sizes of Llama 2, "
-		  "Llama 3, Qwen 2 and Gemma, on %zu row(s) of the lm generator per size: the "
-		  "absolute error in nats (of the lse value, and the largest over the "
-		  "log-probs) as this audience quotes it, beside the error in ulps of the "
+		  "Log-sum-exp, log-softmax and the cross-entropy loss (f32) at the "
+		  "vocabulary sizes of Llama 2, Llama 3, Qwen 2 and Gemma, on %zu row(s) of "
+		  "the lm generator per size, with class targets drawn from the seed: the "
+		  "absolute error in nats (of the lse value, the largest over the log-probs, "
+		  "of the loss) as this audience quotes it, beside the error in ulps of the "
 		  "correctly rounded reference.",
 		  l->rows);
 	if (!l->err.nrows)
-		smx_doc_p(doc, "No lse or log-softmax entry is selected: nothing measured.");
+		smx_doc_p(doc, "No lse, log-softmax or cross-entropy entry is selected: nothing "
+			       "measured.");
 	else
 		smx_doc_fig(
 		    doc, "fig10_lm_error",
@@ -272,7 +278,6 @@ void smx_lm_doc(struct smx_doc *doc, const struct smx_lm_section *l)
 	smx_doc_p(doc, "Throughput on the same rows: median, hot cache, one pinned thread, the "
 		       "entries of one op side by side; GB/s counts x read and y written.");
 	smx_doc_table(doc, &l->speed);
-	smx_doc_p(doc, "Cross-entropy: absent from this build (no cross-entropy op to measure).");
 }
 
 void smx_lm_free(struct smx_lm_section *l)
