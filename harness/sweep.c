@@ -89,8 +89,10 @@ int smx_line_over_budget(const struct smx_bline *b, const double got[4], char *w
 {
 	size_t k = 0;
 	int over = 0;
+	/* A budget of inf holds any value, NaN included: smx_budget writes it
+	 * where the entry's outputs were NaN, and bad_rows counts those rows. */
 	for (int i = 0; i < 4; i++)
-		if (!(got[i] <= b->budget[i])) {
+		if (!(got[i] <= b->budget[i]) && !(isinf(b->budget[i]) && b->budget[i] > 0)) {
 			over = 1;
 			if (k < len)
 				k += (size_t)snprintf(why + k, len - k, "%s%s %.4g > %.4g",

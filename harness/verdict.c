@@ -107,6 +107,11 @@ int smx_tally_exit(const struct smx_tally *t, int no_fail)
 double smx_budget(int key, double v, size_t n)
 {
 	static const double a[4] = {4, 0.5, 4, 0}, b[4] = {5, 2, 5, 0};
+	/* NaN: the entry's own outputs were NaN or inf on some row (an
+	 * overflow outside its domain). No figure bounds that; the budget is
+	 * inf, and bad_rows, gated exactly, holds the count of such rows. */
+	if (isnan(v))
+		return INFINITY;
 	if (!(v >= 0) || isinf(v))
 		return v;
 	double t = key == 3 ? v : fmax(2 * v, v + a[key] + b[key] * sqrt((double)n));

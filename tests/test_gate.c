@@ -233,6 +233,7 @@ Test(gate, headroom)
 	cr_expect_float_eq(smx_budget(1, 1, 1), 3.5, 1e-9);
 	cr_expect_eq(smx_budget(3, 0, 1000), 0, "bad rows get no headroom");
 	cr_expect(isinf(smx_budget(0, INFINITY, 16)));
+	cr_expect(isinf(smx_budget(2, NAN, 16)), "a NaN measurement gets no finite budget");
 	/* Ten times worse fails wherever v > (4 + 5 sqrt(n)) / 9. */
 	for (size_t n = 1; n <= 4103; n = 2 * n + 1) {
 		double v = (4 + 5 * sqrt((double)n)) / 9 * 1.01;
@@ -340,6 +341,24 @@ Test(gate, check_passes_controls_and_fails_a_within_claim_regression, .timeout =
 
 /* Bug caught: a typo'd entry name skipped (and the gate passing), nothing
  * measured passing, edge policies not gated. */
+/* An entry that overflows outside its domain measures NaN sums: --init
+ * writes budgets its own reader takes, and check passes them (bad_rows,
+ * exact, holds the overflowing rows). */
+Test(gate, init_of_an_overflowing_entry_checks, .timeout = 300)
+{
+	mkdir_tmp();
+	struct run *r = malloc(sizeof *r);
+	cr_assert(r);
+	const char *base = in_dir("naive16.txt");
+	smx(r, dir,
+	    (const char *[]){"check", "--init", "--baseline", base, "--impl", "naive.acc16/scalar",
+			     "--op", "softmax", "--dtype", "f16", NULL});
+	cr_assert_eq(r->status, 0, "init: %s%s", r->out, r->err);
+	smx(r, dir, (const char *[]){"check", "--baseline", base, NULL});
+	cr_expect_eq(r->status, 0, "check of its own init: %s%s", r->out, r->err);
+	free(r);
+}
+
 Test(gate, check_fails_closed)
 {
 	mkdir_tmp();
