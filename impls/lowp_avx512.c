@@ -109,8 +109,14 @@ static inline void lp_f16_st_tail(uint16_t *p, vf32 v, size_t k)
 #undef ST
 #undef ST_TAIL
 
+/* The BF16 conversion for the functions below only (the dispatch picks
+ * them when the processor has it); clang spells the pragma its own way. */
+#ifdef __clang__
+#pragma clang attribute push(__attribute__((target("avx512bf16"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512bf16")
+#endif
 /* One instruction, unless a lane is an f32 subnormal (class bit 0x20). */
 static inline __m256i lp_bf16_narrow_nb(vf32 v)
 {
@@ -140,7 +146,11 @@ static inline void lp_bf16nb_st_tail(uint16_t *p, vf32 v, size_t k)
 #undef LD_TAIL
 #undef ST
 #undef ST_TAIL
+#ifdef __clang__
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 void smx_softmax_bf16_shifted_acc32__avx512(const uint16_t *x, uint16_t *y, size_t rows, size_t n)
 {
