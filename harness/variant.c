@@ -34,6 +34,7 @@
  * infinity that is not a masked -inf, or an entry outside the bound's
  * domain is not claimed. A plug-in that applies a variant itself makes
  * the same claim. */
+#define _POSIX_C_SOURCE 200809L /* strtok_r */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
