@@ -216,6 +216,9 @@ char *smx_bline_rewrite(const char *text, const struct smx_bline *l, const doubl
 	const char *hash = strchr(text, '#');
 	const char *code_end = hash ? hash : text + len;
 	size_t first = l->kind == 2 ? 6 : l->kind == 4 ? (*l->shape ? 8 : 6) : 7, field = 0;
+	/* The budgets only: a later KEY=V field (an accuracy line's variant=)
+	 * is kept as written. */
+	const size_t last = first + (l->kind == 2 ? 1 : 4);
 	const char *p = text;
 	while (p < code_end) {
 		if (strchr(" \t\r\n", *p)) {
@@ -226,7 +229,7 @@ char *smx_bline_rewrite(const char *text, const struct smx_bline *l, const doubl
 		while (end < code_end && !strchr(" \t\r\n", *end))
 			end++;
 		const char *eq = memchr(p, '=', (size_t)(end - p));
-		if (field >= first && eq) {
+		if (field >= first && field < last && eq) {
 			char num[40];
 			format_budget(num, sizeof num, values[field - first]);
 			memcpy(out + k, p, (size_t)(eq + 1 - p));
