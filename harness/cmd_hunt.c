@@ -18,6 +18,7 @@
 #include "op.h"
 #include "cli.h"
 #include "measure.h"
+#include "dtype.h"
 #include "metrics.h"
 #include "plugin.h"
 #include "ref.h"
@@ -86,7 +87,7 @@ static const char *cmd = "hunt";
 
 static double to_dt(smx_dtype dt, double v)
 {
-	return dt == SMX_F32 ? (double)(float)v : v;
+	return smx_dtype_info(dt)->round(v);
 }
 
 /* v moved by d units in the last place of dt, staying finite. */
@@ -104,6 +105,18 @@ static double ulp_step(smx_dtype dt, double v, int64_t d)
 		b = o < 0 ? (int32_t)(0x80000000u | (uint32_t)(-o)) : (int32_t)o;
 		memcpy(&f, &b, 4);
 		return f;
+	}
+	const struct smx_dtype_info *f = smx_dtype_info(dt);
+	if (f->size == 2) {
+		/* The 16-bit storage formats: the same walk on their patterns. */
+		uint16_t p, top;
+		f->store(&p, 0, to_dt(dt, v));
+		f->store(&top, 0, f->max_finite);
+		int64_t o = p & 0x8000 ? -(int64_t)(p & 0x7fff) : p, lim = top;
+		o += d;
+		o = o > lim ? lim : o < -lim ? -lim : o;
+		p = (uint16_t)(o < 0 ? 0x8000u | (unsigned)(-o) : (unsigned)o);
+		return f->load(&p, 0);
 	}
 	int64_t b;
 	memcpy(&b, &v, 8);
