@@ -15,6 +15,15 @@
 #include "lowp_scalar.h"
 #include "vec_avx2.h"
 
+/* log1p for the log-softmax and lse kernels (lowp_lse_simd.inc). */
+#define VT vf64
+#define V(op) vf64_##op
+#define SMX_T_IS_F32 0
+#include "vec_log.inc"
+#undef VT
+#undef V
+#undef SMX_T_IS_F32
+
 #define VT vf32
 #define T float
 #define V(op) vf32_##op
@@ -97,3 +106,16 @@ LP_TAILS(f16)
 #define ST lp_f16_st
 #define ST_TAIL lp_f16_st_tail
 #include "lowp_simd.inc"
+#include "lowp_lse_simd.inc"
+#undef FMT
+#undef LD
+#undef LD_TAIL
+#undef ST
+#undef ST_TAIL
+
+#define FMT bf16
+#define LD lp_bf16_ld
+#define LD_TAIL lp_bf16_ld_tail
+#define ST lp_bf16_st
+#define ST_TAIL lp_bf16_st_tail
+#include "lowp_lse_simd.inc"
