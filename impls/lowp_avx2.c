@@ -1,6 +1,7 @@
-/* bf16>f32>bf16 and f16>f32>f16 shifted softmax for AVX2 + FMA, and F16C
- * for f16 (every AVX2 processor has it; the Makefile adds -mf16c to this
- * object): lowp_simd.inc on vec_avx2.h and its exp (vec_math.inc).
+/* bf16>f32>bf16 and f16>f32>f16 shifted softmax, log-softmax and lse for
+ * AVX2 + FMA, and F16C for f16 (every AVX2 processor has it; the Makefile
+ * adds -mf16c to this object): lowp_simd.inc and lowp_lse_simd.inc on
+ * vec_avx2.h, its exp (vec_math.inc) and log1p (vec_log.inc).
  *
  * Conversions: f16 by VCVTPH2PS / VCVTPS2PH, rounding to nearest even,
  * subnormals kept; bf16 by a 16-bit shift up and integer rounding down (add
