@@ -7,6 +7,7 @@
 #include "smx.h"
 #include "smx_impls.h"
 #include "lowp_scalar.h"
+#include "lowp_variant.h"
 #include "peers.h"
 
 #define SMX_IMPL(op_, dt_, algo_, isa_, cpu_, neg_, pos_, ovf_, kind_, c0_, cn_, cd_, cm_, dom_,   \
@@ -180,6 +181,10 @@ static void registry_init(void)
 	for (size_t i = 0; i < nl; i++)
 		if (lowp[i].out == lowp[i].im.dtype) {
 			table[nb] = lowp[i].im;
+			/* variants in f32 where the entry has them (lowp_variant.h) */
+			table[nb].fnv.u16 =
+			    smx_lowp_variant_kernel(table[nb].op, table[nb].dtype, table[nb].name);
+			table[nb].variants = table[nb].fnv.u16 ? SMX_LOWP_VARIANTS_F32 : 0;
 			if (!smx_lowp_bound_is_ulp((enum smx_lowp_bound)table[nb].bound.family))
 				table[nb].bound.kind = SMX_BOUND_ABS;
 			nb++;
