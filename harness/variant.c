@@ -347,7 +347,8 @@ int smx_variant_on(smx_op op)
 
 unsigned smx_variant_support(const struct smx_impl *im)
 {
-	if (!smx_variant_op(im->op) || (im->dtype != SMX_F32 && im->dtype != SMX_F64))
+	if (!smx_variant_op(im->op) || (im->dtype != SMX_F32 && im->dtype != SMX_F64) ||
+	    smx_impl_out(im) != im->dtype || im->out_scale != 0)
 		return 0;
 	return im->origin == SMX_ORIGIN_PLUGIN ? im->variants : SMX_VARIANT_ALL;
 }
