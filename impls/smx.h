@@ -121,6 +121,7 @@ struct smx_impl {
 	union {
 		smx_fnv_f32 f32;
 		smx_fnv_f64 f64;
+		smx_fnv_u16 u16;
 	} fnv;
 	/* Output format, as SMX_OUT_FMT(dtype); 0 (unset): the entry's dtype.
 	 * Read it with smx_impl_out. */

@@ -12,7 +12,7 @@
 
 static struct smx_refval exact_zero_of(smx_dtype dt)
 {
-	return (struct smx_refval){0.0, 0.0, smx_dtype_emin_sub(dt)};
+	return (struct smx_refval){.cr = 0.0, .e = smx_dtype_emin_sub(dt)};
 }
 
 /* max_finite e^(x - m), bracketed at p bits: [lo, hi] from directed
@@ -55,8 +55,8 @@ static int amax_row(smx_dtype out, const double *x, size_t n, struct smx_refval 
 	const struct smx_dtype_info *d = smx_dtype_info(out);
 	for (size_t i = 0; i < n; i++) {
 		if (posinf || x[i] == -INFINITY)
-			ref[i] = x[i] == INFINITY ? (struct smx_refval){d->max_finite, 0.0,
-									d->emax - d->prec + 1}
+			ref[i] = x[i] == INFINITY ? (struct smx_refval){.cr = d->max_finite,
+									.e = d->emax - d->prec + 1}
 						  : exact_zero_of(out);
 		else
 			amax_value(out, x[i], m, &ref[i]);
