@@ -936,6 +936,8 @@ static void next_token(struct rep *r, struct smx_doc *doc)
 	double y[NTOK];
 	for (size_t i = 0; i < k; i++) {
 		float in[NTOK], out[NTOK];
+		if (smx_impl_out(ims[i]) != SMX_F32 || ims[i]->out_scale != 0)
+			continue; /* the table reads f32 probabilities */
 		for (size_t j = 0; j < NTOK; j++)
 			in[j] = tokens[j].logit;
 		smx_run_guarded(ims[i], in, NULL, out, 1, NTOK);
@@ -1253,7 +1255,7 @@ static void doc_accuracy(struct smx_doc *doc, const struct results *res)
 		       "inputs and outputs widened to f32, their error in f32 ulps.");
 	if (res->tt.nrows)
 		smx_doc_table(doc, &res->tt);
-	else
+	if (res->torch_note[0])
 		smx_doc_p(doc, "%s", res->torch_note);
 }
 

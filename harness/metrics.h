@@ -40,8 +40,9 @@ void smx_metrics_xent_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 double smx_metrics_mean_ulp(const struct smx_metrics *m);
 
 /* |y - s| / ulp(s) with s the exact value behind ref; +inf when y is NaN,
- * or infinite where s is not (and vice versa). Huge finite errors are
- * capped at 2^1000. */
+ * or infinite where s is not (and vice versa). Where s is finite but
+ * rounds to inf, inf scores 0 and a finite y its distance from s.
+ * Huge finite errors are capped at 2^1000. */
 double smx_ulp_error(const struct smx_refval *ref, double y);
 
 /* Exact value as a double (rounded). */
@@ -53,6 +54,15 @@ double smx_ref_value(const struct smx_refval *ref);
 void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct smx_bound *bound,
 		     const double *x, const double *y, const struct smx_refval *ref, int status,
 		     size_t n, double *errs);
+
+/* smx_metrics_row for an entry whose output format out differs from its
+ * input (reference/ref_out.h): ulps are out's, ref is the reference of the
+ * output, and with scaled the outputs are p S, so the sum and KL are
+ * taken of y / S, S being the exact outputs' sum. */
+void smx_metrics_row_scaled(struct smx_metrics *m, smx_op op, smx_dtype out,
+			    const struct smx_bound *bound, const double *x, const double *y,
+			    const struct smx_refval *ref, int status, size_t n, double *errs,
+			    int scaled);
 
 /* smx_metrics_row under a variant (harness/variant.h): vc->lim holds the
  * claim of each component (NULL: the row is not claimed), and sum_one
