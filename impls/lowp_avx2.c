@@ -16,26 +16,7 @@
 #include "lowp_scalar.h"
 #include "vec_avx2.h"
 
-/* log1p for the log-softmax and lse kernels (lowp_lse_simd.inc). */
-#define VT vf64
-#define V(op) vf64_##op
-#define SMX_T_IS_F32 0
-#include "vec_log.inc"
-#undef VT
-#undef V
-#undef SMX_T_IS_F32
-
-#define VT vf32
-#define T float
-#define V(op) vf32_##op
-#define SFX f32
-#define LANES VF32_LANES
-#define TMAX FLT_MAX
-#define SMX_T_IS_F32 1
-#include "vec_math.inc"
-
-#define SCRATCH 16384		    /* f32 exps kept on the stack: 64 KiB */
-#define TABLE_MIN ((size_t)1 << 19) /* 32 table entries an exp saved, or more */
+#include "lowp_isa.inc"
 #define GATHER(tab, p)                                                                             \
 	_mm256_i32gather_ps((tab), _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p))), 4)
 

@@ -17,26 +17,7 @@
 #include "lowp_scalar.h"
 #include "vec_avx512.h"
 
-/* log1p for the log-softmax and lse kernels (lowp_lse_simd.inc). */
-#define VT vf64
-#define V(op) vf64_##op
-#define SMX_T_IS_F32 0
-#include "vec_log.inc"
-#undef VT
-#undef V
-#undef SMX_T_IS_F32
-
-#define VT vf32
-#define T float
-#define V(op) vf32_##op
-#define SFX f32
-#define LANES VF32_LANES
-#define TMAX FLT_MAX
-#define SMX_T_IS_F32 1
-#include "vec_math.inc"
-
-#define SCRATCH 16384		    /* f32 exps kept on the stack: 64 KiB */
-#define TABLE_MIN ((size_t)1 << 19) /* 32 table entries an exp saved, or more */
+#include "lowp_isa.inc"
 #define GATHER(tab, p)                                                                             \
 	_mm512_i32gather_ps(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(p))),       \
 			    (tab), 4)
