@@ -4,7 +4,7 @@
 
 #include "measure.h"
 #include "op.h"
-#include "plugin.h"
+#include "run.h"
 #include "targets.h"
 #include "util.h"
 #include "variant.h"

@@ -7,7 +7,7 @@
 
 #include "dtype.h"
 #include "rows.h"
-#include "plugin.h"
+#include "run.h"
 #include "smx_impls.h"
 #include "runner.h"
 #include "scenarios.h"
