@@ -13,6 +13,7 @@
 #include "progress.h"
 #include "stream.h"
 #include "sweep.h"
+#include "sweeps.h"
 #include "targets.h"
 #include "util.h"
 #include "verdict.h"
@@ -65,8 +66,13 @@ static const struct smx_column cols[] = {
     {"inf_rows", SMX_INT, 1},	 {"zero_rows", SMX_INT, 0},
     {"wrong_rows", SMX_INT, 1},	 {"undefined_rows", SMX_INT, 1},
     {"cond_err", SMX_NUM, 1},	 {"invariant", SMX_NUM, 1},
-    {"abs_err", SMX_NUM, 0},
+    {"abs_err", SMX_NUM, 0},	 {"max_rel_normal", SMX_NUM, 0},
 };
+
+void smx_accuracy_table(struct smx_table *t)
+{
+	smx_table_init(t, cols, sizeof cols / sizeof *cols);
+}
 
 static void add_result(struct smx_table *t, const struct smx_impl *im, const char *dist, size_t n,
 		       size_t rows, uint64_t seed, const struct smx_metrics *m)
@@ -77,39 +83,53 @@ static void add_result(struct smx_table *t, const struct smx_impl *im, const cha
 		      m->bound_ratio, isfinite(im->bound.c0) ? m->decl_ratio : NAN,
 		      (long long)m->nan_rows, (long long)m->inf_rows, (long long)m->zero_rows,
 		      (long long)m->wrong_rows, (long long)m->undefined_rows, m->cond_err,
-		      m->invariant, m->abs_err);
+		      m->invariant, m->abs_err, m->max_rel_normal);
 }
 
-/* Rows of a cell: --rows (0: the default sweep's per-cell count), the
- * Jacobian capped (smx_op_rows). */
-static size_t op_rows(smx_op op, size_t rows, size_t n)
+/* Rows of a cell: a budget of elements, or --rows (0: the default
+ * sweep's per-cell count), the Jacobian capped (smx_op_rows). */
+static size_t cell_rows(const struct smx_accuracy_opts *o, smx_op op, size_t n)
 {
-	return rows ? smx_op_rows(op, rows, n) : smx_sweep_cell_rows(op, n);
+	if (o->budget)
+		return o->budget / n ? o->budget / n : 1;
+	return o->rows ? smx_op_rows(op, o->rows, n) : smx_sweep_cell_rows(op, n);
 }
 
-/* The elements this shard's cells measure, for the time remaining. */
-static double sweep_work(const struct smx_sel *sel, size_t ndists, const size_t *ns, size_t nn,
-			 int default_n, size_t rows, size_t lo, size_t hi)
+/* The elements of the cells measured, for the time remaining. */
+static double sweep_work(const struct smx_accuracy_opts *o)
 {
 	double w = 0;
 	size_t cell = 0;
-	for (size_t o = 0; o < sel->nops; o++)
-		for (size_t d = 0; d < sel->ndts * ndists; d++)
-			for (size_t ni = 0; ni < nn; ni++) {
-				if (default_n && !smx_sweep_covers(sel->ops[o], ns[ni]))
+	for (size_t p = 0; p < o->sel->nops; p++)
+		for (size_t d = 0; d < o->sel->ndts * o->ndists; d++)
+			for (size_t ni = 0; ni < o->nn; ni++) {
+				smx_op op = o->sel->ops[p];
+				if (o->default_n && !smx_sweep_covers(op, o->ns[ni]))
 					continue;
-				if (cell >= lo && cell < hi)
-					w += (double)op_rows(sel->ops[o], rows, ns[ni]) *
-					     (double)ns[ni];
+				if (cell >= o->lo && cell < o->hi)
+					w +=
+					    (double)cell_rows(o, op, o->ns[ni]) * (double)o->ns[ni];
 				cell++;
 			}
 	return w;
 }
 
-/* One measured cell into the tally: its verdict for the entry. */
+size_t smx_accuracy_cells(const struct smx_accuracy_opts *o)
+{
+	size_t cells = 0;
+	for (size_t p = 0; p < o->sel->nops; p++)
+		for (size_t ni = 0; ni < o->nn; ni++)
+			if (!o->default_n || smx_sweep_covers(o->sel->ops[p], o->ns[ni]))
+				cells += o->sel->ndts * o->ndists;
+	return cells;
+}
+
+/* One measured cell into the tally (if any): its verdict for the entry. */
 static void judge(struct smx_tally *tally, const struct smx_impl *im, const struct smx_metrics *m,
 		  const char *dist, size_t n)
 {
+	if (!tally)
+		return;
 	char why[200], cell[200];
 	int broken = smx_verdict_metrics(im, m, why, sizeof why);
 	snprintf(cell, sizeof cell, "%s %s %s %s n=%zu", smx_op_name(im->op),
@@ -118,10 +138,10 @@ static void judge(struct smx_tally *tally, const struct smx_impl *im, const stru
 }
 
 static void run_case(struct smx_table *t, struct smx_tally *tally, const struct smx_sel *sel,
-		     const struct smx_case *c, const char *dist, uint64_t seed)
+		     smx_keep_fn keep, const struct smx_case *c, const char *dist, uint64_t seed)
 {
 	const struct smx_impl *ims[256];
-	size_t k = smx_sel_entries(sel, c->op, c->dt, ims, 256);
+	size_t k = smx_sweep_entries(sel, keep, c->op, c->dt, ims);
 	for (size_t i = 0; i < k; i++) {
 		struct smx_metrics m;
 		smx_metrics_init(&m);
@@ -133,16 +153,16 @@ static void run_case(struct smx_table *t, struct smx_tally *tally, const struct 
 
 /* A cell of long forward rows, measured span by span (stream.h); 0 when
  * the cell is to be measured the ordinary way. */
-static int run_stream(struct smx_table *t, struct smx_tally *tally, const struct smx_sel *sel,
-		      smx_op op, smx_dtype dt, const struct smx_dist *d, uint64_t seed, size_t rows,
-		      size_t n)
+static int run_stream(struct smx_table *t, const struct smx_accuracy_opts *o, smx_op op,
+		      smx_dtype dt, const struct smx_dist *d, size_t rows, size_t n)
 {
+	uint64_t seed = o->seed;
 	struct smx_stream s;
 	if (!smx_stream_wants(op, n) || smx_stream_generate(&s, op, dt, d, seed, rows, n))
 		return 0;
 	const struct smx_impl *ims[256];
 	struct smx_metrics ms[256];
-	size_t k = smx_sel_entries(sel, op, dt, ims, 256);
+	size_t k = smx_sweep_entries(o->sel, o->keep, op, dt, ims);
 	for (size_t i = 0; i < k; i++) {
 		smx_metrics_init(&ms[i]);
 		if (smx_stream_measure(ims[i], &s, &ms[i])) {
@@ -153,9 +173,41 @@ static int run_stream(struct smx_table *t, struct smx_tally *tally, const struct
 	smx_stream_free(&s);
 	for (size_t i = 0; i < k; i++) {
 		add_result(t, ims[i], d->spec, n, rows, seed, &ms[i]);
-		judge(tally, ims[i], &ms[i], d->spec, n);
+		judge(o->tally, ims[i], &ms[i], d->spec, n);
 	}
 	return 1;
+}
+
+void smx_accuracy_sweep(const struct smx_accuracy_opts *o, struct smx_table *t)
+{
+	size_t cell = 0;
+	for (size_t p = 0; p < o->sel->nops; p++)
+		for (size_t d = 0; d < o->sel->ndts; d++)
+			for (size_t di = 0; di < o->ndists; di++)
+				for (size_t ni = 0; ni < o->nn; ni++) {
+					smx_op op = o->sel->ops[p];
+					smx_dtype dt = o->sel->dts[d];
+					const struct smx_dist *dist = &o->dists[di];
+					size_t n = o->ns[ni];
+					if (o->default_n && !smx_sweep_covers(op, n))
+						continue; /* not a cell of the default sweep */
+					size_t mine = cell++;
+					if (mine < o->lo || mine >= o->hi)
+						continue; /* another shard's cell */
+					size_t r = cell_rows(o, op, n);
+					smx_progress_cell((double)r * (double)n, "%s %s %s n=%zu",
+							  smx_op_name(op), smx_dtype_name(dt),
+							  dist->spec, n);
+					if (!run_stream(t, o, op, dt, dist, r, n)) {
+						struct smx_case cs;
+						smx_case_generate_opts(&cs, op, dt, dist, o->seed,
+								       r, n, o->copts);
+						run_case(t, o->tally, o->sel, o->keep, &cs,
+							 dist->spec, o->seed);
+						smx_case_free(&cs);
+					}
+					smx_progress_step();
+				}
 }
 
 int smx_cmd_accuracy(int argc, char **argv)
@@ -288,70 +340,49 @@ int smx_cmd_accuracy(int argc, char **argv)
 	struct smx_tally tally;
 	smx_tally_init(&tally, cmd);
 	struct smx_table t;
-	smx_table_init(&t, cols, sizeof cols / sizeof *cols);
-	size_t steps = 0, cell = 0;
-	for (size_t o = 0; o < sel.nops; o++)
-		for (size_t ni = 0; ni < (input ? 1 : nn); ni++)
-			steps += input || !default_n || smx_sweep_covers(sel.ops[o], ns[ni])
-				     ? sel.ndts * (input ? 1 : ndists)
-				     : 0;
-	size_t lo = 0, hi = steps;
+	smx_accuracy_table(&t);
+	struct smx_accuracy_opts ao = {.sel = &sel,
+				       .dists = dists,
+				       .ndists = ndists,
+				       .ns = ns,
+				       .nn = nn,
+				       .default_n = default_n,
+				       .rows = rows,
+				       .seed = seed,
+				       .copts = &copts,
+				       .tally = &tally};
+	size_t steps = input ? sel.nops * sel.ndts : smx_accuracy_cells(&ao);
+	ao.hi = steps;
 	if (shard.count)
-		smx_shard_range(&shard, steps, &lo, &hi);
-	smx_progress_begin(cmd, hi - lo,
-			   input ? 0 : sweep_work(&sel, ndists, ns, nn, default_n, rows, lo, hi));
-	for (size_t o = 0; o < sel.nops; o++)
+		smx_shard_range(&shard, steps, &ao.lo, &ao.hi);
+	smx_progress_begin(cmd, ao.hi - ao.lo, input ? 0 : sweep_work(&ao));
+	if (!input)
+		smx_accuracy_sweep(&ao, &t);
+	for (size_t o = 0, cell = 0; input && o < sel.nops; o++)
 		for (size_t d = 0; d < sel.ndts; d++) {
 			struct smx_case cs;
-			if (input) {
-				size_t mine = cell++;
-				if (mine < lo || mine >= hi)
-					continue; /* another shard's cell */
-				size_t n = smx_rows_width(&in[d]), total = in[d].count * n;
-				double *x = smx_alloc(total, sizeof *x);
-				for (size_t i = 0; i < total; i++)
-					x[i] = in[d].x[i];
-				smx_progress_cell(0, "%s %s %s", smx_op_name(sel.ops[o]),
-						  smx_dtype_name(sel.dts[d]), label);
-				smx_case_adopt_opts(&cs, sel.ops[o], sel.dts[d], x, in[d].count, n,
-						    seed, &copts);
-				if (!outs.count || sel.nnames || sel.best)
-					run_case(&t, &tally, &sel, &cs, label, seed);
-				for (size_t i = 0; i < outs.count; i++) {
-					struct smx_metrics m;
-					smx_metrics_init(&m);
-					smx_outputs_measure(cmd, &outs, i, &cs, &m);
-					add_result(&t, &outs.as_entry[i], label, cs.n, cs.rows,
-						   seed, &m);
-					judge(&tally, &outs.as_entry[i], &m, label, cs.n);
-				}
-				smx_case_free(&cs);
-				smx_progress_step();
-				continue;
+			size_t mine = cell++;
+			if (mine < ao.lo || mine >= ao.hi)
+				continue; /* another shard's cell */
+			size_t n = smx_rows_width(&in[d]), total = in[d].count * n;
+			double *x = smx_alloc(total, sizeof *x);
+			for (size_t i = 0; i < total; i++)
+				x[i] = in[d].x[i];
+			smx_progress_cell(0, "%s %s %s", smx_op_name(sel.ops[o]),
+					  smx_dtype_name(sel.dts[d]), label);
+			smx_case_adopt_opts(&cs, sel.ops[o], sel.dts[d], x, in[d].count, n, seed,
+					    &copts);
+			if (!outs.count || sel.nnames || sel.best)
+				run_case(&t, &tally, &sel, NULL, &cs, label, seed);
+			for (size_t i = 0; i < outs.count; i++) {
+				struct smx_metrics m;
+				smx_metrics_init(&m);
+				smx_outputs_measure(cmd, &outs, i, &cs, &m);
+				add_result(&t, &outs.as_entry[i], label, cs.n, cs.rows, seed, &m);
+				judge(&tally, &outs.as_entry[i], &m, label, cs.n);
 			}
-			for (size_t di = 0; di < ndists; di++)
-				for (size_t ni = 0; ni < nn; ni++) {
-					if (default_n && !smx_sweep_covers(sel.ops[o], ns[ni]))
-						continue; /* not a cell of the default sweep */
-					size_t mine = cell++;
-					if (mine < lo || mine >= hi)
-						continue; /* another shard's cell */
-					size_t r = op_rows(sel.ops[o], rows, ns[ni]);
-					smx_progress_cell((double)r * (double)ns[ni],
-							  "%s %s %s n=%zu", smx_op_name(sel.ops[o]),
-							  smx_dtype_name(sel.dts[d]),
-							  dists[di].spec, ns[ni]);
-					if (!run_stream(&t, &tally, &sel, sel.ops[o], sel.dts[d],
-							&dists[di], seed, r, ns[ni])) {
-						smx_case_generate_opts(&cs, sel.ops[o], sel.dts[d],
-								       &dists[di], seed, r, ns[ni],
-								       &copts);
-						run_case(&t, &tally, &sel, &cs, dists[di].spec,
-							 seed);
-						smx_case_free(&cs);
-					}
-					smx_progress_step();
-				}
+			smx_case_free(&cs);
+			smx_progress_step();
 		}
 	smx_progress_end();
 	if (input)

@@ -21,6 +21,7 @@
 #include "dtype.h"
 #include "metrics.h"
 #include "plugin.h"
+#include "run.h"
 #include "ref.h"
 #include "ref_out.h"
 #include "rows.h"

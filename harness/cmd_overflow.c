@@ -11,6 +11,7 @@
 #include "profiles.h"
 #include "progress.h"
 #include "scenarios.h"
+#include "sweeps.h"
 #include "targets.h"
 #include "util.h"
 #include "verdict.h"
@@ -60,6 +61,114 @@ static const struct smx_column summary[] = {
     {"becomes", SMX_STR, 1},  {"range_limit", SMX_STR, 1},
     {"becomes", SMX_STR, 1},  {"not ok (scenario=outcome)", SMX_STR, 1},
 };
+
+void smx_overflow_tables(struct smx_table *tidy_t, struct smx_table *sum)
+{
+	smx_table_init(tidy_t, tidy, sizeof tidy / sizeof *tidy);
+	smx_table_init(sum, summary, sizeof summary / sizeof *summary);
+}
+
+/* The catalogue is made of logit rows: forward ops only. */
+static size_t forward_entries(const struct smx_overflow_opts *o, smx_op op, smx_dtype dt,
+			      const struct smx_impl **ims)
+{
+	return smx_op_forward(op) ? smx_sweep_entries(o->sel, o->keep, op, dt, ims) : 0;
+}
+
+/* Cells are (op, dtype, implementation); a shard takes a contiguous run. */
+size_t smx_overflow_cells(const struct smx_overflow_opts *o)
+{
+	size_t cells = 0;
+	for (size_t p = 0; p < o->sel->nops; p++)
+		for (size_t d = 0; d < o->sel->ndts; d++) {
+			const struct smx_impl *ims[256];
+			cells += forward_entries(o, o->sel->ops[p], o->sel->dts[d], ims);
+		}
+	return cells;
+}
+
+/* One entry on the catalogue scen[0 .. ns): its tidy rows, thresholds,
+ * verdict and summary row. */
+static void overflow_cell(const struct smx_overflow_opts *o, const struct smx_impl *im,
+			  const struct smx_scenario *scen, size_t ns, struct smx_table *t,
+			  struct smx_table *sum)
+{
+	const struct smx_profile *prof = o->prof;
+	int thresholds = o->thresholds;
+	smx_progress_cell(0, "%s %s %s", smx_op_name(im->op), smx_dtype_name(im->dtype), im->name);
+	size_t nok = 0, nmis = 0;
+	char bad[2048] = "", mis[512] = "";
+	size_t lb = 0, lm = 0;
+	for (size_t j = 0; j < ns; j++) {
+		double u;
+		const char *want;
+		enum smx_outcome got = smx_scenario_run(im, &scen[j], &u);
+		int match = smx_row_judge(prof, im, &scen[j], got, &want);
+		nok += got == SMX_OUT_OK;
+		nmis += !match;
+		if (got != SMX_OUT_OK && lb < sizeof bad)
+			lb += (size_t)snprintf(bad + lb, sizeof bad - lb, "%s%s=%s", lb ? " " : "",
+					       scen[j].name, smx_outcome_name(got));
+		if (!match && lm < sizeof mis)
+			lm += (size_t)snprintf(mis + lm, sizeof mis - lm, "%s%s", lm ? " " : "",
+					       scen[j].name);
+		smx_table_add(t, im->name, smx_op_name(im->op), smx_dtype_name(im->dtype),
+			      smx_origin_name(im->origin), scen[j].name, (long long)scen[j].n,
+			      smx_outcome_name(got), u, want, match ? "yes" : "NO", NAN);
+	}
+	double ts = NAN, tr = NAN;
+	enum smx_outcome bs = SMX_OUT_OK, br = SMX_OUT_OK;
+	if (thresholds) {
+		ts = smx_threshold_scale(im, &bs);
+		tr = smx_threshold_range(im, &br);
+		smx_table_add(t, im->name, smx_op_name(im->op), smx_dtype_name(im->dtype),
+			      smx_origin_name(im->origin), "threshold:scale", 64LL,
+			      smx_outcome_name(bs), NAN, "-", "-", ts > 0 ? ts : INFINITY);
+		smx_table_add(t, im->name, smx_op_name(im->op), smx_dtype_name(im->dtype),
+			      smx_origin_name(im->origin), "threshold:range", 64LL,
+			      smx_outcome_name(br), NAN, "-", "-", tr > 0 ? tr : INFINITY);
+	}
+	char cellname[160], why[1024];
+	snprintf(cellname, sizeof cellname, "%s %s %s", smx_op_name(im->op),
+		 smx_dtype_name(im->dtype), im->name);
+	if (prof) {
+		char decl[160];
+		smx_profile_declared_list(im, decl, sizeof decl);
+		snprintf(why, sizeof why, "profile %s mismatch on %s (its policy declares: %s)",
+			 prof->name, mis, decl);
+	} else {
+		snprintf(why, sizeof why, "policy mismatch on %s", mis);
+	}
+	if (o->tally)
+		smx_tally_add(o->tally, im, cellname, nmis > 0, why);
+	char oks[32], miss[600], sl[32] = "-", rl[32] = "-";
+	snprintf(oks, sizeof oks, "%zu/%zu", nok, ns);
+	snprintf(miss, sizeof miss, "%s", nmis ? mis : "-");
+	smx_table_add(sum, smx_op_name(im->op), smx_dtype_name(im->dtype), im->name, oks, miss,
+		      thresholds ? limit_text(sl, sizeof sl, ts) : sl,
+		      ts > 0 ? smx_outcome_name(bs) : "-",
+		      thresholds ? limit_text(rl, sizeof rl, tr) : rl,
+		      tr > 0 ? smx_outcome_name(br) : "-", lb ? bad : "-");
+	smx_progress_step();
+}
+
+void smx_overflow_sweep(const struct smx_overflow_opts *o, struct smx_table *t,
+			struct smx_table *sum)
+{
+	static struct smx_scenario scen[64];
+	size_t cell = 0;
+	for (size_t p = 0; p < o->sel->nops; p++)
+		for (size_t d = 0; d < o->sel->ndts; d++) {
+			size_t ns = smx_scenarios(o->sel->dts[d], scen, 64);
+			const struct smx_impl *ims[256];
+			size_t k = forward_entries(o, o->sel->ops[p], o->sel->dts[d], ims);
+			for (size_t i = 0; i < k; i++) {
+				size_t mine = cell++;
+				if (mine >= o->lo && mine < o->hi) /* else another shard's cell */
+					overflow_cell(o, ims[i], scen, ns, t, sum);
+			}
+		}
+}
 
 int smx_cmd_overflow(int argc, char **argv)
 {
@@ -112,102 +221,14 @@ int smx_cmd_overflow(int argc, char **argv)
 	struct smx_tally tally;
 	smx_tally_init(&tally, cmd);
 	struct smx_table t, sum;
-	smx_table_init(&t, tidy, sizeof tidy / sizeof *tidy);
-	smx_table_init(&sum, summary, sizeof summary / sizeof *summary);
-	static struct smx_scenario scen[64];
-	size_t cells = 0, cell = 0, lo = 0, hi = 0;
-	/* Cells are (op, dtype, implementation); a shard takes a contiguous run. */
-	for (size_t o = 0; o < sel.nops; o++)
-		for (size_t d = 0; d < sel.ndts && smx_op_forward(sel.ops[o]); d++) {
-			const struct smx_impl *ims[256];
-			cells += smx_sel_entries(&sel, sel.ops[o], sel.dts[d], ims, 256);
-		}
-	hi = cells;
+	smx_overflow_tables(&t, &sum);
+	struct smx_overflow_opts oo = {
+	    .sel = &sel, .thresholds = thresholds, .prof = prof, .tally = &tally};
+	oo.hi = smx_overflow_cells(&oo);
 	if (shard.count)
-		smx_shard_range(&shard, cells, &lo, &hi);
-	smx_progress_begin(cmd, hi - lo, 0);
-	for (size_t o = 0; o < sel.nops; o++)
-		for (size_t d = 0; d < sel.ndts; d++) {
-			size_t ns = smx_scenarios(sel.dts[d], scen, 64);
-			const struct smx_impl *ims[256];
-			/* The catalogue is made of logit rows: forward ops only. */
-			size_t k = smx_op_forward(sel.ops[o])
-				       ? smx_sel_entries(&sel, sel.ops[o], sel.dts[d], ims, 256)
-				       : 0;
-			for (size_t i = 0; i < k; i++) {
-				size_t mine = cell++;
-				if (mine < lo || mine >= hi)
-					continue; /* another shard's cell */
-				const struct smx_impl *im = ims[i];
-				smx_progress_cell(0, "%s %s %s", smx_op_name(im->op),
-						  smx_dtype_name(im->dtype), im->name);
-				size_t nok = 0, nmis = 0;
-				char bad[2048] = "", mis[512] = "";
-				size_t lb = 0, lm = 0;
-				for (size_t j = 0; j < ns; j++) {
-					double u;
-					const char *want;
-					enum smx_outcome got = smx_scenario_run(im, &scen[j], &u);
-					int match = smx_row_judge(prof, im, &scen[j], got, &want);
-					nok += got == SMX_OUT_OK;
-					nmis += !match;
-					if (got != SMX_OUT_OK && lb < sizeof bad)
-						lb += (size_t)snprintf(bad + lb, sizeof bad - lb,
-								       "%s%s=%s", lb ? " " : "",
-								       scen[j].name,
-								       smx_outcome_name(got));
-					if (!match && lm < sizeof mis)
-						lm += (size_t)snprintf(mis + lm, sizeof mis - lm,
-								       "%s%s", lm ? " " : "",
-								       scen[j].name);
-					smx_table_add(&t, im->name, smx_op_name(im->op),
-						      smx_dtype_name(im->dtype),
-						      smx_origin_name(im->origin), scen[j].name,
-						      (long long)scen[j].n, smx_outcome_name(got),
-						      u, want, match ? "yes" : "NO", NAN);
-				}
-				double ts = NAN, tr = NAN;
-				enum smx_outcome bs = SMX_OUT_OK, br = SMX_OUT_OK;
-				if (thresholds) {
-					ts = smx_threshold_scale(im, &bs);
-					tr = smx_threshold_range(im, &br);
-					smx_table_add(&t, im->name, smx_op_name(im->op),
-						      smx_dtype_name(im->dtype),
-						      smx_origin_name(im->origin),
-						      "threshold:scale", 64LL, smx_outcome_name(bs),
-						      NAN, "-", "-", ts > 0 ? ts : INFINITY);
-					smx_table_add(&t, im->name, smx_op_name(im->op),
-						      smx_dtype_name(im->dtype),
-						      smx_origin_name(im->origin),
-						      "threshold:range", 64LL, smx_outcome_name(br),
-						      NAN, "-", "-", tr > 0 ? tr : INFINITY);
-				}
-				char cellname[160], why[1024];
-				snprintf(cellname, sizeof cellname, "%s %s %s", smx_op_name(im->op),
-					 smx_dtype_name(im->dtype), im->name);
-				if (prof) {
-					char decl[160];
-					smx_profile_declared_list(im, decl, sizeof decl);
-					snprintf(
-					    why, sizeof why,
-					    "profile %s mismatch on %s (its policy declares: %s)",
-					    prof->name, mis, decl);
-				} else {
-					snprintf(why, sizeof why, "policy mismatch on %s", mis);
-				}
-				smx_tally_add(&tally, im, cellname, nmis > 0, why);
-				char oks[32], miss[600], sl[32] = "-", rl[32] = "-";
-				snprintf(oks, sizeof oks, "%zu/%zu", nok, ns);
-				snprintf(miss, sizeof miss, "%s", nmis ? mis : "-");
-				smx_table_add(&sum, smx_op_name(im->op), smx_dtype_name(im->dtype),
-					      im->name, oks, miss,
-					      thresholds ? limit_text(sl, sizeof sl, ts) : sl,
-					      ts > 0 ? smx_outcome_name(bs) : "-",
-					      thresholds ? limit_text(rl, sizeof rl, tr) : rl,
-					      tr > 0 ? smx_outcome_name(br) : "-", lb ? bad : "-");
-				smx_progress_step();
-			}
-		}
+		smx_shard_range(&shard, oo.hi, &oo.lo, &oo.hi);
+	smx_progress_begin(cmd, oo.hi - oo.lo, 0);
+	smx_overflow_sweep(&oo, &t, &sum);
 	smx_progress_end();
 	char *ctx = smx_env_json(0);
 	if (shard.count)

@@ -12,8 +12,9 @@
 #include "op.h"
 #include "peers.h"
 #include "progress.h"
-#include "plugin.h"
+#include "run.h"
 #include "rows.h"
+#include "sweeps.h"
 #include "targets.h"
 #include "util.h"
 
@@ -65,7 +66,14 @@ static const struct smx_column cols[] = {
     {"cycles_per_elem", SMX_NUM, 1},
     {"items_per_second", SMX_NUM, 0},
     {"bytes_per_second", SMX_NUM, 0},
+    {"mean_ns", SMX_NUM, 0},
+    {"stddev_ns", SMX_NUM, 0},
 };
+
+void smx_perf_table(struct smx_table *t)
+{
+	smx_table_init(t, cols, sizeof cols / sizeof *cols);
+}
 
 struct perf_row {
 	char name[80];
@@ -96,51 +104,67 @@ static double subject_bytes(const struct smx_bench *b, enum smx_subject s)
 	return (double)b->moved;
 }
 
-static void json_out(FILE *f, const struct perf_row *r, size_t k, const char *ctx)
+/* Google Benchmark's shape, read from the table by column name. */
+static void json_out(FILE *f, const struct smx_table *t, const char *ctx)
 {
 	fprintf(f, "{\n  \"context\": %s,\n  \"benchmarks\": [", ctx ? ctx : "{}");
 	static const char *const aggs[] = {"mean", "median", "stddev", "cv"};
 	int first = 1;
-	for (size_t i = 0; i < k; i++)
+	for (size_t i = 0; i < t->nrows; i++)
 		for (int a = 0; a < 4; a++) {
-			const struct smx_stats *s = &r[i].st;
-			double v = a == 0   ? s->mean
-				   : a == 1 ? s->median
-				   : a == 2 ? s->stddev
-					    : s->stddev / s->mean;
+#define AT(col) smx_table_at(t, i, col)
+			double mean = AT("mean_ns")->d, sd = AT("stddev_ns")->d;
+			double v = a == 0   ? mean
+				   : a == 1 ? AT("median_ns")->d
+				   : a == 2 ? sd
+					    : sd / mean;
 			char name[200];
-			snprintf(name, sizeof name, "%s/%s/%s/%zu/%zu/%s", smx_op_name(r[i].op),
-				 smx_dtype_name(r[i].dt), r[i].name, r[i].n, r[i].rows,
-				 r[i].cache == SMX_CACHE_HOT ? "hot" : "cold");
+			snprintf(name, sizeof name, "%s/%s/%s/%lld/%lld/%s", AT("op")->s,
+				 AT("dtype")->s, AT("impl")->s, AT("n")->i, AT("rows")->i,
+				 AT("cache")->s);
 			fprintf(f,
 				"%s\n    {\"name\": \"%s_%s\", \"run_name\": \"%s\", \"run_type\": "
 				"\"aggregate\", "
 				"\"aggregate_name\": \"%s\", \"aggregate_unit\": \"%s\", "
-				"\"repetitions\": %zu, "
-				"\"iterations\": %zu, \"real_time\": ",
+				"\"repetitions\": %lld, "
+				"\"iterations\": %lld, \"real_time\": ",
 				first ? "" : ",", name, aggs[a], name, aggs[a],
-				a == 3 ? "percentage" : "time", s->reps, s->iters);
+				a == 3 ? "percentage" : "time", AT("repetitions")->i,
+				AT("iterations")->i);
 			first = 0;
 			smx_json_num(f, v);
 			fputs(", \"cpu_time\": ", f);
 			smx_json_num(f, v);
 			fputs(", \"time_unit\": \"ns\"", f);
 			if (a == 1) {
-				double items = (double)(r[i].n * r[i].rows);
 				fputs(", \"items_per_second\": ", f);
-				smx_json_num(f, items / (v * 1e-9));
+				smx_json_num(f, AT("items_per_second")->d);
 				fputs(", \"bytes_per_second\": ", f);
-				smx_json_num(f, r[i].bytes / (v * 1e-9));
+				smx_json_num(f, AT("bytes_per_second")->d);
 				fputs(", \"vs_memcpy\": ", f);
-				smx_json_num(f, r[i].vs_memcpy);
+				smx_json_num(f, AT("vs_memcpy")->d);
 				fputs(", \"vs_stream\": ", f);
-				smx_json_num(f, r[i].vs_stream);
+				smx_json_num(f, AT("vs_stream")->d);
 				fputs(", \"cycles_per_item\": ", f);
-				smx_json_num(f, s->cycles / items);
+				smx_json_num(f, AT("cycles_per_elem")->d);
 			}
+#undef AT
 			fputc('}', f);
 		}
 	fputs("\n  ]\n}\n", f);
+}
+
+/* One measured subject as a table row. */
+static void add_row(struct smx_table *t, const struct perf_row *p)
+{
+	double items = (double)(p->n * p->rows), sec = p->st.median * 1e-9;
+	smx_table_add(t, p->name, smx_op_name(p->op), smx_dtype_name(p->dt), (long long)p->n,
+		      (long long)p->rows, p->cache == SMX_CACHE_HOT ? "hot" : "cold",
+		      (long long)p->st.iters, (long long)p->st.reps, p->st.median, p->st.q1,
+		      p->st.q3, p->st.stddev / p->st.mean, p->st.median / items,
+		      p->bytes / sec * 1e-9, p->vs_memcpy, p->vs_stream, p->vs_memset, p->vs_read,
+		      p->matrix, (long long)p->threads, p->scaling, p->st.cycles / items,
+		      items / sec, p->bytes / sec, p->st.mean, p->st.stddev);
 }
 
 /* Inputs for an op: logits for the forward ops; for the backward ops the
@@ -174,13 +198,13 @@ static void make_inputs(smx_op op, smx_dtype dt, const struct smx_dist *d, uint6
 /* The named entries, and with "best" the entry fastest on this cell's
  * inputs by a short calibration: 1 ms samples, 3 of them, every runnable
  * entry. */
-static size_t entries(const struct smx_sel *sel, smx_op op, smx_dtype dt, const double *a,
-		      const double *g, size_t r, size_t n, enum smx_cache cache,
+static size_t entries(const struct smx_sel *sel, smx_keep_fn keep, smx_op op, smx_dtype dt,
+		      const double *a, const double *g, size_t r, size_t n, enum smx_cache cache,
 		      const struct smx_impl **ims)
 {
 	struct smx_sel named = *sel;
 	named.best = 0;
-	size_t k = !sel->best || sel->nnames ? smx_sel_entries(&named, op, dt, ims, 252) : 0;
+	size_t k = !sel->best || sel->nnames ? smx_sweep_entries(&named, keep, op, dt, ims) : 0;
 	if (!sel->best)
 		return k;
 	struct smx_sel every = *sel;
@@ -207,6 +231,108 @@ static size_t entries(const struct smx_sel *sel, smx_op op, smx_dtype dt, const 
 			return k;
 	ims[k++] = all[best];
 	return k;
+}
+
+/* One (op, dtype, n) cell: the ceilings and the entries side by side,
+ * then with --threads T each entry again on T threads. Returns the rows
+ * added to t. */
+static size_t perf_cell(const struct smx_perf_opts *o, smx_op op, smx_dtype dt, size_t n,
+			struct smx_table *t)
+{
+	size_t r = o->rows ? o->rows : (n >= 16384 ? 1 : 16384 / n);
+	smx_progress_cell(0, "%s %s n=%zu", smx_op_name(op), smx_dtype_name(dt), n);
+	double *a = smx_alloc(r * n, sizeof *a);
+	double *g = smx_op_arity(op) == 2 ? smx_alloc(r * n, sizeof *g) : NULL;
+	make_inputs(op, dt, o->dist, o->seed, r, n, a, g);
+	const struct smx_impl *ims[256];
+	size_t k = entries(o->sel, o->keep, op, dt, a, g, r, n, o->cache, ims);
+	if (k == 0) {
+		free(a);
+		free(g);
+		return 0;
+	}
+	const struct smx_impl *all[256] = {NULL};
+	enum smx_subject subj[256] = {SMX_SUBJ_MEMCPY, SMX_SUBJ_READ, SMX_SUBJ_MEMSET};
+	/* The Jacobian writes n x n from n: it is read against memset of its
+	 * output, not memcpy. */
+	int jac = op == SMX_OP_JACOBIAN;
+	size_t nc = jac || o->ceilings ? 3 : 2; /* ceilings */
+	for (size_t i = 0; i < k; i++) {
+		all[nc + i] = ims[i];
+		subj[nc + i] = SMX_SUBJ_IMPL;
+	}
+	struct smx_bench b;
+	smx_bench_init(&b, op, dt, a, g, r, n, o->cache, o->min_ms, o->reps);
+	free(a);
+	free(g);
+	struct smx_stats st[256];
+	smx_bench_run(&b, k + nc, subj, all, st);
+	/* Streaming the op's bytes at memcpy's rate. */
+	double stream = st[0].median * (double)b.moved / (2.0 * (double)b.bytes);
+	struct perf_row one[256];
+	for (size_t j = 0; j < k + nc; j++) {
+		static const char *const ceil[] = {"memcpy/ceiling", "read/ceiling",
+						   "memset/ceiling"};
+		struct perf_row *pr = &one[j];
+		memset(pr, 0, sizeof *pr);
+		snprintf(pr->name, sizeof pr->name, "%s", j < nc ? ceil[j] : all[j]->name);
+		pr->op = op;
+		pr->dt = dt;
+		pr->n = n;
+		pr->rows = r;
+		pr->cache = o->cache;
+		pr->st = st[j];
+		pr->bytes = subject_bytes(&b, subj[j]);
+		pr->vs_memcpy = jac ? NAN : st[j].median / st[0].median;
+		pr->vs_stream = st[j].median / stream;
+		pr->vs_memset = jac ? st[j].median / st[2].median : NAN;
+		pr->vs_read = st[j].median / st[1].median;
+		pr->matrix = jac ? (long long)b.out_bytes : 0;
+		pr->threads = 1;
+		pr->scaling = NAN;
+		add_row(t, pr);
+	}
+	size_t added = k + nc;
+	/* With --threads T: each implementation again on rows split across T
+	 * threads, next to its one-thread time. */
+	int T = smx_threads();
+	if (T > 1 && r >= (size_t)T) {
+		b.threads = T;
+		struct smx_stats mt[256];
+		/* T CPUs for T threads (pinned to one, they would take turns). */
+		if (o->pin >= 0 && smx_pin_range(o->pin, T))
+			smx_die("perf: --pin: cannot use CPUs %d to %d", o->pin, o->pin + T - 1);
+		smx_bench_run(&b, k, subj + nc, all + nc, mt);
+		if (o->pin >= 0)
+			smx_pin(o->pin);
+		for (size_t j = 0; j < k; j++) {
+			struct perf_row pr = one[nc + j];
+			pr.st = mt[j];
+			snprintf(pr.name, sizeof pr.name, "%s x%d", all[nc + j]->name, T);
+			pr.threads = T;
+			pr.vs_memcpy = jac ? NAN : mt[j].median / st[0].median;
+			pr.vs_stream = mt[j].median / stream;
+			pr.vs_read = mt[j].median / st[1].median;
+			pr.vs_memset = jac ? mt[j].median / st[2].median : NAN;
+			pr.scaling = st[nc + j].median / ((double)T * mt[j].median);
+			add_row(t, &pr);
+		}
+		added += k;
+	}
+	smx_bench_free(&b);
+	return added;
+}
+
+size_t smx_perf_sweep(const struct smx_perf_opts *o, struct smx_table *t)
+{
+	size_t added = 0;
+	for (size_t p = 0; p < o->sel->nops; p++)
+		for (size_t d = 0; d < o->sel->ndts; d++)
+			for (size_t ni = 0; ni < o->nn; ni++) {
+				added += perf_cell(o, o->sel->ops[p], o->sel->dts[d], o->ns[ni], t);
+				smx_progress_step();
+			}
+	return added;
 }
 
 int smx_cmd_perf(int argc, char **argv)
@@ -296,132 +422,29 @@ int smx_cmd_perf(int argc, char **argv)
 	/* The output opens before the work: a bad path fails at once, and an
 	 * interrupted run leaves nothing (util.c removes the temporary). */
 	FILE *f = smx_out_open(output);
-	struct perf_row *res = NULL;
-	size_t nres = 0;
+	struct smx_perf_opts po = {.sel = &sel,
+				   .ns = ns,
+				   .nn = nn,
+				   .rows = rows,
+				   .cache = cache,
+				   .min_ms = min_ms,
+				   .reps = reps,
+				   .pin = pin,
+				   .dist = &dist,
+				   .seed = seed};
+	struct smx_table t;
+	smx_perf_table(&t);
 	smx_progress_begin(cmd, sel.nops * sel.ndts * nn, 0);
-	for (size_t o = 0; o < sel.nops; o++)
-		for (size_t d = 0; d < sel.ndts; d++)
-			for (size_t ni = 0; ni < nn; ni++) {
-				smx_op op = sel.ops[o];
-				size_t n = ns[ni], r = rows ? rows : (n >= 16384 ? 1 : 16384 / n);
-				smx_progress_cell(0, "%s %s n=%zu", smx_op_name(op),
-						  smx_dtype_name(sel.dts[d]), n);
-				double *a = smx_alloc(r * n, sizeof *a);
-				double *g =
-				    smx_op_arity(op) == 2 ? smx_alloc(r * n, sizeof *g) : NULL;
-				make_inputs(op, sel.dts[d], &dist, seed, r, n, a, g);
-				const struct smx_impl *ims[256];
-				size_t k = entries(&sel, op, sel.dts[d], a, g, r, n, cache, ims);
-				if (k == 0) {
-					free(a);
-					free(g);
-					smx_progress_step();
-					continue;
-				}
-				const struct smx_impl *all[256] = {NULL};
-				enum smx_subject subj[256] = {SMX_SUBJ_MEMCPY, SMX_SUBJ_READ,
-							      SMX_SUBJ_MEMSET};
-				size_t nc = op == SMX_OP_JACOBIAN ? 3 : 2; /* ceilings */
-				for (size_t i = 0; i < k; i++) {
-					all[nc + i] = ims[i];
-					subj[nc + i] = SMX_SUBJ_IMPL;
-				}
-				struct smx_bench b;
-				smx_bench_init(&b, op, sel.dts[d], a, g, r, n, cache, min_ms, reps);
-				free(a);
-				free(g);
-				struct smx_stats st[256];
-				smx_bench_run(&b, k + nc, subj, all, st);
-				res = smx_realloc(res, nres + k + nc, sizeof *res);
-				/* Streaming the op's bytes at memcpy's rate. */
-				double stream =
-				    st[0].median * (double)b.moved / (2.0 * (double)b.bytes);
-				for (size_t j = 0; j < k + nc; j++) {
-					static const char *const ceil[] = {
-					    "memcpy/ceiling", "read/ceiling", "memset/ceiling"};
-					struct perf_row *pr = &res[nres++];
-					memset(pr, 0, sizeof *pr);
-					snprintf(pr->name, sizeof pr->name, "%s",
-						 j < nc ? ceil[j] : all[j]->name);
-					pr->op = op;
-					pr->dt = sel.dts[d];
-					pr->n = n;
-					pr->rows = r;
-					pr->cache = cache;
-					pr->st = st[j];
-					pr->bytes = subject_bytes(&b, subj[j]);
-					/* The Jacobian writes n x n from n: it is read
-					 * against memset of its output, not memcpy. */
-					pr->vs_memcpy = nc == 3 ? NAN : st[j].median / st[0].median;
-					pr->vs_stream = st[j].median / stream;
-					pr->vs_memset = nc == 3 ? st[j].median / st[2].median : NAN;
-					pr->vs_read = st[j].median / st[1].median;
-					pr->matrix =
-					    op == SMX_OP_JACOBIAN ? (long long)b.out_bytes : 0;
-					pr->threads = 1;
-					pr->scaling = NAN;
-				}
-				/* With --threads T: each implementation again on rows
-				 * split across T threads, next to its one-thread time. */
-				int T = smx_threads();
-				if (T > 1 && r >= (size_t)T) {
-					b.threads = T;
-					struct smx_stats mt[256];
-					/* T CPUs for T threads (pinned to one, they would take
-					 * turns). */
-					if (pin >= 0 && smx_pin_range(pin, T))
-						smx_die("perf: --pin: cannot use CPUs %d to %d",
-							pin, pin + T - 1);
-					smx_bench_run(&b, k, subj + nc, all + nc, mt);
-					if (pin >= 0)
-						smx_pin(pin);
-					size_t base = nres - k; /* the one-thread rows */
-					res = smx_realloc(res, nres + k, sizeof *res);
-					for (size_t j = 0; j < k; j++) {
-						struct perf_row *pr = &res[nres++];
-						*pr = res[base + j];
-						pr->st = mt[j];
-						snprintf(pr->name, sizeof pr->name, "%s x%d",
-							 all[nc + j]->name, T);
-						pr->threads = T;
-						pr->vs_memcpy =
-						    nc == 3 ? NAN : mt[j].median / st[0].median;
-						pr->vs_stream = mt[j].median / stream;
-						pr->vs_read = mt[j].median / st[1].median;
-						pr->vs_memset =
-						    nc == 3 ? mt[j].median / st[2].median : NAN;
-						pr->scaling =
-						    st[nc + j].median / ((double)T * mt[j].median);
-					}
-				}
-				smx_bench_free(&b);
-				smx_progress_step();
-			}
+	size_t nres = smx_perf_sweep(&po, &t);
 	smx_progress_end();
 	char *ctx = smx_env_json(seed);
-	if (fmt == SMX_FMT_JSON) {
-		json_out(f, res, nres, ctx);
-	} else {
-		struct smx_table t;
-		smx_table_init(&t, cols, sizeof cols / sizeof *cols);
-		for (size_t i = 0; i < nres; i++) {
-			const struct perf_row *p = &res[i];
-			double items = (double)(p->n * p->rows), sec = p->st.median * 1e-9;
-			smx_table_add(
-			    &t, p->name, smx_op_name(p->op), smx_dtype_name(p->dt), (long long)p->n,
-			    (long long)p->rows, p->cache == SMX_CACHE_HOT ? "hot" : "cold",
-			    (long long)p->st.iters, (long long)p->st.reps, p->st.median, p->st.q1,
-			    p->st.q3, p->st.stddev / p->st.mean, p->st.median / items,
-			    p->bytes / sec * 1e-9, p->vs_memcpy, p->vs_stream, p->vs_memset,
-			    p->vs_read, p->matrix, (long long)p->threads, p->scaling,
-			    p->st.cycles / items, items / sec, p->bytes / sec);
-		}
+	if (fmt == SMX_FMT_JSON)
+		json_out(f, &t, ctx);
+	else
 		smx_table_write(&t, f, fmt, ctx);
-		smx_table_free(&t);
-	}
+	smx_table_free(&t);
 	smx_out_commit(f);
 	free(ctx);
-	free(res);
 	if (*smx_peer_missing())
 		fputs(smx_peer_missing(), stderr);
 	if (!nres) {

@@ -21,14 +21,14 @@
 #include "env.h"
 #include "measure.h"
 #include "peers.h"
-#include "plugin.h"
+#include "run.h"
 #include "proc.h"
 #include "profiles.h"
 #include "progress.h"
 #include "report.h"
 #include "report_sections.h"
 #include "scenarios.h"
-#include "stream.h"
+#include "sweeps.h"
 #include "torch.h"
 #include "util.h"
 
@@ -95,23 +95,52 @@ static void gnuplot(struct rep *r, const char *script, const char *vars)
 }
 
 /* Entries shown by default: scalar, the widest vector ISA, peers. */
-static int shown(const struct rep *r, const struct smx_impl *im)
+static int shown(const struct smx_impl *im)
 {
-	if (r->sel.nnames || r->sel.best)
-		return 1;
 	const char *wide = smx_cpu_features() & SMX_CPU_AVX512 ? "avx512" : "avx2";
 	return !strcmp(im->isa, "scalar") || !strcmp(im->isa, "peer") || !strcmp(im->isa, wide) ||
 	       im->origin == SMX_ORIGIN_PLUGIN;
 }
 
+/* Entries named with --impl are all shown. */
+static smx_keep_fn keep(const struct rep *r)
+{
+	return r->sel.nnames || r->sel.best ? NULL : shown;
+}
+
 static size_t entries(struct rep *r, smx_op op, smx_dtype dt, const struct smx_impl **out)
 {
-	const struct smx_impl *all[256];
-	size_t k = smx_sel_entries(&r->sel, op, dt, all, 256), m = 0;
-	for (size_t i = 0; i < k; i++)
-		if (shown(r, all[i]))
-			out[m++] = all[i];
-	return m;
+	return smx_sweep_entries(&r->sel, keep(r), op, dt, out);
+}
+
+/* The report's selection narrowed to one op and dtype, for a sweep. */
+static struct smx_sel one(const struct rep *r, smx_op op, smx_dtype dt)
+{
+	struct smx_sel s = r->sel;
+	s.ops[0] = op;
+	s.nops = 1;
+	s.dts[0] = dt;
+	s.ndts = 1;
+	return s;
+}
+
+/* The index of a sweep row's entry among ims (k when none). */
+static size_t entry_of(const struct smx_table *t, size_t row, const struct smx_impl **ims, size_t k)
+{
+	const char *name = smx_table_at(t, row, "impl")->s;
+	size_t i = 0;
+	while (i < k && (!ims[i] || strcmp(ims[i]->name, name)))
+		i++;
+	return i;
+}
+
+/* The index of v among ns[0 .. nn) (nn when none). */
+static size_t n_of(const size_t *ns, size_t nn, long long v)
+{
+	size_t j = 0;
+	while (j < nn && (long long)ns[j] != v)
+		j++;
+	return j;
 }
 
 /* ---- accuracy against n (figure 1), the accuracy table ---- */
@@ -149,23 +178,29 @@ static size_t acc_budget(const struct rep *r)
 }
 
 /* (n + 2 + 2 (x_max - x_min)) u, Blanchard-Higham-Higham Thm 4.3, over the
- * rows; in ulps of the exact value it is at most that many (ulp(s) >= s u). */
-static double bhh_bound(const struct smx_case *c)
+ * rows of the cell; in ulps of the exact value it is at most that many
+ * (ulp(s) >= s u). The generators give the sweep's rows again, bit for bit. */
+static double bhh_bound(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t rows,
+			size_t n)
 {
+	struct smx_rows b;
+	smx_rows_generate(&b, d, dt, seed, rows, n);
 	double worst = 0;
-	for (size_t i = 0; i < c->rows; i++) {
-		const double *x = c->x + i * c->n;
+	for (size_t i = 0; i < b.count; i++) {
 		double lo = INFINITY, hi = -INFINITY;
-		for (size_t j = 0; j < c->n; j++) {
-			lo = fmin(lo, x[j]);
-			hi = fmax(hi, x[j]);
+		for (size_t j = b.off[i]; j < b.off[i + 1]; j++) {
+			lo = fmin(lo, b.x[j]);
+			hi = fmax(hi, b.x[j]);
 		}
-		worst = fmax(worst, (double)c->n + 2 + 2 * (hi - lo));
+		worst = fmax(worst, (double)n + 2 + 2 * (hi - lo));
 	}
+	smx_rows_free(&b);
 	return worst;
 }
 
-static void acc_measure(struct rep *r, struct acc_sweep *a, FILE *csv)
+/* smx accuracy's sweep on normal(0, 3) softmax rows of dt, its rows
+ * appended to t; the figure's values read back from them. */
+static void acc_measure(struct rep *r, struct acc_sweep *a, struct smx_table *t)
 {
 	a->nn = acc_ns(r, a->dt, a->ns);
 	a->k = entries(r, SMX_OP_SOFTMAX, a->dt, a->ims);
@@ -173,41 +208,29 @@ static void acc_measure(struct rep *r, struct acc_sweep *a, FILE *csv)
 	a->mean = smx_calloc(a->k ? a->k : 1, sizeof *a->mean);
 	struct smx_dist d;
 	smx_dist_parse("normal:3", &d);
-	for (size_t j = 0; j < a->nn; j++) {
-		size_t n = a->ns[j], rows = acc_budget(r) / n ? acc_budget(r) / n : 1;
-		smx_progress_cell(0, "accuracy %s n=%zu", smx_dtype_name(a->dt), n);
-		struct smx_case c;
-		struct smx_stream st;
-		int streamed =
-		    smx_stream_wants(SMX_OP_SOFTMAX, n) &&
-		    !smx_stream_generate(&st, SMX_OP_SOFTMAX, a->dt, &d, r->seed, rows, n);
-		if (!streamed)
-			smx_case_generate(&c, SMX_OP_SOFTMAX, a->dt, &d, r->seed, rows, n);
-		a->bound[j] = streamed ? smx_stream_bhh(&st) : bhh_bound(&c);
-		for (size_t i = 0; i < a->k; i++) {
-			struct smx_metrics m;
-			smx_metrics_init(&m);
-			if (streamed && smx_stream_measure(a->ims[i], &st, &m)) {
-				/* a row the fast path left to MPFR (first entry only) */
-				smx_stream_free(&st);
-				streamed = 0;
-				smx_case_generate(&c, SMX_OP_SOFTMAX, a->dt, &d, r->seed, rows, n);
-			}
-			if (!streamed)
-				smx_measure(a->ims[i], &c, &m, NULL);
-			a->max[i][j] = m.max_ulp;
-			a->mean[i][j] = smx_metrics_mean_ulp(&m);
-			fprintf(csv,
-				"%s,softmax,%s,normal:3,%zu,%zu,%llu,%.17g,%.17g,%.17g,%.17g,%zu\n",
-				a->ims[i]->name, smx_dtype_name(a->dt), n, rows,
-				(unsigned long long)r->seed, m.max_ulp, smx_metrics_mean_ulp(&m),
-				m.max_rel, m.sum_err, m.nan_rows + m.inf_rows + m.zero_rows);
+	struct smx_sel sel = one(r, SMX_OP_SOFTMAX, a->dt);
+	struct smx_accuracy_opts o = {.sel = &sel,
+				      .keep = keep(r),
+				      .dists = &d,
+				      .ndists = 1,
+				      .ns = a->ns,
+				      .nn = a->nn,
+				      .budget = acc_budget(r),
+				      .seed = r->seed,
+				      .hi = SIZE_MAX};
+	size_t first = t->nrows;
+	smx_accuracy_sweep(&o, t);
+	for (size_t row = first; row < t->nrows; row++) {
+		size_t i = entry_of(t, row, a->ims, a->k);
+		size_t j = n_of(a->ns, a->nn, smx_table_at(t, row, "n")->i);
+		if (i < a->k && j < a->nn) {
+			a->max[i][j] = smx_table_at(t, row, "max_ulp")->d;
+			a->mean[i][j] = smx_table_at(t, row, "mean_ulp")->d;
 		}
-		if (streamed)
-			smx_stream_free(&st);
-		else
-			smx_case_free(&c);
-		smx_progress_step();
+	}
+	for (size_t j = 0; j < a->nn; j++) {
+		size_t rows = acc_budget(r) / a->ns[j] ? acc_budget(r) / a->ns[j] : 1;
+		a->bound[j] = bhh_bound(&d, a->dt, r->seed, rows, a->ns[j]);
 	}
 }
 
@@ -337,32 +360,44 @@ static void acc_table(const struct acc_sweep *a, struct smx_table *tab, struct a
 
 #define NSCALES 15 /* S = 2^-2 .. 2^12, a regular grid in log2 */
 
-static void scale_measure(struct rep *r, smx_dtype dt, FILE *csv, const struct smx_impl **ims,
-			  size_t k, double *res)
+/* smx accuracy's sweep on scaled rows, its rows appended to t; res gets
+ * each entry's max relative error over normal outputs in units of u, NaN
+ * where a row was nan, inf or zero. */
+static void scale_measure(struct rep *r, smx_dtype dt, struct smx_table *t,
+			  const struct smx_impl **ims, size_t k, double *res)
 {
-	const size_t n = 256, rows = r->mode == QUICK ? 4 : 16;
+	const size_t n = 256;
 	/* Relative error in units of u = 2^-p. */
-	const double u = dt == SMX_F32 ? 0x1p-24 : 0x1p-53;
+	const double u = exp2(-(double)smx_dtype_info(dt)->prec);
+	struct smx_dist d[NSCALES];
 	for (size_t j = 0; j < NSCALES; j++) {
 		char spec[32];
 		snprintf(spec, sizeof spec, "scaled:%g", exp2((double)j - 2));
-		smx_progress_cell(0, "scale %s S=%g", smx_dtype_name(dt), exp2((double)j - 2));
-		struct smx_dist d;
-		smx_dist_parse(spec, &d);
-		struct smx_case c;
-		smx_case_generate(&c, SMX_OP_SOFTMAX, dt, &d, r->seed, rows, n);
-		for (size_t i = 0; i < k; i++) {
-			struct smx_metrics m;
-			smx_metrics_init(&m);
-			smx_measure(ims[i], &c, &m, NULL);
-			double v = m.max_rel_normal / u;
-			size_t bad = m.nan_rows + m.inf_rows + m.zero_rows;
-			res[i * NSCALES + j] = bad ? NAN : v;
-			fprintf(csv, "%s,softmax,%s,%s,%zu,%zu,%.17g,%.17g,%zu\n", ims[i]->name,
-				smx_dtype_name(dt), spec, n, rows, v, m.bound_ratio, bad);
-		}
-		smx_case_free(&c);
-		smx_progress_step();
+		smx_dist_parse(spec, &d[j]);
+	}
+	struct smx_sel sel = one(r, SMX_OP_SOFTMAX, dt);
+	struct smx_accuracy_opts o = {.sel = &sel,
+				      .keep = keep(r),
+				      .dists = d,
+				      .ndists = NSCALES,
+				      .ns = &n,
+				      .nn = 1,
+				      .rows = r->mode == QUICK ? 4 : 16,
+				      .seed = r->seed,
+				      .hi = SIZE_MAX};
+	size_t first = t->nrows;
+	smx_accuracy_sweep(&o, t);
+	for (size_t i = 0; i < k * NSCALES; i++)
+		res[i] = NAN;
+	for (size_t row = first; row < t->nrows; row++) {
+		size_t i = entry_of(t, row, ims, k), j = 0;
+		while (j < NSCALES && strcmp(d[j].spec, smx_table_at(t, row, "dist")->s))
+			j++;
+		long long bad = smx_table_at(t, row, "nan_rows")->i +
+				smx_table_at(t, row, "inf_rows")->i +
+				smx_table_at(t, row, "zero_rows")->i;
+		if (i < k && j < NSCALES && !bad)
+			res[i * NSCALES + j] = smx_table_at(t, row, "max_rel_normal")->d / u;
 	}
 }
 
@@ -406,12 +441,13 @@ static void scale_caption(char *buf, size_t len, smx_dtype dt, const struct smx_
 			 worst_s, worst);
 }
 
-static void error_vs_scale(struct rep *r, smx_dtype dt, FILE *csv, char *caption, size_t caplen)
+static void error_vs_scale(struct rep *r, smx_dtype dt, struct smx_table *t, char *caption,
+			   size_t caplen)
 {
 	const struct smx_impl *ims[256];
 	size_t k = entries(r, SMX_OP_SOFTMAX, dt, ims);
 	double *res = smx_alloc(k ? k * NSCALES : 1, sizeof *res);
-	scale_measure(r, dt, csv, ims, k, res);
+	scale_measure(r, dt, t, ims, k, res);
 	char name[64];
 	snprintf(name, sizeof name, "fig2_error_vs_scale_%s.dat", smx_dtype_name(dt));
 	FILE *f = open_in(r, name);
@@ -515,53 +551,42 @@ static void threshold_figure(struct rep *r, const struct smx_impl **ims, size_t 
 	gnuplot(r, "thresholds", vars);
 }
 
-static size_t behaviour(struct rep *r, FILE *csv, struct smx_table *breaks)
+/* The outcome class named s (as smx_outcome_name spells it). */
+static int outcome_of(const char *s)
 {
-	static struct smx_scenario scen[64];
-	size_t ns = smx_scenarios(SMX_F32, scen, 64), nmis = 0;
-	const struct smx_impl *ims[256];
-	size_t k = entries(r, SMX_OP_SOFTMAX, SMX_F32, ims);
-	FILE *m = open_in(r, "fig4_behaviour.dat"), *t = open_in(r, "fig4_tics.gp"),
-	     *x = open_in(r, "fig4_marks.dat");
-	fputs("set xtics (", t);
-	for (size_t j = 0; j < ns; j++)
-		fprintf(t, "%s\"%s\" %zu", j ? ", " : "", scen[j].name, j);
-	fputs(")\nset ytics (", t);
-	for (size_t i = 0; i < k; i++)
-		fprintf(t, "%s\"%s\" %zu", i ? ", " : "", ims[i]->name, i);
-	fputs(")\n", t);
-	fputs("# x y of each mismatch between outcome and declared policy\n", x);
-	double ts[256];
-	enum smx_outcome becomes[256];
-	smx_progress_cell(0, "edge behaviour f32");
+	int o = SMX_OUT_OK;
+	while (o < SMX_OUT_UNDEFINED && strcmp(smx_outcome_name((enum smx_outcome)o), s))
+		o++;
+	return o;
+}
+
+/* Per entry, the finite rows not ok, the rows whose outcome differs from
+ * the declared policy and the first scale not ok: the page's table. */
+static void breaks_table(struct smx_table *breaks, const struct smx_impl **ims, size_t k,
+			 const struct smx_scenario *scen, size_t ns, const int *got,
+			 const char *mismatch, const double *ts, const enum smx_outcome *becomes)
+{
+	static const struct smx_column btab[] = {
+	    {"impl", SMX_STR, 1},
+	    {"origin", SMX_STR, 1},
+	    {"not ok on finite rows", SMX_STR, 1},
+	    {"differs from its declared policy", SMX_STR, 1},
+	    {"first scale not ok", SMX_STR, 1},
+	};
+	smx_table_init(breaks, btab, sizeof btab / sizeof *btab);
 	for (size_t i = 0; i < k; i++) {
-		char bad[1024] = "", mis[512] = "";
+		char bad[1024] = "", mis[512] = "", tsx[64];
 		size_t lb = 0, lm = 0;
 		for (size_t j = 0; j < ns; j++) {
-			double u;
-			int any;
-			enum smx_outcome got = smx_scenario_run(ims[i], &scen[j], &u);
-			enum smx_outcome want = smx_scenario_expect(ims[i], &scen[j], &any);
-			int match = any || got == want;
-			fprintf(m, "%d ", (int)got);
-			if (!match) {
-				fprintf(x, "%zu %zu\n", j, i);
-				nmis++;
-				if (lm < sizeof mis)
-					lm += (size_t)snprintf(mis + lm, sizeof mis - lm, "%s%s",
-							       lm ? ", " : "", scen[j].name);
-			}
-			if (got != SMX_OUT_OK && scen[j].kind == SMX_SCEN_FINITE && lb < sizeof bad)
+			int o = got[i * ns + j];
+			if (mismatch[i * ns + j] && lm < sizeof mis)
+				lm += (size_t)snprintf(mis + lm, sizeof mis - lm, "%s%s",
+						       lm ? ", " : "", scen[j].name);
+			if (o != SMX_OUT_OK && scen[j].kind == SMX_SCEN_FINITE && lb < sizeof bad)
 				lb += (size_t)snprintf(bad + lb, sizeof bad - lb, "%s%s=%s",
 						       lb ? ", " : "", scen[j].name,
-						       smx_outcome_name(got));
-			fprintf(csv, "%s,softmax,f32,%s,%zu,%s,%.17g,%s,%s\n", ims[i]->name,
-				scen[j].name, scen[j].n, smx_outcome_name(got), u,
-				any ? "any" : smx_outcome_name(want), match ? "yes" : "no");
+						       smx_outcome_name((enum smx_outcome)o));
 		}
-		fputc('\n', m);
-		ts[i] = smx_threshold_scale(ims[i], &becomes[i]);
-		char tsx[64];
 		if (ts[i] > 0)
 			snprintf(tsx, sizeof tsx, "%.4g (%s)", ts[i], smx_outcome_name(becomes[i]));
 		else
@@ -569,9 +594,70 @@ static size_t behaviour(struct rep *r, FILE *csv, struct smx_table *breaks)
 		smx_table_add(breaks, ims[i]->name, smx_origin_name(ims[i]->origin), lb ? bad : "-",
 			      lm ? mis : "-", tsx);
 	}
+}
+
+/* smx overflow's sweep on the f32 softmax entries, its tidy rows in tidy;
+ * figures 4 and 8 and the breaks table read from them. Returns the
+ * outcomes that differ from the declared policy. */
+static size_t behaviour(struct rep *r, struct smx_table *tidy, struct smx_table *breaks)
+{
+	static struct smx_scenario scen[64];
+	size_t ns = smx_scenarios(SMX_F32, scen, 64), nmis = 0;
+	const struct smx_impl *ims[256];
+	size_t k = entries(r, SMX_OP_SOFTMAX, SMX_F32, ims);
+	struct smx_sel sel = one(r, SMX_OP_SOFTMAX, SMX_F32);
+	struct smx_overflow_opts o = {
+	    .sel = &sel, .keep = keep(r), .thresholds = 1, .hi = SIZE_MAX};
+	struct smx_table sum;
+	smx_overflow_tables(tidy, &sum);
+	smx_overflow_sweep(&o, tidy, &sum);
+	smx_table_free(&sum);
+	int *got = smx_calloc(k * ns + 1, sizeof *got);
+	char *mismatch = smx_calloc(k * ns + 1, 1);
+	double ts[256] = {0};
+	enum smx_outcome becomes[256] = {SMX_OUT_OK};
+	FILE *x = open_in(r, "fig4_marks.dat");
+	fputs("# x y of each mismatch between outcome and declared policy\n", x);
+	for (size_t row = 0; row < tidy->nrows; row++) {
+		size_t i = entry_of(tidy, row, ims, k), j = 0;
+		const char *name = smx_table_at(tidy, row, "scenario")->s;
+		int out = outcome_of(smx_table_at(tidy, row, "outcome")->s);
+		if (i == k)
+			continue;
+		if (!strcmp(name, "threshold:scale")) {
+			double v = smx_table_at(tidy, row, "threshold")->d;
+			ts[i] = isinf(v) ? 0 : v;
+			becomes[i] = (enum smx_outcome)out;
+		}
+		while (j < ns && strcmp(scen[j].name, name))
+			j++;
+		if (j == ns)
+			continue; /* a threshold row */
+		got[i * ns + j] = out;
+		if (strcmp(smx_table_at(tidy, row, "matches")->s, "yes")) {
+			fprintf(x, "%zu %zu\n", j, i);
+			mismatch[i * ns + j] = 1;
+			nmis++;
+		}
+	}
+	close_in(x, "fig4_marks.dat");
+	FILE *m = open_in(r, "fig4_behaviour.dat"), *t = open_in(r, "fig4_tics.gp");
+	fputs("set xtics (", t);
+	for (size_t j = 0; j < ns; j++)
+		fprintf(t, "%s\"%s\" %zu", j ? ", " : "", scen[j].name, j);
+	fputs(")\nset ytics (", t);
+	for (size_t i = 0; i < k; i++) {
+		fprintf(t, "%s\"%s\" %zu", i ? ", " : "", ims[i]->name, i);
+		for (size_t j = 0; j < ns; j++)
+			fprintf(m, "%d ", got[i * ns + j]);
+		fputc('\n', m);
+	}
+	fputs(")\n", t);
 	close_in(m, "fig4_behaviour.dat");
 	close_in(t, "fig4_tics.gp");
-	close_in(x, "fig4_marks.dat");
+	breaks_table(breaks, ims, k, scen, ns, got, mismatch, ts, becomes);
+	free(got);
+	free(mismatch);
 	char vars[600];
 	snprintf(
 	    vars, sizeof vars,
@@ -582,7 +668,6 @@ static size_t behaviour(struct rep *r, FILE *csv, struct smx_table *breaks)
 	    k, ns);
 	gnuplot(r, "behaviour", vars);
 	threshold_figure(r, ims, k, ts, becomes);
-	smx_progress_step();
 	return nmis;
 }
 
@@ -614,40 +699,42 @@ static size_t perf_ns(const struct rep *r, smx_dtype dt, size_t *ns)
 	return k;
 }
 
-static void perf_measure(struct rep *r, struct perf_sweep *p, FILE *csv)
+/* smx perf's sweep on the shown softmax entries of dt with all three
+ * ceilings, its rows appended to t; the figure's times read back. */
+static void perf_measure(struct rep *r, struct perf_sweep *p, struct smx_table *t)
 {
 	p->nn = perf_ns(r, p->dt, p->ns);
 	p->k = entries(r, SMX_OP_SOFTMAX, p->dt, p->ims);
 	p->st = smx_calloc(p->nn, sizeof *p->st);
 	struct smx_dist d;
 	smx_dist_parse("uniform:-10,10", &d);
+	struct smx_sel sel = one(r, SMX_OP_SOFTMAX, p->dt);
+	struct smx_perf_opts o = {.sel = &sel,
+				  .keep = keep(r),
+				  .ns = p->ns,
+				  .nn = p->nn,
+				  .cache = SMX_CACHE_HOT,
+				  .min_ms = r->mode == QUICK ? 1 : 2,
+				  .reps = r->mode == QUICK ? 5 : 9,
+				  .pin = -1,
+				  .ceilings = 1,
+				  .dist = &d,
+				  .seed = r->seed};
+	size_t first = t->nrows;
+	smx_perf_sweep(&o, t);
 	static const char *const ceil_name[] = {"memcpy/ceiling", "read/ceiling", "memset/ceiling"};
-	enum smx_subject subj[NCEIL + 256] = {SMX_SUBJ_MEMCPY, SMX_SUBJ_READ, SMX_SUBJ_MEMSET};
-	const struct smx_impl *who[NCEIL + 256] = {NULL};
-	for (size_t i = 0; i < p->k; i++) {
-		subj[NCEIL + i] = SMX_SUBJ_IMPL;
-		who[NCEIL + i] = p->ims[i];
-	}
-	for (size_t j = 0; j < p->nn; j++) {
-		size_t n = p->ns[j], rows = n >= 16384 ? 1 : 16384 / n;
-		p->rows[j] = rows;
-		smx_progress_cell(0, "throughput %s n=%zu", smx_dtype_name(p->dt), n);
-		double *vals = smx_alloc(rows * n, sizeof *vals);
-		smx_dist_fill(&d, p->dt, r->seed, rows, n, vals);
-		struct smx_bench b;
-		smx_bench_init(&b, SMX_OP_SOFTMAX, p->dt, vals, NULL, rows, n, SMX_CACHE_HOT,
-			       r->mode == QUICK ? 1 : 2, r->mode == QUICK ? 5 : 9);
-		free(vals);
-		smx_bench_run(&b, NCEIL + p->k, subj, who, p->st[j]);
-		smx_bench_free(&b);
-		for (size_t i = 0; i < NCEIL + p->k; i++) {
-			const struct smx_stats *st = &p->st[j][i];
-			fprintf(csv, "%s,softmax,%s,%zu,%zu,hot,%.6g,%.6g,%.6g,%.6g,%.6g\n",
-				i < NCEIL ? ceil_name[i] : p->ims[i - NCEIL]->name,
-				smx_dtype_name(p->dt), n, rows, st->median, st->q1, st->q3,
-				st->median / (double)(rows * n), st->median / p->st[j][0].median);
-		}
-		smx_progress_step();
+	for (size_t row = first; row < t->nrows; row++) {
+		size_t j = n_of(p->ns, p->nn, smx_table_at(t, row, "n")->i);
+		size_t i = NCEIL + entry_of(t, row, p->ims, p->k);
+		for (size_t c = 0; c < NCEIL; c++)
+			if (!strcmp(smx_table_at(t, row, "impl")->s, ceil_name[c]))
+				i = c;
+		if (j == p->nn || i == NCEIL + p->k || smx_table_at(t, row, "threads")->i != 1)
+			continue;
+		p->rows[j] = (size_t)smx_table_at(t, row, "rows")->i;
+		p->st[j][i].median = smx_table_at(t, row, "median_ns")->d;
+		p->st[j][i].q1 = smx_table_at(t, row, "q1_ns")->d;
+		p->st[j][i].q3 = smx_table_at(t, row, "q3_ns")->d;
 	}
 }
 
@@ -775,7 +862,9 @@ static int pareto_figure(struct rep *r, const struct acc_sweep *a, const struct 
 
 /* ---- the Jacobian against the VJP (figure 6) ---- */
 
-static void jacobian_cost(struct rep *r, FILE *csv, struct smx_table *tab)
+/* smx perf's sweep on one row: the VJP with and without J, and J alone;
+ * its rows appended to rows, the figure and tab read from them. */
+static void jacobian_cost(struct rep *r, struct smx_table *rows, struct smx_table *tab)
 {
 	static const size_t quick[] = {16, 64, 256, 1024};
 	static const size_t normal[] = {16, 64, 256, 1024, 4096};
@@ -806,42 +895,40 @@ static void jacobian_cost(struct rep *r, FILE *csv, struct smx_table *tab)
 				ims[w] = NULL;
 		}
 	}
-	double *t = smx_calloc(nw * nn, sizeof *t);
 	struct smx_dist d;
 	smx_dist_parse("normal:3", &d);
-	for (size_t j = 0; j < nn; j++) {
-		size_t n = ns[j];
-		smx_progress_cell(0, "jacobian and vjp f32 n=%zu", n);
-		double *x = smx_alloc(n, sizeof *x), *g = smx_alloc(n, sizeof *g);
-		smx_dist_fill(&d, SMX_F32, r->seed, 1, n, x);
-		double m = -INFINITY, sum = 0;
-		for (size_t i = 0; i < n; i++)
-			m = fmax(m, x[i]);
-		for (size_t i = 0; i < n; i++)
-			sum += exp(x[i] - m);
-		for (size_t i = 0; i < n; i++) {
-			x[i] = exp(x[i] - m) / sum;
-			g[i] = sin((double)i);
-		}
-		for (size_t w = 0; w < nw; w++) {
-			if (!ims[w])
-				continue;
-			struct smx_bench b;
-			smx_bench_init(&b, ways[w].op, SMX_F32, x, g, 1, n, SMX_CACHE_HOT,
-				       r->mode == QUICK ? 1 : 3, r->mode == QUICK ? 3 : 5);
-			enum smx_subject subj[1] = {SMX_SUBJ_IMPL};
-			const struct smx_impl *who[1] = {ims[w]};
-			struct smx_stats st;
-			smx_bench_run(&b, 1, subj, who, &st);
-			smx_bench_free(&b);
-			t[w * nn + j] = st.median;
-			fprintf(csv, "%s,%s,f32,%zu,%.6g,%.6g,%.6g,%zu\n", ims[w]->name,
-				smx_op_name(ways[w].op), n, st.median, st.q1, st.q3,
-				n * n * sizeof(float));
-		}
-		free(x);
-		free(g);
-		smx_progress_step();
+	struct smx_sel sel;
+	struct smx_perf_opts o = {.sel = &sel,
+				  .ns = ns,
+				  .nn = nn,
+				  .rows = 1,
+				  .cache = SMX_CACHE_HOT,
+				  .min_ms = r->mode == QUICK ? 1 : 3,
+				  .reps = r->mode == QUICK ? 3 : 5,
+				  .pin = -1,
+				  .dist = &d,
+				  .seed = r->seed};
+	size_t first = rows->nrows;
+	/* One sweep per op, each naming its ways' entries alone. */
+	for (smx_op op = SMX_OP_VJP;; op = SMX_OP_JACOBIAN) {
+		smx_sel_init(&sel);
+		sel.ops[0] = op;
+		sel.dts[0] = SMX_F32;
+		sel.ndts = 1;
+		for (size_t w = 0; w < nw; w++)
+			if (ims[w] && ways[w].op == op)
+				sel.names[sel.nnames++] = (char *)ims[w]->name;
+		if (sel.nnames)
+			smx_perf_sweep(&o, rows);
+		if (op == SMX_OP_JACOBIAN)
+			break;
+	}
+	double *t = smx_calloc(nw * nn, sizeof *t);
+	for (size_t row = first; row < rows->nrows; row++) {
+		size_t w = entry_of(rows, row, ims, nw);
+		size_t j = n_of(ns, nn, smx_table_at(rows, row, "n")->i);
+		if (w < nw && j < nn && smx_table_at(rows, row, "threads")->i == 1)
+			t[w * nn + j] = smx_table_at(rows, row, "median_ns")->d;
 	}
 	FILE *f = open_in(r, "fig6_jacobian_vs_vjp.dat");
 	for (size_t w = 0; w < nw; w++) {
@@ -977,6 +1064,8 @@ struct results {
 	struct acc_best small[SMX_DTYPE_COUNT], large[SMX_DTYPE_COUNT];
 	char scale_caption[SMX_DTYPE_COUNT][1024];
 	struct smx_table at, bt, jt, tt;
+	/* The sweeps' own tables, written as CSV. */
+	struct smx_table acc_rows, ov_rows, perf_rows;
 	char torch_note[600];
 	size_t nmis;
 	int pareto;
@@ -1063,13 +1152,24 @@ static int prepare(struct rep *r, const char *out, const char *name)
 	return make_temp_dir(r->dir, out);
 }
 
-/* Cells of the whole run, for the progress line. */
-static size_t report_cells(const struct rep *r)
+/* Write a sweep's table as CSV: the columns of its command's --format csv. */
+static void write_csv(struct rep *r, const char *name, const struct smx_table *t)
 {
-	size_t ns[MAXN], cells = 1 + 1 + 1 +
-				 (r->mode == QUICK  ? 4
-				  : r->mode == FULL ? 6
-						    : 5) +
+	FILE *f = open_in(r, name);
+	smx_table_write(t, f, SMX_FMT_CSV, NULL);
+	close_in(f, name);
+}
+
+/* Cells of the whole run, for the progress line. */
+static size_t report_cells(struct rep *r)
+{
+	const struct smx_impl *ims[256];
+	/* The error CCDF, the next-token example, the overflow sweep's entries,
+	 * the Jacobian's two ops at each n, the language-model sizes. */
+	size_t ns[MAXN], cells = 1 + 1 + entries(r, SMX_OP_SOFTMAX, SMX_F32, ims) +
+				 2 * (r->mode == QUICK	? 4
+				      : r->mode == FULL ? 6
+							: 5) +
 				 SMX_LM_NN;
 	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
 		if (smx_dtype_info((smx_dtype)dt)->sweep)
@@ -1091,25 +1191,20 @@ static void run_accuracy(struct rep *r, struct results *res)
 	    {"claims a bound", SMX_STR, 1},
 	};
 	smx_table_init(&res->at, atab, sizeof atab / sizeof *atab);
-	FILE *acc = open_in(r, "accuracy.csv");
-	fputs("impl,op,dtype,dist,n,rows,seed,max_ulp,mean_ulp,max_rel,sum_err_ulp,bad_rows\n",
-	      acc);
+	smx_accuracy_table(&res->acc_rows);
 	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
 		if (smx_dtype_info((smx_dtype)dt)->sweep) {
 			struct acc_sweep *a = &res->acc[dt];
 			a->dt = (smx_dtype)dt;
-			acc_measure(r, a, acc);
+			acc_measure(r, a, &res->acc_rows);
 			acc_figure(r, a);
 			acc_table(a, &res->at, &res->small[dt], &res->large[dt]);
 		}
-	close_in(acc, "accuracy.csv");
-	FILE *sc = open_in(r, "scale.csv");
-	fputs("impl,op,dtype,dist,n,rows,max_rel_normal_over_u,bound_ratio,bad_rows\n", sc);
 	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
 		if (smx_dtype_info((smx_dtype)dt)->sweep)
-			error_vs_scale(r, (smx_dtype)dt, sc, res->scale_caption[dt],
+			error_vs_scale(r, (smx_dtype)dt, &res->acc_rows, res->scale_caption[dt],
 				       sizeof res->scale_caption[dt]);
-	close_in(sc, "scale.csv");
+	write_csv(r, "accuracy.csv", &res->acc_rows);
 	error_ccdf(r);
 	smx_torch_init(&res->tt);
 	smx_torch_rows(r->dir, r->scripts, r->seed, &res->tt, res->torch_note,
@@ -1118,34 +1213,21 @@ static void run_accuracy(struct rep *r, struct results *res)
 
 static void run_behaviour(struct rep *r, struct results *res)
 {
-	static const struct smx_column btab[] = {
-	    {"impl", SMX_STR, 1},
-	    {"origin", SMX_STR, 1},
-	    {"not ok on finite rows", SMX_STR, 1},
-	    {"differs from its declared policy", SMX_STR, 1},
-	    {"first scale not ok", SMX_STR, 1},
-	};
-	smx_table_init(&res->bt, btab, sizeof btab / sizeof *btab);
-	FILE *ov = open_in(r, "overflow.csv");
-	fputs("impl,op,dtype,scenario,n,outcome,max_ulp,expected,matches\n", ov);
-	res->nmis = behaviour(r, ov, &res->bt);
-	close_in(ov, "overflow.csv");
+	res->nmis = behaviour(r, &res->ov_rows, &res->bt);
+	write_csv(r, "overflow.csv", &res->ov_rows);
 }
 
 static void run_speed(struct rep *r, struct results *res)
 {
-	FILE *pf = open_in(r, "perf.csv");
-	fputs("impl,op,dtype,n,rows,cache,median_ns,q1_ns,q3_ns,ns_per_elem,vs_memcpy\n", pf);
+	smx_perf_table(&res->perf_rows);
 	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
 		if (smx_dtype_info((smx_dtype)dt)->sweep) {
 			res->perf[dt].dt = (smx_dtype)dt;
-			perf_measure(r, &res->perf[dt], pf);
+			perf_measure(r, &res->perf[dt], &res->perf_rows);
 			perf_figure(r, &res->perf[dt]);
 		}
-	close_in(pf, "perf.csv");
+
 	res->pareto = pareto_figure(r, &res->acc[SMX_F32], &res->perf[SMX_F32]);
-	FILE *jc = open_in(r, "jacobian.csv");
-	fputs("impl,op,dtype,n,median_ns,q1_ns,q3_ns,matrix_bytes\n", jc);
 	static const struct smx_column jtab[] = {
 	    {"n", SMX_INT, 1},
 	    {"vjp fused (ns)", SMX_NUM, 1},
@@ -1155,8 +1237,8 @@ static void run_speed(struct rep *r, struct results *res)
 	    {"J size (MiB)", SMX_NUM, 1},
 	};
 	smx_table_init(&res->jt, jtab, sizeof jtab / sizeof *jtab);
-	jacobian_cost(r, jc, &res->jt);
-	close_in(jc, "jacobian.csv");
+	jacobian_cost(r, &res->perf_rows, &res->jt);
+	write_csv(r, "perf.csv", &res->perf_rows);
 }
 
 /* The published fp16/bf16 results, then log-sum-exp, log-softmax and the
@@ -1341,8 +1423,8 @@ static void write_doc(struct rep *r, struct results *res)
 	smx_lm_doc(&doc, &res->lm);
 	next_token(r, &doc);
 	smx_doc_h2(&doc, "data", "Data");
-	static const char *const files[] = {"accuracy.csv", "scale.csv", "overflow.csv", "perf.csv",
-					    "jacobian.csv", "lm.csv",	 "env.json"};
+	static const char *const files[] = {"accuracy.csv", "overflow.csv", "perf.csv", "lm.csv",
+					    "env.json"};
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
 		smx_doc_link(&doc, files[i], files[i]);
 	if (smx_doc_close(&doc))
@@ -1413,6 +1495,9 @@ int smx_cmd_report(int argc, char **argv)
 			acc_free(&res.acc[dt]);
 			free(res.perf[dt].st);
 		}
+	smx_table_free(&res.acc_rows);
+	smx_table_free(&res.ov_rows);
+	smx_table_free(&res.perf_rows);
 	smx_table_free(&res.at);
 	smx_table_free(&res.bt);
 	smx_table_free(&res.jt);

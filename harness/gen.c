@@ -357,6 +357,13 @@ void smx_dist_fill(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t
 	fill(d, dt, seed, rows, n, x, 0);
 }
 
+void smx_rows_generate(struct smx_rows *rs, const struct smx_dist *d, smx_dtype dt, uint64_t seed,
+		       size_t rows, size_t n)
+{
+	smx_rows_alloc(rs, dt, rows, n);
+	fill(d, dt, seed, rows, n, rs->x, 0);
+}
+
 void smx_dist_fill_as(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t rows, size_t n,
 		      void *x)
 {

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "env.h"
 #include "plugin.h"
+#include "run.h"
 #include "progress.h"
 #include "runner.h"
 #include "util.h"

@@ -4,8 +4,8 @@
 
 #include "measure.h"
 #include "op.h"
-#include "plugin.h"
 #include "ref_out.h"
+#include "run.h"
 #include "targets.h"
 #include "util.h"
 #include "variant.h"

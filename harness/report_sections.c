@@ -10,7 +10,7 @@
 #include "lowp.h"
 #include "measure.h"
 #include "metrics.h"
-#include "plugin.h"
+#include "run.h"
 #include "progress.h"
 #include "report_sections.h"
 #include "rows.h"

@@ -14,6 +14,15 @@
 #include "rows.h"
 #include "util.h"
 
+void smx_rows_alloc(struct smx_rows *rs, smx_dtype dt, size_t rows, size_t n)
+{
+	*rs = (struct smx_rows){.count = rows, .dt = dt};
+	rs->off = smx_alloc(rows + 1, sizeof *rs->off);
+	rs->x = smx_alloc(rows * n > 0 ? rows * n : 1, sizeof *rs->x);
+	for (size_t r = 0; r <= rows; r++)
+		rs->off[r] = r * n;
+}
+
 void smx_rows_free(struct smx_rows *rs)
 {
 	free(rs->off);
@@ -64,7 +73,7 @@ static int parse_value(mpfr_t t, const char *tok, smx_dtype dt, double *v, const
 int smx_rows_parse(FILE *f, const char *name, smx_dtype dt, struct smx_rows *out, char *err,
 		   size_t errlen)
 {
-	struct smx_rows rs = {0};
+	struct smx_rows rs = {.dt = dt};
 	size_t cap_rows = 16, cap_x = 1024, nx = 0;
 	rs.off = smx_alloc(cap_rows + 1, sizeof *rs.off);
 	rs.x = smx_alloc(cap_x, sizeof *rs.x);
@@ -240,11 +249,8 @@ static int from_le(const unsigned char *p, size_t count, smx_dtype fmt, smx_dtyp
 static int fill_rows(struct smx_rows *out, const unsigned char *data, size_t rows, size_t n,
 		     smx_dtype fmt, smx_dtype dt, const char *name, char *err, size_t errlen)
 {
-	struct smx_rows rs = {.count = rows};
-	rs.off = smx_alloc(rows + 1, sizeof *rs.off);
-	rs.x = smx_alloc(rows * n > 0 ? rows * n : 1, sizeof *rs.x);
-	for (size_t r = 0; r <= rows; r++)
-		rs.off[r] = r * n;
+	struct smx_rows rs;
+	smx_rows_alloc(&rs, dt, rows, n);
 	if (from_le(data, rows * n, fmt, dt, name, rs.x, err, errlen)) {
 		smx_rows_free(&rs);
 		return -1;

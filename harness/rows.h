@@ -9,12 +9,17 @@
 
 #include "smx.h"
 
+/* A batch of rows, the one type that generators and file readers give:
+ * every value is one of dt's, held as a double. */
 struct smx_rows {
 	size_t count; /* rows */
 	size_t *off;  /* row r is x[off[r] .. off[r+1]) */
 	double *x;
+	smx_dtype dt;
 };
 
+/* rows rows of n values each (uninitialised). */
+void smx_rows_alloc(struct smx_rows *rs, smx_dtype dt, size_t rows, size_t n);
 void smx_rows_free(struct smx_rows *rs);
 /* The common length when every row has it, else (size_t)-1. */
 size_t smx_rows_width(const struct smx_rows *rs);
@@ -90,6 +95,9 @@ extern const size_t smx_dist_ndefaults;
  * generated in parallel, see gen.c). */
 void smx_dist_fill(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t rows, size_t n,
 		   double *x);
+/* The same as a batch of rows. */
+void smx_rows_generate(struct smx_rows *rs, const struct smx_dist *d, smx_dtype dt, uint64_t seed,
+		       size_t rows, size_t n);
 /* The same values stored in dt itself (floats for f32), with no double
  * copy. */
 void smx_dist_fill_as(const struct smx_dist *d, smx_dtype dt, uint64_t seed, size_t rows, size_t n,

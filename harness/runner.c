@@ -23,6 +23,7 @@
 #include "op.h"
 #include "measure.h"
 #include "plugin.h"
+#include "run.h"
 #include "runner.h"
 #include "util.h"
 #include "variant.h"

@@ -7,8 +7,8 @@
 
 #include "dtype.h"
 #include "rows.h"
-#include "plugin.h"
 #include "ref_out.h"
+#include "run.h"
 #include "smx_impls.h"
 #include "runner.h"
 #include "scenarios.h"

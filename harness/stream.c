@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#include "plugin.h"
+#include "run.h"
 #include "ref_internal.h"
 #include "dtype.h"
 #include "stream.h"

@@ -6,6 +6,7 @@
 #include "op.h"
 #include "cli.h"
 #include "sweep.h"
+#include "sweeps.h"
 #include "variant.h"
 
 const size_t smx_sweep_ns[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 1000, 4103};
@@ -43,6 +44,17 @@ void smx_sweep_plugin_ops(struct smx_sel *sel)
 		if (!have && sel->nops < SMX_OP_COUNT)
 			sel->ops[sel->nops++] = im->op;
 	}
+}
+
+size_t smx_sweep_entries(const struct smx_sel *sel, smx_keep_fn keep, smx_op op, smx_dtype dt,
+			 const struct smx_impl **out)
+{
+	const struct smx_impl *all[256];
+	size_t k = smx_sel_entries(sel, op, dt, all, 256), m = 0;
+	for (size_t i = 0; i < k; i++)
+		if (!keep || keep(all[i]))
+			out[m++] = all[i];
+	return m;
 }
 
 void smx_cell_cache_free(struct smx_cell_cache *cc)

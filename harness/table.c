@@ -57,6 +57,19 @@ void smx_table_free(struct smx_table *t)
 	t->nrows = t->cap = 0;
 }
 
+size_t smx_table_col(const struct smx_table *t, const char *name)
+{
+	for (size_t c = 0; c < t->ncols; c++)
+		if (!strcmp(t->cols[c].name, name))
+			return c;
+	smx_die("internal: a table has no column '%s'", name);
+}
+
+const struct smx_cell *smx_table_at(const struct smx_table *t, size_t r, const char *name)
+{
+	return &t->cells[r * t->ncols + smx_table_col(t, name)];
+}
+
 int smx_format_parse(const char *s, enum smx_format *f)
 {
 	if (!strcmp(s, "table"))

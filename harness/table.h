@@ -36,6 +36,10 @@ void smx_table_add(struct smx_table *t, ...);
  * NULL. */
 void smx_table_write(const struct smx_table *t, FILE *f, enum smx_format fmt, const char *context);
 void smx_table_free(struct smx_table *t);
+/* Reading a table by column name, as its readers do: the column's index,
+ * and row r's cell there (the caller names columns the table has). */
+size_t smx_table_col(const struct smx_table *t, const char *name);
+const struct smx_cell *smx_table_at(const struct smx_table *t, size_t r, const char *name);
 
 int smx_format_parse(const char *s, enum smx_format *f);
 /* s with <, >, & and " escaped for XML and HTML text and attributes. */

@@ -66,6 +66,57 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* The first line of a file (its CSV header). */
+static void header_of(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	cr_assert(f, "cannot open %s", path);
+	cr_assert(fgets(buf, (int)len, f), "%s is empty", path);
+	fclose(f);
+}
+
+/* smx with argv (SMX_BIN first), stdout and stderr to /dev/null; its exit
+ * status. */
+static int run_quiet(char *const *argv)
+{
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execv(SMX_BIN, argv);
+		_exit(127);
+	}
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* The report's CSV of a sweep has its command's --format csv columns:
+ * one schema a measurement. */
+static void same_schema(const char *dir, const char *file, char *const *cmd)
+{
+	char mine[256], theirs[4096], ours[4096];
+	snprintf(mine, sizeof mine, "%s/cmd-%s", dir, file);
+	char *argv[32];
+	size_t k = 0;
+	for (; cmd[k]; k++)
+		argv[k] = cmd[k];
+	argv[k++] = "--format";
+	argv[k++] = "csv";
+	argv[k++] = "--output";
+	argv[k++] = mine;
+	argv[k] = NULL;
+	cr_assert_eq(run_quiet(argv), 0, "smx %s failed", cmd[1]);
+	header_of(mine, theirs, sizeof theirs);
+	char path[256];
+	snprintf(path, sizeof path, "%s/latest/%s", dir, file);
+	header_of(path, ours, sizeof ours);
+	cr_expect_str_eq(ours, theirs, "%s: the report's columns are not smx %s's", file, cmd[1]);
+	unlink(mine);
+}
+
 Test(report, quick_report_pages, .timeout = 300)
 {
 	char dir[] = "/tmp/smx-report-XXXXXX";
@@ -127,6 +178,17 @@ Test(report, quick_report_pages, .timeout = 300)
 				     3);
 			cr_expect(nats > 0 && nats < 1e-3, "%s: %g nats", key, nats);
 		}
+	char *acc[] = {SMX_BIN,	  "accuracy", "--impl", "shifted/scalar",
+		       "--dtype", "f32",      "--n",	"4",
+		       "--rows",  "1",	      NULL};
+	char *ovf[] = {SMX_BIN,	  "overflow", "--impl",		 "shifted/scalar",
+		       "--dtype", "f32",      "--no-thresholds", NULL};
+	char *prf[] = {SMX_BIN, "perf",		 "--impl", "shifted/scalar", "--n",
+		       "16",	"--repetitions", "3",	   "--min-time",     "0.1",
+		       "--pin", "none",		 NULL};
+	same_schema(dir, "accuracy.csv", acc);
+	same_schema(dir, "overflow.csv", ovf);
+	same_schema(dir, "perf.csv", prf);
 	/* n = 1 is exact for every entry: marked, never drawn at a fake floor. */
 	snprintf(path, sizeof path, "%s/latest/fig1_error_vs_n_f32.dat", dir);
 	const char *dat = slurp(path);
