@@ -11,7 +11,6 @@
 #include "profiles.h"
 #include "progress.h"
 #include "scenarios.h"
-#include "targets.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -33,7 +32,11 @@ static const char help[] =
     "mixed +-inf, NaN, finite sentinels, first block masked, SIMD-tail masks), expect\n"
     "what the profile's library does instead of the declared policy, with no\n"
     "domain excuse: pytorch, pytorch-safe, onnx-attention, onednn-inf-as-zero, jax\n"
-    "(README, \"Edge profiles\").\n";
+    "(README, \"Edge profiles\").\n"
+    "xent and xent_fused run a catalogue of their own (a class target per row):\n"
+    "-inf at the target (loss +inf), +inf and NaN at and off the target, fully\n"
+    "masked rows, the target below a finite sentinel, the target at the max by a\n"
+    "gap, at the min, in the SIMD tail, large logits.\n";
 
 static const struct smx_column tidy[] = {
     {"impl", SMX_STR, 1},    {"op", SMX_STR, 1},	{"dtype", SMX_STR, 1},
@@ -105,7 +108,6 @@ int smx_cmd_overflow(int argc, char **argv)
 		}
 	}
 	smx_common_end(argc, argv, &co);
-	smx_targets_refuse(cmd, &sel);
 	/* The output opens before the work: a bad path fails at once, and an
 	 * interrupted run leaves nothing (util.c removes the temporary). */
 	FILE *f = smx_out_open(output);
@@ -118,7 +120,7 @@ int smx_cmd_overflow(int argc, char **argv)
 	size_t cells = 0, cell = 0, lo = 0, hi = 0;
 	/* Cells are (op, dtype, implementation); a shard takes a contiguous run. */
 	for (size_t o = 0; o < sel.nops; o++)
-		for (size_t d = 0; d < sel.ndts && smx_op_forward(sel.ops[o]); d++) {
+		for (size_t d = 0; d < sel.ndts && smx_scenario_op(sel.ops[o]); d++) {
 			const struct smx_impl *ims[256];
 			cells += smx_sel_entries(&sel, sel.ops[o], sel.dts[d], ims, 256);
 		}
@@ -128,10 +130,11 @@ int smx_cmd_overflow(int argc, char **argv)
 	smx_progress_begin(cmd, hi - lo, 0);
 	for (size_t o = 0; o < sel.nops; o++)
 		for (size_t d = 0; d < sel.ndts; d++) {
-			size_t ns = smx_scenarios(sel.dts[d], scen, 64);
+			size_t ns = smx_scenarios_for(sel.ops[o], sel.dts[d], scen, 64);
 			const struct smx_impl *ims[256];
-			/* The catalogue is made of logit rows: forward ops only. */
-			size_t k = smx_op_forward(sel.ops[o])
+			/* The catalogue is made of logit rows (with targets): forward
+			 * and cross-entropy ops. */
+			size_t k = smx_scenario_op(sel.ops[o])
 				       ? smx_sel_entries(&sel, sel.ops[o], sel.dts[d], ims, 256)
 				       : 0;
 			for (size_t i = 0; i < k; i++) {
