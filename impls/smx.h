@@ -121,6 +121,7 @@ struct smx_impl {
 	union {
 		smx_fnv_f32 f32;
 		smx_fnv_f64 f64;
+		smx_fnv_u16 u16;
 	} fnv;
 };
 
