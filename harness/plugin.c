@@ -48,6 +48,8 @@ struct desc {
 	smx_fnv_f32 f32_v;
 	smx_fnv_f64 f64_v;
 	const char *recipe;
+	const char *out_format;
+	double out_scale;
 };
 
 /* The plug-ins loaded, in order (the runner loads the same ones). */
@@ -74,6 +76,32 @@ static int parse_kind(const struct desc *e, smx_op op, smx_bound_kind *k)
 			return 0;
 		}
 	return -1;
+}
+
+/* The output format and scale (softmax only; no variants, whose prelude
+ * and claims speak of the dtype). */
+static void add_out(const char *path, const struct desc *e, struct smx_impl *im)
+{
+	smx_dtype out = im->dtype;
+	if (e->out_format && smx_dtype_parse(e->out_format, &out))
+		smx_die("--plugin: %s: %s: out_format '%s' is not a dtype", path, e->name,
+			e->out_format);
+	double s = e->out_scale;
+	if (!(s == 0 || s == SMX_SCALE_AMAX || (s > 0 && isfinite(s))))
+		smx_die("--plugin: %s: %s: out_scale %g is not 0, SMX_SCALE_AMAX or a finite S > 0",
+			path, e->name, s);
+	if (out == im->dtype && s == 0)
+		return;
+	if (im->op != SMX_OP_SOFTMAX || e->variants)
+		smx_die("--plugin: %s: %s: an output format or scale needs op softmax and no "
+			"variants",
+			path, e->name);
+	const char *last = e->recipe ? strrchr(e->recipe, '>') : NULL;
+	if (last && strcmp(last + 1, smx_dtype_name(out)))
+		smx_die("--plugin: %s: %s: recipe '%s' does not end in the output format %s", path,
+			e->name, e->recipe, smx_dtype_name(out));
+	im->out_fmt = SMX_OUT_FMT(out);
+	im->out_scale = s;
 }
 
 static void add(const char *path, size_t i, const struct desc *e)
@@ -157,6 +185,7 @@ static void add(const char *path, size_t i, const struct desc *e)
 		smx_die("--plugin: %s: %s: variants need softmax or logsoftmax and a %s_v function",
 			path, e->name, e->dtype);
 	im.variants = e->variants;
+	add_out(path, e, &im);
 	if (im.dtype == SMX_F32)
 		im.fnv.f32 = e->f32_v;
 	else
@@ -212,19 +241,40 @@ static void add_abi2(const char *path, const struct smx_plugin2 *p)
 				    "--plugin: %s: entry %zu uses fields this smx does not know "
 				    "(built for a newer smx_plugin.h)",
 				    path, i);
-		struct desc d = {
-		    e->op,	  e->dtype,	   e->name,	e->note,       e->f32,
-		    e->f64,	  e->f32_2,	   e->f64_2,	e->all_neginf, e->pos_inf,
-		    e->overflows, e->bound.kind,   e->bound.c0, e->bound.cn,   e->bound.cd,
-		    e->bound.cm,  e->bound.domain, 0,		NULL,	       NULL,
-		    NULL};
+		struct desc d = {e->op,
+				 e->dtype,
+				 e->name,
+				 e->note,
+				 e->f32,
+				 e->f64,
+				 e->f32_2,
+				 e->f64_2,
+				 e->all_neginf,
+				 e->pos_inf,
+				 e->overflows,
+				 e->bound.kind,
+				 e->bound.c0,
+				 e->bound.cn,
+				 e->bound.cd,
+				 e->bound.cm,
+				 e->bound.domain,
+				 0,
+				 NULL,
+				 NULL,
+				 NULL,
+				 NULL,
+				 0};
 		if (e->size >= SMX_ENTRY_SIZE_V1) {
 			d.variants = e->variants;
 			d.f32_v = e->f32_v;
 			d.f64_v = e->f64_v;
 		}
-		if (e->size >= sizeof *e)
+		if (e->size > SMX_ENTRY_SIZE_V1)
 			d.recipe = e->recipe;
+		if (e->size >= sizeof *e) {
+			d.out_format = e->out_format;
+			d.out_scale = e->out_scale;
+		}
 		add(path, i, &d);
 		at += e->size;
 	}
