@@ -26,7 +26,6 @@
 #include "ref_out.h"
 #include "rows.h"
 #include "smx_impls.h"
-#include "targets.h"
 #include "util.h"
 #include "hunt.h"
 #include "variant.h"
@@ -34,7 +33,7 @@
 static const char help[] =
     "usage: smx [--plugin X.so] hunt [--impl LIST] [--op LIST] [--dtype LIST] [--seconds S]\n"
     "                [--seed S] [--max-n N] [--bound C0[,CN[,CD[,CM]]]] [--domain D]\n"
-    "                [--row ROW [--grad ROW] | --input FILE]\n"
+    "                [--row ROW [--grad ROW | --target K] | --input FILE]\n"
     "Searches, per entry, for rows that break its claimed bound (error over the\n"
     "claim > 1) or its edge policy (NaN, all -inf, +inf rows; NaN or inf where the\n"
     "exact value is finite). Seeds: near-ties at the max, max first or last, large\n"
@@ -53,10 +52,18 @@ static const char help[] =
     "ROW: values (hex floats, decimals, inf, -inf, nan), each optionally VALUE*COUNT\n"
     "for COUNT copies, e.g. '0 -0x1.4d278p+2*3948 -0x1.4cb302p+2'. Backward ops\n"
     "take ROW as their given input (s, or y for logsoftmax_vjp) and --grad as g.\n"
+    "xent and xent_fused search (logits, class target) pairs: the seeds above\n"
+    "with the target at the max, the min, first, last or anywhere, and rows of\n"
+    "their own (the target at the max by a gap past exp's range, at the min, in\n"
+    "the SIMD tail, among ties, at -inf, near exp's thresholds); the local search\n"
+    "also moves the target. They replay with --target K (the class index) and\n"
+    "take '| K' in a file; the claims are accuracy's (loss in ulps, gradient in\n"
+    "units of u (p_c + q_c)); --max-n 8193 for xent, 4097 for xent_fused.\n"
     "--input FILE replays a file of such rows, one a line, '#' comments, each\n"
     "optionally prefixed 'OP DTYPE:' (then it applies to that op and dtype only)\n"
-    "and for two-input ops followed by '| GRAD'. --bound and --domain replace the\n"
-    "claims checked (e.g. an n-dependent claim a plug-in cannot declare).\n"
+    "and for two-input ops followed by '| GRAD' (xent: '| K'). --bound and\n"
+    "--domain replace the claims checked (e.g. an n-dependent claim a plug-in\n"
+    "cannot declare).\n"
     "Exit status: 1 when a violation was found, 0 when none, 2 on bad input.\n";
 
 /* A run of k copies of x value v (and g value g for two-input ops). */
@@ -68,13 +75,18 @@ struct seg {
 struct cand {
 	struct seg *s;
 	size_t ns, cap, n; /* runs, their room, entries */
-	double score;	   /* max error / claim (max ulp when none); -inf: not measured */
-	int bad;	   /* a violation */
+	/* Cross-entropy rows: the one run whose g is 1, a run of one entry,
+	 * is the target, so that it keeps its value as the row changes
+	 * around it; every other g is 0 (without such a run, n is 0). */
+	int tgt;
+	double score; /* max error / claim (max ulp when none); -inf: not measured */
+	int bad;      /* a violation */
 	char why[200];
 };
 
 struct hunt {
 	struct smx_impl im; /* the entry, with the claim checked */
+	int xent;	    /* the op takes class targets (struct cand's tgt) */
 	int claim;	    /* the entry claims a bound */
 	int direct;	    /* rows are the entry's inputs (replay), not logits */
 	int inplace;	    /* forward ops: also run with y == x, compare the bits */
@@ -84,6 +96,11 @@ struct hunt {
 };
 
 static const char *cmd = "hunt";
+
+static int takes_targets(smx_op op)
+{
+	return smx_op_info(op)->in[1] == SMX_ARG_TARGETS;
+}
 
 /* ---- rows ---- */
 
@@ -149,11 +166,44 @@ static int same_val(double a, double b)
 	return isnan(a) ? isnan(b) : memcmp(&a, &b, sizeof a) == 0;
 }
 
-/* Merge neighbours with equal values, drop empty runs, recount n. */
+static void cand_push(struct cand *c, double v, double g, size_t k);
+
+/* The target's run: the first run marked 1 that is not empty, cut to one
+ * entry (the rest of the run follows it unmarked); other marks cleared.
+ * 0, or -1 when no run is marked. */
+static int target_norm(struct cand *c)
+{
+	size_t at = c->ns;
+	for (size_t i = 0; i < c->ns; i++) {
+		if (c->s[i].g != 1 || !c->s[i].k || at < c->ns)
+			c->s[i].g = 0;
+		else
+			at = i;
+	}
+	if (at == c->ns)
+		return -1;
+	if (c->s[at].k > 1) {
+		struct seg rest = {c->s[at].v, 0, c->s[at].k - 1};
+		cand_push(c, 0, 0, 0);
+		memmove(&c->s[at + 2], &c->s[at + 1], (c->ns - 2 - at) * sizeof rest);
+		c->s[at].k = 1;
+		c->s[at + 1] = rest;
+	}
+	return 0;
+}
+
+/* Merge neighbours with equal values, drop empty runs, recount n (a
+ * cross-entropy row without a target: n = 0, no row). */
 static void cand_norm(struct cand *c)
 {
 	size_t k = 0;
 	c->n = 0;
+	if (c->tgt && target_norm(c)) {
+		c->ns = 0;
+		c->score = -INFINITY;
+		c->bad = 0;
+		return;
+	}
 	for (size_t i = 0; i < c->ns; i++) {
 		if (!c->s[i].k)
 			continue;
@@ -421,6 +471,62 @@ static void judge_backward(const struct hunt *h, struct cand *c, const double *i
 		c->score = -INFINITY;
 }
 
+/* A cross-entropy row: NaN, +inf and all -inf rows against the declared
+ * policy (the reference has no value there), then the claim, as accuracy
+ * measures it (xent_metrics.c): loss in ulps, the gradient in units of
+ * u (p_c + q_c). A -inf target is a finite row whose loss is +inf. */
+static void judge_xent(const struct hunt *h, struct cand *c, const double *x, const double *t,
+		       const double *y, const struct smx_refval *ref, int status)
+{
+	const struct smx_impl *im = &h->im;
+	size_t n = c->n, outs = smx_op_out_len(im->op, n), nnan = 0, npinf = 0, nninf = 0, ynan = 0,
+	       yzero = 0;
+	for (size_t i = 0; i < n; i++) {
+		nnan += isnan(x[i]);
+		npinf += x[i] == INFINITY;
+		nninf += x[i] == -INFINITY;
+	}
+	for (size_t i = 0; i < outs; i++) {
+		ynan += isnan(y[i]);
+		yzero += y[i] == 0;
+	}
+	c->score = 0;
+	if (nnan) {
+		c->bad = !ynan;
+		snprintf(c->why, sizeof c->why, "a NaN entry does not reach the output");
+	} else if (nninf == n && im->policy.all_neginf != SMX_EDGE_LIMIT) {
+		int zero = im->policy.all_neginf == SMX_EDGE_ZERO;
+		c->bad = zero ? yzero != outs : !ynan;
+		snprintf(c->why, sizeof c->why, "all -inf row: declared %s, got %s",
+			 zero ? "zeros" : "NaN", ynan ? "NaN" : "numbers");
+	} else if (npinf && im->policy.pos_inf == SMX_EDGE_NAN) {
+		c->bad = !ynan;
+		snprintf(c->why, sizeof c->why, "+inf entries: declared NaN, got numbers");
+	}
+	if (c->bad || nnan || npinf || nninf == n || status != SMX_REF_OK) {
+		c->score = c->bad ? INFINITY : 0;
+		return;
+	}
+	struct smx_metrics m;
+	smx_metrics_init(&m);
+	smx_metrics_xent_row(&m, im->op, im->dtype, h->claim ? &im->bound : NULL, x, t, y, ref,
+			     status, n, NULL);
+	c->score = h->claim ? m.decl_ratio : m.max_ulp;
+	if (m.nan_rows || m.inf_rows) {
+		c->bad = 1;
+		c->score = INFINITY;
+		snprintf(c->why, sizeof c->why, "NaN or inf where the exact value is %s",
+			 outs == 1 ? "finite or another infinity" : "finite");
+	} else if (m.wrong_rows || m.decl_ratio > 1) {
+		c->bad = 1;
+		snprintf(c->why, sizeof c->why,
+			 "claim broken: %.4g of the claim (max %.4g ulp, target %lld)",
+			 m.decl_ratio, m.max_ulp, (long long)t[0]);
+	}
+	if (isnan(c->score))
+		c->score = -INFINITY;
+}
+
 /* Row buffers of one candidate while it is evaluated. */
 struct work {
 	double *x, *in, *g, *y;
@@ -441,6 +547,14 @@ static void work_ref(const struct hunt *h, const struct cand *c, struct work *w)
 	w->ref = smx_alloc(olen, sizeof *w->ref);
 	expand(c, w->x, w->g);
 	w->in = w->x;
+	if (c->tgt) { /* the mark becomes the target's index, at the head (op.h) */
+		size_t at = 0;
+		for (size_t i = 0; i < n; i++) {
+			at = w->g[i] == 1 ? i : at;
+			w->g[i] = 0;
+		}
+		w->g[0] = (double)at;
+	}
 	if (smx_variant_on(op)) {
 		smx_variant_ref_rows(op, dt, w->x, 1, n, w->ref, &w->status);
 		return;
@@ -452,7 +566,7 @@ static void work_ref(const struct hunt *h, const struct cand *c, struct work *w)
 		return;
 	}
 	if (oi->in[0] == SMX_ARG_X) {
-		w->status = oi->ref_row(op, dt, 0, w->x, NULL, n, w->ref);
+		w->status = oi->ref_row(op, dt, 0, w->x, w->g, n, w->ref);
 		return;
 	}
 	if (!h->direct) { /* the backward input: the forward output, rounded */
@@ -512,7 +626,9 @@ static void run_group(const struct hunt *h, struct work **ws, size_t m, size_t n
 
 static void judge(struct hunt *h, struct cand *c, const struct work *w)
 {
-	if (smx_op_forward(h->im.op))
+	if (h->xent)
+		judge_xent(h, c, w->x, w->g, w->y, w->ref, w->status);
+	else if (smx_op_forward(h->im.op))
 		judge_forward(h, c, w->x, w->y, w->ref, w->status);
 	else
 		judge_backward(h, c, w->in, w->g, w->y, w->ref, w->status);
@@ -536,7 +652,7 @@ static void eval_batch(struct hunt *h, struct cand *cs, size_t nc)
 	for (size_t i = 0; i < nc; i++) {
 		cs[i].score = -INFINITY;
 		cs[i].bad = 0;
-		done[i] = !smx_op_forward(h->im.op) && w[i].status != SMX_REF_OK;
+		done[i] = !smx_op_forward(h->im.op) && !h->xent && w[i].status != SMX_REF_OK;
 	}
 	for (size_t i = 0; i < nc; i++) {
 		if (done[i])
@@ -589,14 +705,56 @@ static struct cand *seed_new(struct seeds *s)
 	return &s->c[s->n++];
 }
 
-/* Finish a seed: g values for two-input ops, normalised; dropped if
- * outside 1..nmax. */
+/* A target for a cross-entropy seed without one: the first maximum (a
+ * model that is right), the first minimum, the first or the last entry,
+ * or any, in turn. */
+static void pick_target(struct hunt *h, struct cand *c)
+{
+	size_t at = rnd(h, c->ns), hi = 0, lo = 0;
+	for (size_t i = 0; i < c->ns; i++) {
+		if (c->s[i].g == 1 && c->s[i].k)
+			return;
+		hi = c->s[i].v > c->s[hi].v ? i : hi;
+		lo = c->s[i].v < c->s[lo].v ? i : lo;
+	}
+	switch (rnd(h, 5)) {
+	case 0:
+		at = hi;
+		break;
+	case 1:
+		at = lo;
+		break;
+	case 2:
+		at = 0;
+		break;
+	case 3: /* the last entry: its own run */
+		while (at + 1 < c->ns)
+			at++;
+		if (c->ns && c->s[at].k > 1) {
+			c->s[at].k--;
+			cand_push(c, c->s[at].v, 0, 1);
+			at++;
+		}
+		break;
+	}
+	if (at < c->ns)
+		c->s[at].g = 1;
+}
+
+/* Finish a seed: g values for two-input ops (a target for the
+ * cross-entropy ops), normalised; dropped if outside 1..nmax. */
 static void seed_done(struct hunt *h, struct seeds *s)
 {
 	struct cand *c = &s->c[s->n - 1];
-	for (size_t i = 0; i < c->ns; i++)
-		c->s[i].g =
-		    smx_op_arity(h->im.op) == 2 ? to_dt(h->im.dtype, smx_normal(&h->rng)) : 0;
+	if (h->xent) {
+		c->tgt = 1;
+		pick_target(h, c);
+	} else {
+		for (size_t i = 0; i < c->ns; i++)
+			c->s[i].g = smx_op_arity(h->im.op) == 2
+					? to_dt(h->im.dtype, smx_normal(&h->rng))
+					: 0;
+	}
 	cand_norm(c);
 	if (c->n == 0 || c->n > h->nmax) {
 		cand_free(c);
@@ -814,8 +972,74 @@ static void seeds_edge(struct hunt *h, struct seeds *s, size_t n)
 	free(x);
 }
 
+/* n - 1 entries uniform in (lo, hi) with the target v at position at. */
+static void seed_target_at(struct hunt *h, struct seeds *s, size_t n, size_t at, double v,
+			   double lo, double hi)
+{
+	struct cand *c = seed_new(s);
+	for (size_t i = 0; i < n; i++)
+		cand_push(c, i == at ? v : unif(h, lo, hi), i == at, 1);
+	seed_done(h, s);
+}
+
+/* Rows aimed at cross-entropy code at length n: the target at the
+ * maximum by a gap past exp's range (the loss log1p(R) that a log-softmax
+ * rounds to 0), at the minimum by a gap (a large loss), in the SIMD tail,
+ * first and last, among ties at the maximum, at -inf (the loss is +inf
+ * exactly), and near exp's thresholds and the claim's clamps below the
+ * maximum. */
+static void seeds_xent(struct hunt *h, struct seeds *s, size_t n)
+{
+	const smx_dtype dt = h->im.dtype;
+	const int f32 = dt == SMX_F32;
+	static const double gaps32[] = {9, 17, 30, 90, 104, 1e4},
+			    gaps64[] = {18, 38, 60, 710, 746, 1e6};
+	const double *gaps = f32 ? gaps32 : gaps64;
+	for (size_t j = 0; j < 6; j++) {
+		seed_target_at(h, s, n, rnd(h, n), to_dt(dt, gaps[j]), -1, 0);
+		seed_target_at(h, s, n, rnd(h, n), to_dt(dt, -gaps[j]), -1, 0);
+	}
+	const size_t tail = n % 8;
+	seed_target_at(h, s, n, n - 1 - rnd(h, tail ? tail : 1), unif(h, -4, 4), -4, 4);
+	seed_target_at(h, s, n, n - 1 - rnd(h, tail ? tail : 1), to_dt(dt, gaps[1]), -1, 0);
+	seed_target_at(h, s, n, 0, unif(h, -4, 4), -4, 4);
+	seed_target_at(h, s, n, n - 1, unif(h, -4, 4), -4, 4);
+	seed_target_at(h, s, n, n - 1, -INFINITY, -4, 4);
+	seed_target_at(h, s, n, rnd(h, n), -INFINITY, -4, 4);
+	/* ties at the maximum: all of them, or a few among lower entries */
+	struct cand *c = seed_new(s);
+	const double top = unif(h, -2, 2);
+	const size_t at = rnd(h, n), ties = 1 + rnd(h, 4);
+	for (size_t i = 0; i < n; i++)
+		cand_push(c, i % (n / ties + 1) == 0 || i == at ? top : unif(h, top - 3, top),
+			  i == at, 1);
+	seed_done(h, s);
+	c = seed_new(s);
+	cand_push(c, top, 0, n);
+	seed_done(h, s);
+	/* the target just above or below exp's thresholds and the claim's
+	 * domain edge, below a maximum of 0 */
+	const double thr[3] = {f32 ? -87.33654f : -708.3964185322641,
+			       f32 ? -103.97208f : -745.1332191019411,
+			       -(h->im.bound.domain > 0 ? h->im.bound.domain
+				 : f32			? 1e6
+							: 0x1p40)};
+	for (size_t j = 0; j < 3; j++)
+		seed_target_at(h, s, n, rnd(h, n),
+			       ulp_step(dt, to_dt(dt, thr[j]), (int64_t)rnd(h, 65) - 32),
+			       thr[j] / 2, 0);
+	/* large logits: x - max and x - x_t inexact */
+	const double big = ldexp(1, (int)rnd(h, f32 ? 20 : 40) + 8);
+	seed_target_at(h, s, n, rnd(h, n), unif(h, big - 4, big + 4), big - 4, big + 4);
+}
+
 static void make_seeds(struct hunt *h, struct seeds *s)
 {
+	/* The cross-entropy rows first, so that a short budget reaches them. */
+	static const size_t xent_n[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 65, 100, 513, 1025};
+	for (size_t j = 0; h->xent && j < sizeof xent_n / sizeof *xent_n; j++)
+		if (xent_n[j] <= h->nmax)
+			seeds_xent(h, s, xent_n[j]);
 	for (size_t n = 1; n <= 33 && n <= h->nmax; n++)
 		seeds_at(h, s, n);
 	for (size_t i = 0; i < 96; i++) {
@@ -844,6 +1068,8 @@ static void make_seeds(struct hunt *h, struct seeds *s)
 static void mutate(struct hunt *h, struct cand *c)
 {
 	smx_dtype dt = h->im.dtype;
+	if (!c->ns) /* a cross-entropy row that lost its target: none */
+		return;
 	/* half the time the longest run: the value whose error adds up */
 	size_t j = rnd(h, c->ns);
 	for (size_t i = 0; i < c->ns && rnd(h, 2); i++)
@@ -904,8 +1130,12 @@ static void mutate(struct hunt *h, struct cand *c)
 				c->s[i].v =
 				    ulp_step(dt, c->s[i].v, (int64_t)rnd(h, 1u << 21) - (1 << 20));
 		break;
-	default: /* the other input (two-input ops), else one ulp */
-		if (smx_op_arity(h->im.op) == 2)
+	default: /* the target elsewhere, the other input (two-input ops), else one ulp */
+		if (h->xent) {
+			for (size_t i = 0; i < c->ns; i++)
+				c->s[i].g = 0;
+			sg->g = 1;
+		} else if (smx_op_arity(h->im.op) == 2)
 			sg->g = ulp_step(dt, sg->g, (int64_t)rnd(h, 1 << 12) - (1 << 11));
 		else
 			sg->v = ulp_step(dt, sg->v, rnd(h, 2) ? 1 : -1);
@@ -1150,7 +1380,9 @@ static void report(const struct hunt *h, const struct cand *c, const char *plugi
 	fputs(" --row '", smx_stdout());
 	print_rle(smx_stdout(), w.in, c->n);
 	fputc('\'', smx_stdout());
-	if (w.g) {
+	if (h->xent) {
+		fprintf(smx_stdout(), " --target %.0f", w.g[0]);
+	} else if (w.g) {
 		fputs(" --grad '", smx_stdout());
 		print_rle(smx_stdout(), w.g, c->n);
 		fputc('\'', smx_stdout());
@@ -1289,6 +1521,30 @@ struct row {
 	size_t line;
 };
 
+/* A cross-entropy row: one run per entry, the target (--target K, or
+ * '| K' in a file) marked. */
+static void replay_target(const struct hunt *h, const struct row *r, const char *src,
+			  struct cand *c)
+{
+	char *end;
+	long long k = r->g ? strtoll(r->g, &end, 10) : -1;
+	if (!r->g)
+		smx_die("%s: %s: %s needs --target K (or '| K' in a file)", cmd, src,
+			smx_op_name(h->im.op));
+	end += strspn(end, " \t\r\n");
+	if (end == r->g || *end || k < 0 || (unsigned long long)k >= c->n)
+		smx_die("%s: %s: target '%s' is not a class index in [0, %zu)", cmd, src, r->g,
+			c->n);
+	double *x = smx_alloc(c->n, sizeof *x);
+	expand(c, x, NULL);
+	size_t n = c->n;
+	cand_free(c);
+	for (size_t i = 0; i < n; i++)
+		cand_push(c, x[i], i == (size_t)k, 1);
+	c->tgt = 1;
+	free(x);
+}
+
 static int replay(struct hunt *h, const struct row *r, const char *file)
 {
 	char err[200], src[300];
@@ -1299,7 +1555,9 @@ static int replay(struct hunt *h, const struct row *r, const char *file)
 	struct cand c, g = {0};
 	if (parse_rle(r->x, h->im.dtype, &c, err, sizeof err))
 		smx_die("%s: %s: %s", cmd, src, err);
-	int two = smx_op_arity(h->im.op) == 2;
+	int two = smx_op_arity(h->im.op) == 2 && !h->xent;
+	if (h->xent)
+		replay_target(h, r, src, &c);
 	if (two && !r->g)
 		smx_die("%s: %s: %s needs --grad (or '| GRAD' in a file)", cmd, src,
 			smx_op_name(h->im.op));
@@ -1393,7 +1651,7 @@ struct opts {
 	double bound[4];
 	int nbound, has_domain;
 	size_t max_n;
-	const char *row, *grad, *input;
+	const char *row, *grad, *target, *input;
 };
 
 static void parse_bound(char *v, struct opts *o)
@@ -1445,19 +1703,13 @@ static size_t default_max_n(smx_op op)
 int smx_cmd_hunt(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-	    {"op", required_argument, 0, 'p'},
-	    {"dtype", required_argument, 0, 'd'},
-	    {"impl", required_argument, 0, 'i'},
-	    {"seconds", required_argument, 0, 'S'},
-	    {"seed", required_argument, 0, 's'},
-	    {"max-n", required_argument, 0, 'N'},
-	    {"bound", required_argument, 0, 'B'},
-	    {"domain", required_argument, 0, 'D'},
-	    {"row", required_argument, 0, 'R'},
-	    {"grad", required_argument, 0, 'G'},
-	    {"input", required_argument, 0, 'I'},
-	    {"help", no_argument, 0, 'h'},
-	    {0, 0, 0, 0},
+	    {"op", required_argument, 0, 'p'},	   {"dtype", required_argument, 0, 'd'},
+	    {"impl", required_argument, 0, 'i'},   {"seconds", required_argument, 0, 'S'},
+	    {"seed", required_argument, 0, 's'},   {"max-n", required_argument, 0, 'N'},
+	    {"bound", required_argument, 0, 'B'},  {"domain", required_argument, 0, 'D'},
+	    {"row", required_argument, 0, 'R'},	   {"grad", required_argument, 0, 'G'},
+	    {"target", required_argument, 0, 'T'}, {"input", required_argument, 0, 'I'},
+	    {"help", no_argument, 0, 'h'},	   {0, 0, 0, 0},
 	};
 	struct smx_sel sel;
 	smx_sel_init(&sel);
@@ -1492,6 +1744,9 @@ int smx_cmd_hunt(int argc, char **argv)
 		case 'G':
 			o.grad = optarg;
 			break;
+		case 'T':
+			o.target = optarg;
+			break;
 		case 'I':
 			o.input = optarg;
 			break;
@@ -1501,18 +1756,22 @@ int smx_cmd_hunt(int argc, char **argv)
 		}
 	}
 	smx_common_end(argc, argv, &co);
-	smx_targets_refuse(cmd, &sel);
 	if (o.row && o.input)
 		smx_die("%s: --row and --input exclude each other", cmd);
-	if (o.grad && !o.row)
-		smx_die("%s: --grad goes with --row", cmd);
+	if ((o.grad || o.target) && !o.row)
+		smx_die("%s: --grad and --target go with --row", cmd);
+	if (o.grad && o.target)
+		smx_die("%s: --grad (two-input ops) and --target (xent, xent_fused) exclude each "
+			"other",
+			cmd);
 	struct row *rows = NULL;
 	size_t nrows = 0;
 	if (o.input) {
 		nrows = read_rows(o.input, &rows);
 	} else if (o.row) {
 		rows = smx_alloc(1, sizeof *rows);
-		rows[0] = (struct row){.any = 1, .x = (char *)o.row, .g = (char *)o.grad};
+		rows[0] = (struct row){
+		    .any = 1, .x = (char *)o.row, .g = (char *)(o.target ? o.target : o.grad)};
 		nrows = 1;
 	}
 	if (smx_variant_active() && smx_variant_active()->flags & SMX_VARIANT_MASK)
@@ -1528,11 +1787,16 @@ int smx_cmd_hunt(int argc, char **argv)
 	for (size_t e = 0; e < nim; e++) {
 		int *count = ims[e].origin == SMX_ORIGIN_PEER ? &findings : &violations;
 		struct hunt h = {.im = ims[e],
+				 .xent = takes_targets(ims[e].op),
 				 .claim = isfinite(ims[e].bound.c0),
 				 .direct = nrows > 0,
 				 .inplace = nrows > 0,
 				 .rng = seed ^ (0x9e3779b97f4a7c15u * (e + 1))};
 		h.nmax = o.max_n ? o.max_n : default_max_n(h.im.op);
+		if ((o.target && !h.xent) || (o.grad && h.xent))
+			smx_die("%s: %s takes %s", cmd, smx_op_name(h.im.op),
+				h.xent ? "--target, not --grad"
+				       : "no --target (xent, xent_fused do)");
 		if (!nrows) {
 			search(&h, o.seconds, fmax(5, o.seconds / 2), plugins,
 			       o.nbound || o.has_domain, count);
@@ -1567,6 +1831,7 @@ int smx_cmd_hunt(int argc, char **argv)
 int smx_hunt_entry(const struct smx_impl *im, double seconds, uint64_t seed)
 {
 	struct hunt h = {.im = *im,
+			 .xent = takes_targets(im->op),
 			 .claim = isfinite(im->bound.c0),
 			 .rng = seed ^ 0x9e3779b97f4a7c15u,
 			 .nmax = default_max_n(im->op)};

@@ -12,7 +12,6 @@
 #include "progress.h"
 #include "scenarios.h"
 #include "sweeps.h"
-#include "targets.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -34,7 +33,11 @@ static const char help[] =
     "mixed +-inf, NaN, finite sentinels, first block masked, SIMD-tail masks), expect\n"
     "what the profile's library does instead of the declared policy, with no\n"
     "domain excuse: pytorch, pytorch-safe, onnx-attention, onednn-inf-as-zero, jax\n"
-    "(README, \"Edge profiles\").\n";
+    "(README, \"Edge profiles\").\n"
+    "xent and xent_fused run a catalogue of their own (a class target per row):\n"
+    "-inf at the target (loss +inf), +inf and NaN at and off the target, fully\n"
+    "masked rows, the target below a finite sentinel, the target at the max by a\n"
+    "gap, at the min, in the SIMD tail, large logits.\n";
 
 static const struct smx_column tidy[] = {
     {"impl", SMX_STR, 1},    {"op", SMX_STR, 1},	{"dtype", SMX_STR, 1},
@@ -68,11 +71,12 @@ void smx_overflow_tables(struct smx_table *tidy_t, struct smx_table *sum)
 	smx_table_init(sum, summary, sizeof summary / sizeof *summary);
 }
 
-/* The catalogue is made of logit rows: forward ops only. */
-static size_t forward_entries(const struct smx_overflow_opts *o, smx_op op, smx_dtype dt,
-			      const struct smx_impl **ims)
+/* The catalogue is made of logit rows (with targets): forward and
+ * cross-entropy ops. */
+static size_t catalogue_entries(const struct smx_overflow_opts *o, smx_op op, smx_dtype dt,
+				const struct smx_impl **ims)
 {
-	return smx_op_forward(op) ? smx_sweep_entries(o->sel, o->keep, op, dt, ims) : 0;
+	return smx_scenario_op(op) ? smx_sweep_entries(o->sel, o->keep, op, dt, ims) : 0;
 }
 
 /* Cells are (op, dtype, implementation); a shard takes a contiguous run. */
@@ -82,7 +86,7 @@ size_t smx_overflow_cells(const struct smx_overflow_opts *o)
 	for (size_t p = 0; p < o->sel->nops; p++)
 		for (size_t d = 0; d < o->sel->ndts; d++) {
 			const struct smx_impl *ims[256];
-			cells += forward_entries(o, o->sel->ops[p], o->sel->dts[d], ims);
+			cells += catalogue_entries(o, o->sel->ops[p], o->sel->dts[d], ims);
 		}
 	return cells;
 }
@@ -159,9 +163,9 @@ void smx_overflow_sweep(const struct smx_overflow_opts *o, struct smx_table *t,
 	size_t cell = 0;
 	for (size_t p = 0; p < o->sel->nops; p++)
 		for (size_t d = 0; d < o->sel->ndts; d++) {
-			size_t ns = smx_scenarios(o->sel->dts[d], scen, 64);
+			size_t ns = smx_scenarios_for(o->sel->ops[p], o->sel->dts[d], scen, 64);
 			const struct smx_impl *ims[256];
-			size_t k = forward_entries(o, o->sel->ops[p], o->sel->dts[d], ims);
+			size_t k = catalogue_entries(o, o->sel->ops[p], o->sel->dts[d], ims);
 			for (size_t i = 0; i < k; i++) {
 				size_t mine = cell++;
 				if (mine >= o->lo && mine < o->hi) /* else another shard's cell */
@@ -214,7 +218,6 @@ int smx_cmd_overflow(int argc, char **argv)
 		}
 	}
 	smx_common_end(argc, argv, &co);
-	smx_targets_refuse(cmd, &sel);
 	/* The output opens before the work: a bad path fails at once, and an
 	 * interrupted run leaves nothing (util.c removes the temporary). */
 	FILE *f = smx_out_open(output);

@@ -23,7 +23,6 @@
 #include "plugin.h"
 #include "runner.h"
 #include "scenarios.h"
-#include "targets.h"
 #include "util.h"
 #include "verdict.h"
 #include "variant.h"
@@ -39,7 +38,10 @@ static const char help[] =
     "around loading and every call; a short hunt searches for claim-breaking\n"
     "rows. Sizes: n = 0..67, 127-129, 1000, 1001, 4095-4097, 65537 for softmax and\n"
     "logsoftmax; capped at 4097 for vjp, jvp and logsoftmax_vjp and at 128 for\n"
-    "the Jacobian (memory and the reference's cost). --seconds: the budget per\n"
+    "the Jacobian (memory and the reference's cost); xent and xent_fused (with\n"
+    "generated class targets, and a catalogue and hunt of their own) from n = 1\n"
+    "(a row of none has no room for its target) up to 8193 and 4097. --seconds:\n"
+    "the budget per\n"
     "entry (20; 3 with --quick, which also takes fewer rows and a shorter hunt).\n"
     "Exit 1 on any violation, one line each; 0 when every verdict holds.\n";
 
@@ -257,16 +259,17 @@ done:
 	free(y1);
 }
 
-/* The edge catalogue (forward ops), classified against the declared
- * policy in the runner. */
+/* The edge catalogue (forward and cross-entropy ops), classified against
+ * the declared policy in the runner. */
 static void vet_edges(struct vet_entry *e)
 {
 	const struct smx_impl *im = e->im;
-	/* The catalogue's rows and policies speak of the plain softmax. */
-	if (!smx_op_forward(im->op) || smx_variant_on(im->op))
+	/* The catalogue's rows and policies speak of the plain softmax (and
+	 * of cross-entropy rows with their targets). */
+	if (!smx_scenario_op(im->op) || smx_variant_on(im->op))
 		return;
 	static struct smx_scenario scen[128];
-	size_t k = smx_scenarios(im->dtype, scen, 128);
+	size_t k = smx_scenarios_for(im->op, im->dtype, scen, 128);
 	for (size_t j = 0; j < k; j++) {
 		struct smx_run_result r;
 		double u;
@@ -345,7 +348,8 @@ static void vet_group(struct vet_entry *es, size_t count, smx_op op, smx_dtype d
 	size_t cap = op_cap(op);
 	for (size_t i = 0; i < vo.nn; i++) {
 		size_t n = vo.ns[i];
-		if (n > cap)
+		/* A row of no logits has no room for its class target (op.h). */
+		if (n > cap || (n == 0 && smx_op_info(op)->in[1] == SMX_ARG_TARGETS))
 			continue;
 		struct smx_dist d;
 		smx_dist_parse(smx_dist_defaults[i % smx_dist_ndefaults], &d);
@@ -451,7 +455,6 @@ int smx_cmd_vet(int argc, char **argv)
 {
 	struct smx_sel sel;
 	parse(argc, argv, &sel);
-	smx_targets_refuse("vet", &sel);
 	if (smx_variant_active() && smx_variant_active()->flags & SMX_VARIANT_MASK)
 		smx_die("vet: --mask FILE fixes n, which vet varies (causal:K works)");
 	static struct vet_entry es[VET_MAX_ENTRIES];

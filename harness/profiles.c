@@ -16,62 +16,78 @@
  * computes the exact softmax of finite inputs (a finite sentinel is not a
  * mask to any of them), so each expects the reference there. */
 #define FINITE_ROWS                                                                                \
-	[SMX_RK_SENTINEL] = {R, R, R}, [SMX_RK_FIRST_BLOCK] = {R, R, R},                           \
-	[SMX_RK_TAIL_MASK] = {R, R, R}
+	[SMX_RK_SENTINEL] = {R, R, R, R, R}, [SMX_RK_FIRST_BLOCK] = {R, R, R, R, R},               \
+	[SMX_RK_TAIL_MASK] = {R, R, R, R, R}
+/* Cross-entropy as the log-softmax at the target (PyTorch's cross_entropy
+ * is nll_loss of log_softmax; ONNX SoftmaxCrossEntropyLoss and optax's
+ * softmax_cross_entropy_with_integer_labels the same): a -inf target
+ * logit gives the loss +inf and the finite gradient softmax - one-hot; a
+ * target below a finite sentinel is a finite row. The row kinds of the
+ * softmax columns carry over through the log-softmax: NaN. */
+#define CE_ROWS                                                                                    \
+	[SMX_RK_TARGET_NEGINF] = {A, A, A, PI, R}, [SMX_RK_TARGET_SENTINEL] = {A, A, A, R, R}
 
 static const struct smx_profile profiles[] = {
     {.name = "pytorch",
-     .title = "IEEE arithmetic after the max shift: torch.softmax, log_softmax, logsumexp",
+     .title = "IEEE arithmetic after the max shift: torch.softmax, log_softmax, logsumexp, "
+	      "cross_entropy",
      .source = "x - max with max = -inf or +inf gives NaN, so all -inf rows and +inf entries "
 	       "give NaN (pytorch/pytorch#55056); logsumexp replaces an infinite max by 0 "
-	       "(aten/src/ATen/native/ReduceOps.cpp), so it gives -inf and +inf",
-     .expect = {[SMX_RK_MASKED] = {N, N, NI},
-		[SMX_RK_POS_INF] = {N, N, PI},
-		[SMX_RK_MIXED_INF] = {N, N, PI},
-		[SMX_RK_NAN] = {N, N, N},
-		FINITE_ROWS}},
+	       "(aten/src/ATen/native/ReduceOps.cpp), so it gives -inf and +inf; "
+	       "cross_entropy is nll_loss(log_softmax): a -inf target gives the loss +inf",
+     .expect = {[SMX_RK_MASKED] = {N, N, NI, N, N},
+		[SMX_RK_POS_INF] = {N, N, PI, N, N},
+		[SMX_RK_MIXED_INF] = {N, N, PI, N, N},
+		[SMX_RK_NAN] = {N, N, N, N, N},
+		FINITE_ROWS,
+		CE_ROWS}},
     {.name = "pytorch-safe",
      .title = "PyTorch's _safe_softmax (scaled_dot_product_attention's math path)",
      .source = "softmax, then zeros where every entry is -inf (pytorch/pytorch PR #131060, "
 	       "aten/src/ATen/native/transformers/attention.cpp); NaN entries stay NaN; "
-	       "there is no safe log_softmax",
-     .expect = {[SMX_RK_MASKED] = {Z, N, NI},
-		[SMX_RK_POS_INF] = {N, N, PI},
-		[SMX_RK_MIXED_INF] = {N, N, PI},
-		[SMX_RK_NAN] = {N, N, N},
-		FINITE_ROWS}},
+	       "there is no safe log_softmax or cross_entropy",
+     .expect = {[SMX_RK_MASKED] = {Z, N, NI, N, N},
+		[SMX_RK_POS_INF] = {N, N, PI, N, N},
+		[SMX_RK_MIXED_INF] = {N, N, PI, N, N},
+		[SMX_RK_NAN] = {N, N, N, N, N},
+		FINITE_ROWS,
+		CE_ROWS}},
     {.name = "onnx-attention",
      .title = "ONNX Attention (opset 23): a fully masked query row gives zeros",
      .source = "opset-23 errata, onnx/onnx PR #8068 (zeros instead of NaN, as PyTorch's "
 	       "SDPA); otherwise the plain softmax of onnx/reference/ops/op_attention.py; "
-	       "LogSoftmax and ReduceLogSumExp keep IEEE results",
-     .expect = {[SMX_RK_MASKED] = {Z, N, NI},
-		[SMX_RK_POS_INF] = {N, N, PI},
-		[SMX_RK_MIXED_INF] = {N, N, PI},
-		[SMX_RK_NAN] = {N, N, N},
-		FINITE_ROWS}},
+	       "LogSoftmax, ReduceLogSumExp and SoftmaxCrossEntropyLoss keep IEEE results",
+     .expect = {[SMX_RK_MASKED] = {Z, N, NI, N, N},
+		[SMX_RK_POS_INF] = {N, N, PI, N, N},
+		[SMX_RK_MIXED_INF] = {N, N, PI, N, N},
+		[SMX_RK_NAN] = {N, N, N, N, N},
+		FINITE_ROWS,
+		CE_ROWS}},
     {.name = "onednn-inf-as-zero",
      .title = "oneDNN softmax_accurate_inf_as_zero (graph SoftMax mode=inf_as_zero)",
      .source = "zeros when the row's max is -inf, on the softmax path only "
 	       "(src/cpu/rv64/rvv_softmax.cpp; Developer Guide, SoftMax); softmax_log has "
-	       "no such mode; oneDNN has no lse primitive",
-     .expect = {[SMX_RK_MASKED] = {Z, N, A},
-		[SMX_RK_POS_INF] = {N, N, A},
-		[SMX_RK_MIXED_INF] = {N, N, A},
-		[SMX_RK_NAN] = {N, N, A},
-		[SMX_RK_SENTINEL] = {R, R, A},
-		[SMX_RK_FIRST_BLOCK] = {R, R, A},
-		[SMX_RK_TAIL_MASK] = {R, R, A}}},
+	       "no such mode; oneDNN has no lse or cross-entropy primitive",
+     .expect = {[SMX_RK_MASKED] = {Z, N, A, A, A},
+		[SMX_RK_POS_INF] = {N, N, A, A, A},
+		[SMX_RK_MIXED_INF] = {N, N, A, A, A},
+		[SMX_RK_NAN] = {N, N, A, A, A},
+		[SMX_RK_SENTINEL] = {R, R, A, A, A},
+		[SMX_RK_FIRST_BLOCK] = {R, R, A, A, A},
+		[SMX_RK_TAIL_MASK] = {R, R, A, A, A}}},
     {.name = "jax",
-     .title = "jax.nn.softmax, log_softmax and logsumexp",
+     .title = "jax.nn.softmax, log_softmax and logsumexp; optax's integer-label cross-entropy",
      .source = "+inf gives NaN, as documented (jax/_src/nn/functions.py); logsumexp replaces "
 	       "a non-finite max by 0 (jax/_src/ops/special.py); dot_product_attention masks "
-	       "with the finite -0.7 finfo.max, which is the sentinel row",
-     .expect = {[SMX_RK_MASKED] = {N, N, NI},
-		[SMX_RK_POS_INF] = {N, N, PI},
-		[SMX_RK_MIXED_INF] = {N, N, PI},
-		[SMX_RK_NAN] = {N, N, N},
-		FINITE_ROWS}},
+	       "with the finite -0.7 finfo.max, which is the sentinel row; "
+	       "optax.softmax_cross_entropy_with_integer_labels is logsumexp(x - max) minus "
+	       "the target's x - max (optax/losses/_classification.py)",
+     .expect = {[SMX_RK_MASKED] = {N, N, NI, N, N},
+		[SMX_RK_POS_INF] = {N, N, PI, N, N},
+		[SMX_RK_MIXED_INF] = {N, N, PI, N, N},
+		[SMX_RK_NAN] = {N, N, N, N, N},
+		FINITE_ROWS,
+		CE_ROWS}},
 };
 #undef A
 #undef R
@@ -80,6 +96,7 @@ static const struct smx_profile profiles[] = {
 #undef NI
 #undef PI
 #undef FINITE_ROWS
+#undef CE_ROWS
 
 enum { NPROF = sizeof profiles / sizeof *profiles };
 
@@ -113,9 +130,16 @@ const char *smx_profile_names(void)
 
 const char *smx_rowkind_name(enum smx_rowkind k)
 {
-	static const char *const names[] = {
-	    "-",	 "fully masked (all -inf)", "+inf entries",	  "mixed +inf and -inf",
-	    "NaN entry", "below a finite sentinel", "first block masked", "masks in the SIMD tail"};
+	static const char *const names[] = {"-",
+					    "fully masked (all -inf)",
+					    "+inf entries",
+					    "mixed +inf and -inf",
+					    "NaN entry",
+					    "below a finite sentinel",
+					    "first block masked",
+					    "masks in the SIMD tail",
+					    "-inf at the target",
+					    "target below a finite sentinel"};
 	return names[k];
 }
 
@@ -130,6 +154,8 @@ static int column(smx_op op)
 	return op == SMX_OP_SOFTMAX	 ? SMX_PCOL_SOFTMAX
 	       : op == SMX_OP_LOGSOFTMAX ? SMX_PCOL_LOGSOFTMAX
 	       : op == SMX_OP_LSE	 ? SMX_PCOL_LSE
+	       : op == SMX_OP_XENT	 ? SMX_PCOL_XENT
+	       : op == SMX_OP_XENT_FUSED ? SMX_PCOL_XENT_FUSED
 					 : -1;
 }
 
@@ -251,7 +277,7 @@ struct outcomes {
 static void run_rows(const struct smx_impl *im, struct outcomes *o)
 {
 	static struct smx_scenario scen[64];
-	size_t ns = smx_scenarios(im->dtype, scen, 64);
+	size_t ns = smx_scenarios_for(im->op, im->dtype, scen, 64);
 	o->k = 0;
 	for (size_t j = 0; j < ns; j++) {
 		if (scen[j].rk == SMX_RK_NONE)
@@ -316,7 +342,8 @@ static void matrix_cell(const struct smx_profile *p, const struct smx_impl *im,
 			const struct outcomes *o, char *buf, size_t len)
 {
 	static const char *const brief[SMX_RK_COUNT] = {
-	    "-", "masked", "+inf", "mixed-inf", "nan", "sentinel", "first-block", "tail-mask"};
+	    "-",	"masked",      "+inf",	    "mixed-inf",     "nan",
+	    "sentinel", "first-block", "tail-mask", "target-neginf", "target-sentinel"};
 	size_t l = (size_t)snprintf(buf, len, "yes");
 	for (int k = SMX_RK_NONE + 1; k < SMX_RK_COUNT; k++)
 		for (size_t j = 0; j < o->k; j++) {

@@ -16,20 +16,23 @@
 
 /* Row kinds the profiles speak of (each catalogue row has one). */
 enum smx_rowkind {
-	SMX_RK_NONE,	    /* a row no profile speaks of */
-	SMX_RK_MASKED,	    /* every entry -inf (a fully masked row) */
-	SMX_RK_POS_INF,	    /* +inf entries among finite ones */
-	SMX_RK_MIXED_INF,   /* +inf and -inf entries */
-	SMX_RK_NAN,	    /* a NaN entry */
-	SMX_RK_SENTINEL,    /* every entry at or below a finite "-inf" (-5e4, -3.402823e38) */
-	SMX_RK_FIRST_BLOCK, /* a blocked or online kernel's first block all -inf */
-	SMX_RK_TAIL_MASK,   /* -inf entries in the SIMD tail, or everywhere but there */
+	SMX_RK_NONE,		/* a row no profile speaks of */
+	SMX_RK_MASKED,		/* every entry -inf (a fully masked row) */
+	SMX_RK_POS_INF,		/* +inf entries among finite ones */
+	SMX_RK_MIXED_INF,	/* +inf and -inf entries */
+	SMX_RK_NAN,		/* a NaN entry */
+	SMX_RK_SENTINEL,	/* every entry at or below a finite "-inf" (-5e4, -3.402823e38) */
+	SMX_RK_FIRST_BLOCK,	/* a blocked or online kernel's first block all -inf */
+	SMX_RK_TAIL_MASK,	/* -inf entries in the SIMD tail, or everywhere but there */
+	SMX_RK_TARGET_NEGINF,	/* cross-entropy: a -inf logit at the target */
+	SMX_RK_TARGET_SENTINEL, /* cross-entropy: the target alone at or below a sentinel */
 	SMX_RK_COUNT
 };
 const char *smx_rowkind_name(enum smx_rowkind k);
 
 /* Expected outputs: not specified; the reference (within the entry's
- * bound); NaN in the row; a row of zeros; -inf; +inf (lse). */
+ * bound); NaN in the row; a row of zeros; -inf; +inf (lse, and the loss
+ * at a -inf target: the reference's value). */
 enum smx_expect {
 	SMX_EXP_ANY,
 	SMX_EXP_REF,
@@ -40,8 +43,16 @@ enum smx_expect {
 };
 const char *smx_expect_name(enum smx_expect e);
 
-/* Columns of a profile: softmax, log-softmax, and lse. */
-enum { SMX_PCOL_SOFTMAX, SMX_PCOL_LOGSOFTMAX, SMX_PCOL_LSE, SMX_PCOL_COUNT };
+/* Columns of a profile: softmax, log-softmax, lse, the cross-entropy loss
+ * (xent) and its gradient (xent_fused). */
+enum {
+	SMX_PCOL_SOFTMAX,
+	SMX_PCOL_LOGSOFTMAX,
+	SMX_PCOL_LSE,
+	SMX_PCOL_XENT,
+	SMX_PCOL_XENT_FUSED,
+	SMX_PCOL_COUNT
+};
 
 struct smx_profile {
 	const char *name;   /* --profile NAME */

@@ -29,10 +29,19 @@ struct smx_scenario {
 	enum smx_rowkind rk; /* what the edge profiles call it */
 	size_t n;
 	double x[SMX_SCEN_MAX_N]; /* the row (values of the dtype) */
+	int64_t target;		  /* its class index (xent, xent_fused) */
 };
 
 /* The catalogue for a dtype; returns the count, fills up to max. */
 size_t smx_scenarios(smx_dtype dt, struct smx_scenario *out, size_t max);
+/* The cross-entropy ops' catalogue (xent_edges.c): rows with targets. */
+size_t smx_xent_scenarios(smx_dtype dt, struct smx_scenario *out, size_t max);
+/* The catalogue of op: the cross-entropy one for the ops with class
+ * targets, else the logit rows above. */
+size_t smx_scenarios_for(smx_op op, smx_dtype dt, struct smx_scenario *out, size_t max);
+/* Whether the catalogue speaks of op: the forward ops and the ops with
+ * class targets. */
+int smx_scenario_op(smx_op op);
 
 /* Run im on the scenario's row and classify it (smx_classify) against the
  * reference: ok means within the entry's declared bound (for an entry that claims

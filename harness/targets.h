@@ -36,10 +36,4 @@ void smx_targets_select(const char *cmd, const char *spec);
  * registry's xent entries read them there: impls/xent_entries.c). */
 void smx_targets_fill(uint64_t seed, const double *x, size_t rows, size_t n, double *g);
 
-/* Commands that do not take class targets (hunt, vet, overflow) refuse a
- * selection that names a targets op: one line, exit 2; '--op all' (every
- * op) means every op the command takes, and loses them. */
-struct smx_sel;
-void smx_targets_refuse(const char *cmd, struct smx_sel *sel);
-
 #endif

@@ -38,17 +38,3 @@ void smx_targets_fill(uint64_t seed, const double *x, size_t rows, size_t n, dou
 		g[r * n] = (double)t[r];
 	free(t);
 }
-
-void smx_targets_refuse(const char *cmd, struct smx_sel *sel)
-{
-	int every = sel->nops == SMX_OP_COUNT;
-	size_t k = 0;
-	for (size_t o = 0; o < sel->nops; o++)
-		if (smx_op_info(sel->ops[o])->in[1] != SMX_ARG_TARGETS)
-			sel->ops[k++] = sel->ops[o];
-		else if (!every)
-			smx_die("%s: --op %s: an op with class targets is measured by accuracy, "
-				"check and perf; %s does not take it",
-				cmd, smx_op_name(sel->ops[o]), cmd);
-	sel->nops = k;
-}

@@ -35,19 +35,23 @@ Test(profiles, readme_holds_the_table)
 	free(md);
 }
 
-/* Every catalogue row a profile speaks of is in the catalogue, and the
- * catalogue fits the 64 rows its callers hold. */
+/* Every catalogue row a profile speaks of is in a catalogue (the logit
+ * rows' or the cross-entropy rows'), and each fits the 64 rows its callers
+ * hold. */
 Test(profiles, catalogue_has_every_row_kind)
 {
 	static struct smx_scenario scen[65];
+	static const smx_op ops[2] = {SMX_OP_SOFTMAX, SMX_OP_XENT};
 	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
 		if (smx_dtype_info((smx_dtype)dt)->sweep) {
-			size_t ns = smx_scenarios((smx_dtype)dt, scen, 65),
-			       seen[SMX_RK_COUNT] = {0};
-			cr_expect(ns <= 64, "%s: %zu catalogue rows", smx_dtype_name((smx_dtype)dt),
-				  ns);
-			for (size_t j = 0; j < ns; j++)
-				seen[scen[j].rk]++;
+			size_t seen[SMX_RK_COUNT] = {0};
+			for (size_t o = 0; o < 2; o++) {
+				size_t ns = smx_scenarios_for(ops[o], (smx_dtype)dt, scen, 65);
+				cr_expect(ns <= 64, "%s %s: %zu catalogue rows",
+					  smx_op_name(ops[o]), smx_dtype_name((smx_dtype)dt), ns);
+				for (size_t j = 0; j < ns; j++)
+					seen[scen[j].rk]++;
+			}
 			for (int rk = SMX_RK_NONE + 1; rk < SMX_RK_COUNT; rk++)
 				cr_expect(seen[rk] > 0, "%s: no row of kind %s",
 					  smx_dtype_name((smx_dtype)dt), smx_rowkind_name(rk));
@@ -65,7 +69,7 @@ Test(profiles, builtins_match_exactly_their_declared_profiles, .timeout = 600)
 	size_t checked = 0;
 	for (size_t k = 0; k < smx_registry_count(); k++) {
 		const struct smx_impl *im = smx_registry_get(k);
-		if (im->origin != SMX_ORIGIN_BUILTIN || !smx_op_forward(im->op) ||
+		if (im->origin != SMX_ORIGIN_BUILTIN || !smx_scenario_op(im->op) ||
 		    !smx_impl_runnable(im))
 			continue;
 		for (size_t i = 0; i < smx_profile_count(); i++) {
@@ -95,6 +99,8 @@ Test(profiles, declared_profiles_by_policy)
 	    {"safe/scalar", SMX_OP_SOFTMAX, "pytorch-safe, onnx-attention, onednn-inf-as-zero"},
 	    {"naive/scalar", SMX_OP_SOFTMAX, "none"},
 	    {"shifted/scalar", SMX_OP_LOGSOFTMAX,
+	     "pytorch, pytorch-safe, onnx-attention, onednn-inf-as-zero, jax"},
+	    {"shifted/avx2", SMX_OP_XENT,
 	     "pytorch, pytorch-safe, onnx-attention, onednn-inf-as-zero, jax"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

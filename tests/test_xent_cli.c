@@ -90,18 +90,3 @@ Test(xent_cli, perf_runs, .timeout = 120)
 	cr_expect_eq(st, 0, "exit %d: %s", st, err);
 	cr_expect(strstr(out, "read/ceiling") && strstr(out, "xent_fused"), "%s", out);
 }
-
-/* hunt, vet and overflow do not take targets: one line, exit 2, never a
- * silent pass. */
-Test(xent_cli, untargeted_commands_refuse)
-{
-	static const char *const cmds[] = {
-	    "hunt --op xent", "vet --op xent_fused --impl shifted/avx2", "overflow --op xent"};
-	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
-		int st = smx_test_smx(NULL, NULL, cmds[i], out, sizeof out, err, sizeof err);
-		cr_expect_eq(st, 2, "'%s': exit %d", cmds[i], st);
-		cr_expect(strstr(err, "class targets") &&
-			      strchr(err, '\n') == err + strlen(err) - 1,
-			  "'%s': %s", cmds[i], err);
-	}
-}
