@@ -65,7 +65,7 @@ static const struct smx_column cols[] = {
     {"inf_rows", SMX_INT, 1},	 {"zero_rows", SMX_INT, 0},
     {"wrong_rows", SMX_INT, 1},	 {"undefined_rows", SMX_INT, 1},
     {"cond_err", SMX_NUM, 1},	 {"invariant", SMX_NUM, 1},
-    {"abs_err", SMX_NUM, 0},
+    {"abs_err", SMX_NUM, 0},	 {"logprob_nats", SMX_NUM, 1},
 };
 
 static void add_result(struct smx_table *t, const struct smx_impl *im, const char *dist, size_t n,
@@ -77,7 +77,7 @@ static void add_result(struct smx_table *t, const struct smx_impl *im, const cha
 		      m->bound_ratio, isfinite(im->bound.c0) ? m->decl_ratio : NAN,
 		      (long long)m->nan_rows, (long long)m->inf_rows, (long long)m->zero_rows,
 		      (long long)m->wrong_rows, (long long)m->undefined_rows, m->cond_err,
-		      m->invariant, m->abs_err);
+		      m->invariant, m->abs_err, m->logprob_nats);
 }
 
 /* Rows of a cell: --rows (0: the default sweep's per-cell count), the

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "smx_variant.h"
+#include "smx_xent_params.h"
 
 /* Forward: softmax, log-softmax (x -> y, n -> n). Jacobian: s -> the n x n
  * matrix diag(s) - s s^T, row-major. Backward: vjp dx = J^T g = s (g -
@@ -122,6 +123,12 @@ struct smx_impl {
 		smx_fnv_f32 f32;
 		smx_fnv_f64 f64;
 	} fnv;
+	/* Plug-ins of the xent ops: the function that takes the cross-entropy
+	 * options (smx_xent_params.h); smx_impl_run calls it when set. */
+	union {
+		smx_fnx_f32 f32;
+		smx_fnx_f64 f64;
+	} fnx;
 };
 
 /* The registry: built-ins first, then peers found at build time, then
