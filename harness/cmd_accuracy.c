@@ -236,6 +236,8 @@ int smx_cmd_accuracy(int argc, char **argv)
 		}
 	}
 	smx_common_end(argc, argv, &co);
+	if (shape && !input)
+		smx_die("%s: --shape needs --input (it is the input file's shape)", cmd);
 	if (outs.count && (!input || sel.nops != 1 || sel.ndts != 1))
 		smx_die("%s: --outputs needs --input and one --op and one --dtype (what the "
 			"outputs were computed for)",

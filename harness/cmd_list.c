@@ -77,7 +77,7 @@ int smx_cmd_list(int argc, char **argv)
 		char bound[160];
 		bound_text(&im->bound, bound, sizeof bound);
 		char vars[96];
-		smx_variant_names(smx_variant_support(im), vars, sizeof vars);
+		smx_variant_support_text(im, vars, sizeof vars);
 		char recipe[40];
 		smx_impl_recipe(im, recipe, sizeof recipe);
 		smx_table_add(

@@ -316,7 +316,7 @@ int smx_cmd_ref(int argc, char **argv)
 	    .dt = SMX_F64, .out_fmt = SMX_DTYPE_COUNT, .op = SMX_OP_SOFTMAX, .from_x = 1};
 	const char *output = NULL, *shape = NULL;
 	struct smx_dist dist;
-	int gen = 0, bench_on = 0, slow = 0, verbose = 0, pin = 0;
+	int gen = 0, bench_on = 0, slow = 0, verbose = 0, pin = 0, from_given = 0;
 	size_t ns[SMX_MAX_LIST] = {1000}, nn = 1, rows = 64;
 	uint64_t seed = 1;
 	const struct smx_common co = {.cmd = "ref",
@@ -352,6 +352,7 @@ int smx_cmd_ref(int argc, char **argv)
 			if (strcmp(optarg, "x") && strcmp(optarg, "s"))
 				smx_die("ref: --from: '%s' is not x or s", optarg);
 			j.from_x = !strcmp(optarg, "x");
+			from_given = 1;
 			break;
 		case 'S':
 			shape = optarg;
@@ -384,6 +385,10 @@ int smx_cmd_ref(int argc, char **argv)
 	if ((gen || bench_on) && optind < argc)
 		smx_die("ref: generated rows (--dist, --n, --rows, --seed, --bench) and an input "
 			"file exclude each other");
+	if (from_given && smx_op_info(j.op)->in[0] == SMX_ARG_X)
+		smx_die("ref: --from: %s takes x only; --from chooses what the backward ops' "
+			"first input is",
+			smx_op_info(j.op)->name);
 	j.pairs = smx_op_arity(j.op) == 2;
 	if (j.out_fmt == SMX_DTYPE_COUNT)
 		j.out_fmt = j.dt;

@@ -1253,7 +1253,7 @@ static void doc_accuracy(struct smx_doc *doc, const struct results *res)
 		       "inputs and outputs widened to f32, their error in f32 ulps.");
 	if (res->tt.nrows)
 		smx_doc_table(doc, &res->tt);
-	else
+	if (res->torch_note[0])
 		smx_doc_p(doc, "%s", res->torch_note);
 }
 

@@ -87,22 +87,42 @@ struct smx_uniform_bf16 smx_published_uniform_bf16(size_t n)
 }
 
 static const struct smx_lowp_pair pairs[] = {
-    {"softmax", "bf16", "shifted.acc32/scalar", "shifted/scalar", 1, 0,
+    {"softmax", "bf16", "shifted.acc32/scalar", "shifted/scalar", 1, 0, 0,
      smx_softmax_bf16_shifted_acc32__scalar, smx_softmax_f32_shifted__scalar},
-    {"softmax", "f16", "shifted.acc32/scalar", "shifted/scalar", 0, 0,
+    {"softmax", "f16", "shifted.acc32/scalar", "shifted/scalar", 0, 0, 0,
      smx_softmax_f16_shifted_acc32__scalar, smx_softmax_f32_shifted__scalar},
-    {"logsoftmax", "bf16", "shifted.acc32/scalar", "shifted/scalar", 1, 0,
+    {"logsoftmax", "bf16", "shifted.acc32/scalar", "shifted/scalar", 1, 0, 0,
      smx_logsoftmax_bf16_shifted_acc32__scalar, smx_logsoftmax_f32_shifted__scalar},
-    {"logsoftmax", "f16", "shifted.acc32/scalar", "shifted/scalar", 0, 0,
+    {"logsoftmax", "f16", "shifted.acc32/scalar", "shifted/scalar", 0, 0, 0,
      smx_logsoftmax_f16_shifted_acc32__scalar, smx_logsoftmax_f32_shifted__scalar},
-    {"softmax", "bf16", "shifted.acc32/avx2", "shifted/avx2", 1, SMX_CPU_AVX2,
+    {"softmax", "bf16", "shifted.acc32/avx2", "shifted/avx2", 1, 0, SMX_CPU_AVX2,
      smx_softmax_bf16_shifted_acc32__avx2, smx_softmax_f32_shifted__avx2},
-    {"softmax", "f16", "shifted.acc32/avx2", "shifted/avx2", 0, SMX_CPU_AVX2,
+    {"softmax", "f16", "shifted.acc32/avx2", "shifted/avx2", 0, 0, SMX_CPU_AVX2,
      smx_softmax_f16_shifted_acc32__avx2, smx_softmax_f32_shifted__avx2},
-    {"softmax", "bf16", "shifted.acc32/avx512", "shifted/avx512", 1, SMX_CPU_AVX512,
+    {"softmax", "bf16", "shifted.acc32/avx512", "shifted/avx512", 1, 0, SMX_CPU_AVX512,
      smx_softmax_bf16_shifted_acc32__avx512, smx_softmax_f32_shifted__avx512},
-    {"softmax", "f16", "shifted.acc32/avx512", "shifted/avx512", 0, SMX_CPU_AVX512,
+    {"softmax", "f16", "shifted.acc32/avx512", "shifted/avx512", 0, 0, SMX_CPU_AVX512,
      smx_softmax_f16_shifted_acc32__avx512, smx_softmax_f32_shifted__avx512},
+    {"logsoftmax", "bf16", "shifted.acc32/avx2", "shifted/avx2", 1, 0, SMX_CPU_AVX2,
+     smx_logsoftmax_bf16_shifted_acc32__avx2, smx_logsoftmax_f32_shifted__avx2},
+    {"logsoftmax", "f16", "shifted.acc32/avx2", "shifted/avx2", 0, 0, SMX_CPU_AVX2,
+     smx_logsoftmax_f16_shifted_acc32__avx2, smx_logsoftmax_f32_shifted__avx2},
+    {"logsoftmax", "bf16", "shifted.acc32/avx512", "shifted/avx512", 1, 0, SMX_CPU_AVX512,
+     smx_logsoftmax_bf16_shifted_acc32__avx512, smx_logsoftmax_f32_shifted__avx512},
+    {"logsoftmax", "f16", "shifted.acc32/avx512", "shifted/avx512", 0, 0, SMX_CPU_AVX512,
+     smx_logsoftmax_f16_shifted_acc32__avx512, smx_logsoftmax_f32_shifted__avx512},
+    {"lse", "bf16", "shifted.acc32/scalar", "shifted/scalar", 1, 1, 0,
+     smx_lse_bf16_shifted_acc32__scalar, smx_lse_f32_shifted__scalar},
+    {"lse", "f16", "shifted.acc32/scalar", "shifted/scalar", 0, 1, 0,
+     smx_lse_f16_shifted_acc32__scalar, smx_lse_f32_shifted__scalar},
+    {"lse", "bf16", "shifted.acc32/avx2", "shifted/avx2", 1, 1, SMX_CPU_AVX2,
+     smx_lse_bf16_shifted_acc32__avx2, smx_lse_f32_shifted__avx2},
+    {"lse", "f16", "shifted.acc32/avx2", "shifted/avx2", 0, 1, SMX_CPU_AVX2,
+     smx_lse_f16_shifted_acc32__avx2, smx_lse_f32_shifted__avx2},
+    {"lse", "bf16", "shifted.acc32/avx512", "shifted/avx512", 1, 1, SMX_CPU_AVX512,
+     smx_lse_bf16_shifted_acc32__avx512, smx_lse_f32_shifted__avx512},
+    {"lse", "f16", "shifted.acc32/avx512", "shifted/avx512", 0, 1, SMX_CPU_AVX512,
+     smx_lse_f16_shifted_acc32__avx512, smx_lse_f32_shifted__avx512},
 };
 
 size_t smx_lowp_pair_count(void)
@@ -115,12 +135,13 @@ const struct smx_lowp_pair *smx_lowp_pair_get(size_t i)
 	return i < smx_lowp_pair_count() ? &pairs[i] : NULL;
 }
 
-size_t smx_lowp_upcast_mismatches(smx_lowp_fn16 fn, smx_lowp_fn32 f32, int is_bf16,
-				  const uint16_t *x, size_t rows, size_t n)
+size_t smx_lowp_upcast_mismatches(const struct smx_lowp_pair *p, const uint16_t *x, size_t rows,
+				  size_t n)
 {
-	const size_t count = rows * n;
+	const size_t count = rows * n, outs = p->per_row ? rows : count;
+	const int is_bf16 = p->is_bf16;
 	float *xf = calloc(count ? count : 1, sizeof *xf);
-	uint16_t *y = malloc((count ? count : 1) * sizeof *y);
+	uint16_t *y = malloc((outs ? outs : 1) * sizeof *y);
 	if (!xf || !y) {
 		free(xf);
 		free(y);
@@ -128,10 +149,10 @@ size_t smx_lowp_upcast_mismatches(smx_lowp_fn16 fn, smx_lowp_fn32 f32, int is_bf
 	}
 	for (size_t i = 0; i < count; i++)
 		xf[i] = is_bf16 ? smx_bf16_to_float(x[i]) : smx_f16_to_float(x[i]);
-	f32(xf, xf, rows, n);
-	fn(x, y, rows, n);
+	p->f32(xf, xf, rows, n); /* an lse writes rows values, no more */
+	p->fn(x, y, rows, n);
 	size_t bad = 0;
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0; i < outs; i++) {
 		const uint16_t want =
 		    is_bf16 ? smx_bf16_from_float(xf[i]) : smx_f16_from_float(xf[i]);
 		const float a = is_bf16 ? smx_bf16_to_float(y[i]) : smx_f16_to_float(y[i]);

@@ -49,6 +49,7 @@ struct smx_lowp_pair {
 	const char *op, *dtype, *name; /* the low-precision entry */
 	const char *f32name;	       /* the f32 entry it must match */
 	int is_bf16;		       /* storage: bf16, else f16 */
+	int per_row;		       /* one output a row (lse), else n */
 	unsigned cpu;		       /* SMX_CPU_* bits both need */
 	smx_lowp_fn16 fn;
 	smx_lowp_fn32 f32;
@@ -56,9 +57,10 @@ struct smx_lowp_pair {
 size_t smx_lowp_pair_count(void);
 const struct smx_lowp_pair *smx_lowp_pair_get(size_t i);
 
-/* How many of the rows * n outputs of fn differ from f32 run on the upcast
- * x and rounded once (NaN matches NaN); (size_t)-1 without memory. */
-size_t smx_lowp_upcast_mismatches(smx_lowp_fn16 fn, smx_lowp_fn32 f32, int is_bf16,
-				  const uint16_t *x, size_t rows, size_t n);
+/* How many of the outputs of p->fn (rows * n, or rows when p->per_row)
+ * differ from p->f32 run on the upcast x and rounded once (NaN matches
+ * NaN); (size_t)-1 without memory. */
+size_t smx_lowp_upcast_mismatches(const struct smx_lowp_pair *p, const uint16_t *x, size_t rows,
+				  size_t n);
 
 #endif

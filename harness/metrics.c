@@ -48,6 +48,15 @@ double smx_ulp_error(const struct smx_refval *ref, double y)
 {
 	if (isnan(y))
 		return INFINITY;
+	if (ref->ovf && isfinite(y)) {
+		/* From the exact value beyond the range, in ulps of its own
+		 * binade: max_finite itself is 1/2 ulp or more away. */
+		double m = copysign(smx_dtype_info((smx_dtype)(ref->ovf - 1))->max_finite, ref->cr);
+		double d = y - m;
+		if (d != 0 && ilogb(d) - ref->e > 1000)
+			return 0x1p1000;
+		return fabs(scale2(d, -ref->e) - ref->r);
+	}
 	if (isinf(ref->cr) || isinf(y))
 		return y == ref->cr ? 0.0 : INFINITY;
 	double d = y - ref->cr;
@@ -65,7 +74,8 @@ double smx_bound_measure(const struct smx_bound *b, smx_dtype dt, const struct s
 	if (b->kind == SMX_BOUND_ULP || !isfinite(ulps))
 		return ulps;
 	/* |y - s| / (u max(1, |s|)), u = 2^-p; |y - s| = ulps * 2^e. */
-	double s = fabs(smx_ref_value(ref));
+	double s = ref->ovf ? smx_dtype_info((smx_dtype)(ref->ovf - 1))->max_finite
+			    : fabs(smx_ref_value(ref));
 	int p = smx_dtype_prec(dt);
 	return ldexp(ulps, ref->e + p) / (s > 1 ? s : 1);
 }

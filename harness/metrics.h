@@ -44,8 +44,9 @@ void smx_metrics_xent_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 double smx_metrics_mean_ulp(const struct smx_metrics *m);
 
 /* |y - s| / ulp(s) with s the exact value behind ref; +inf when y is NaN,
- * or infinite where s is not (and vice versa). Huge finite errors are
- * capped at 2^1000. */
+ * or infinite where s is not (and vice versa). Where s is finite but
+ * rounds to inf, inf scores 0 and a finite y its distance from s.
+ * Huge finite errors are capped at 2^1000. */
 double smx_ulp_error(const struct smx_refval *ref, double y);
 
 /* Exact value as a double (rounded). */

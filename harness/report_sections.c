@@ -55,15 +55,15 @@ static void upcast_rows(struct smx_pub_section *p, uint64_t seed)
 		for (size_t j = 0; j < ROWS * N; j++)
 			x[j] = q->is_bf16 ? smx_bf16_from_float((float)xd[j])
 					  : smx_f16_from_double(xd[j]);
-		const size_t bad =
-		    smx_lowp_upcast_mismatches(q->fn, q->f32, q->is_bf16, x, ROWS, N);
+		const size_t bad = smx_lowp_upcast_mismatches(q, x, ROWS, N);
 		if (bad == (size_t)-1)
 			smx_die("report: out of memory");
 		if (bad)
 			snprintf(verdict, sizeof verdict, "no (%zu of %d outputs differ)", bad,
-				 ROWS * N);
+				 q->per_row ? ROWS : ROWS * N);
 		else
-			snprintf(verdict, sizeof verdict, "yes (%d outputs)", ROWS * N);
+			snprintf(verdict, sizeof verdict, "yes (%d outputs)",
+				 q->per_row ? ROWS : ROWS * N);
 		p->mismatched += bad != 0;
 		smx_table_add(&p->upcast, q->op, q->dtype, q->name, q->f32name,
 			      (const char *)verdict);

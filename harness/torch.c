@@ -69,6 +69,8 @@ size_t smx_torch_rows(const char *dir, const char *scripts, uint64_t seed, struc
 		      char *note, size_t len)
 {
 	const char *py = smx_torch_python();
+	if (len)
+		note[0] = 0;
 	char log[4400], dump[4400], script[4400], sd[32];
 	snprintf(log, sizeof log, "%s/torch.log", dir);
 	snprintf(dump, sizeof dump, "%s/torch", dir);
@@ -97,13 +99,17 @@ size_t smx_torch_rows(const char *dir, const char *scripts, uint64_t seed, struc
 		const char *kind;
 		smx_dtype dt;
 	} kinds[] = {{"f32", SMX_F32}, {"f64", SMX_F64}, {"bf16", SMX_F32}};
-	size_t added = 0;
+	size_t added = 0, tried = 0;
 	char err[600] = "";
 	for (int o = 0; o < 2; o++)
-		for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+		for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++, tried++)
 			added += measure(dump, o ? SMX_OP_LOGSOFTMAX : SMX_OP_SOFTMAX,
 					 kinds[k].kind, kinds[k].dt, t, err, sizeof err) == 0;
+	/* A row that could not be measured is said, not dropped quietly. */
 	if (!added)
 		snprintf(note, len, "PyTorch's rows are left out: %s.", err);
+	else if (added < tried)
+		snprintf(note, len, "%zu of PyTorch's %zu rows are left out; the last reason: %s.",
+			 tried - added, tried, err);
 	return added;
 }

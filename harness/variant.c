@@ -56,6 +56,18 @@
 static struct smx_variant active;
 static float *mask32; /* the --mask file in each dtype */
 static double *mask64;
+/* bf16 and f16: the mask stored in the format, and its values */
+static void *mask16[SMX_DTYPE_COUNT];
+static double *maskv16[SMX_DTYPE_COUNT];
+
+/* The variants a 16-bit entry gets through the prelude (before the
+ * upcast: every step rounded to the storage format). */
+#define PRELUDE16 (SMX_VARIANT_TEMPERATURE | SMX_VARIANT_MASK | SMX_VARIANT_CAUSAL)
+
+static int is16(smx_dtype dt)
+{
+	return smx_dtype_size(dt) == sizeof(uint16_t);
+}
 
 static const struct {
 	const char *name;
@@ -81,6 +93,12 @@ static void masks_build(void)
 	free(mask64);
 	mask32 = NULL;
 	mask64 = NULL;
+	for (int d = 0; d < SMX_DTYPE_COUNT; d++) {
+		free(mask16[d]);
+		free(maskv16[d]);
+		mask16[d] = NULL;
+		maskv16[d] = NULL;
+	}
 	if (!(active.flags & SMX_VARIANT_MASK))
 		return;
 	size_t k = active.mask_rows * active.mask_n;
@@ -90,6 +108,13 @@ static void masks_build(void)
 		mask32[i] = (float)active.mask[i];
 		mask64[i] = active.mask[i];
 	}
+	for (int d = 0; d < SMX_DTYPE_COUNT; d++)
+		if (is16((smx_dtype)d) && smx_dtype_info((smx_dtype)d)->storage) {
+			mask16[d] = smx_alloc(k ? k : 1, sizeof(uint16_t));
+			maskv16[d] = smx_alloc(k ? k : 1, sizeof *maskv16[d]);
+			smx_to_dtype((smx_dtype)d, mask64, mask16[d], k);
+			smx_from_dtype((smx_dtype)d, mask16[d], maskv16[d], k);
+		}
 }
 
 void smx_variant_set(const struct smx_variant *v)
@@ -347,6 +372,8 @@ int smx_variant_on(smx_op op)
 
 unsigned smx_variant_support(const struct smx_impl *im)
 {
+	if (smx_variant_op(im->op) && is16(im->dtype) && im->origin != SMX_ORIGIN_PLUGIN)
+		return im->fnv.u16 ? im->variants : PRELUDE16;
 	if (!smx_variant_op(im->op) || (im->dtype != SMX_F32 && im->dtype != SMX_F64))
 		return 0;
 	return im->origin == SMX_ORIGIN_PLUGIN ? im->variants : SMX_VARIANT_ALL;
@@ -389,9 +416,10 @@ static struct smx_variant_params params(smx_dtype dt, size_t row0)
 	    .softcap = to_dt(dt, active.softcap),
 	    .alibi = to_dt(dt, active.alibi),
 	    .sink = active.flags & SMX_VARIANT_SINK ? to_dt(dt, active.sink) : 0,
-	    .mask = active.flags & SMX_VARIANT_MASK
-			? (dt == SMX_F32 ? (const void *)mask32 : (const void *)mask64)
-			: NULL,
+	    .mask = active.flags & SMX_VARIANT_MASK ? (is16(dt)	       ? mask16[dt]
+						       : dt == SMX_F32 ? (const void *)mask32
+								       : (const void *)mask64)
+						    : NULL,
 	    .mask_rows = active.mask_rows,
 	    .row0 = row0,
 	    .causal_k = active.causal_k,
@@ -495,6 +523,73 @@ static double rnd(double w, double u, double eta)
 SMX_PRELUDE_ENTRY(float, f32, double, tanh, 0x1p-49)
 SMX_PRELUDE_ENTRY(double, f64, long double, tanhl, 0x1p-58)
 
+/* One entry of the 16-bit steps (mask, causal, temperature; no others
+ * are supported there), each rounded to the format of cdt: the storage
+ * format (the prelude, before the upcast) or f32 (kernels that apply the
+ * variant after it; impls/lowp_variant.c). A double sum or quotient of
+ * two values of these formats rounded to the format is the format's own
+ * correctly rounded operation (Figueroa, SIGNUM Newsl. 30 (1995): 53 >=
+ * 2p + 2), so this is also the f32 kernel's arithmetic. *D and *bad as
+ * entry_f32. */
+static double entry16(double a, size_t j, size_t q, const struct smx_variant_params *p,
+		      const double *mrow, smx_dtype cdt, double *D, int *bad)
+{
+	const struct smx_dtype_info *ci = smx_dtype_info(cdt);
+	const double u = ldexp(1.0, -ci->prec), eta = ldexp(1.0, ci->emin_sub);
+	double d = 0;
+	int masked = a == -INFINITY;
+	if (p->flags & SMX_VARIANT_MASK) {
+		masked |= mrow[j] == -INFINITY;
+		a = ci->round(a + mrow[j]);
+		d += rnd(a, u, eta);
+	}
+	if (p->flags & SMX_VARIANT_CAUSAL && (long long)j > (long long)q + p->causal_k) {
+		masked = 1;
+		a = a + -INFINITY;
+	}
+	if (p->flags & SMX_VARIANT_TEMPERATURE) {
+		a = ci->round(a / p->temperature);
+		d = d / p->temperature + rnd(a, u, eta);
+	}
+	*D = isinf(a) && masked && a < 0 ? 0 : d;
+	*bad = !isfinite(a) && !(masked && a == -INFINITY);
+	return a;
+}
+
+/* The prelude of a 16-bit entry: rows of x (format dt) into t, each step
+ * rounded to the format. */
+static void prelude16(smx_dtype dt, const void *x, void *t, size_t rows, size_t n,
+		      const struct smx_variant_params *p)
+{
+	const struct smx_dtype_info *di = smx_dtype_info(dt);
+	for (size_t r = 0; r < rows; r++) {
+		const size_t q = p->row0 + r;
+		const double *m = p->mask ? maskv16[dt] + (q % p->mask_rows) * n : NULL;
+		for (size_t j = 0; j < n; j++) {
+			double D;
+			int bad;
+			di->store(t, r * n + j,
+				  entry16(di->load(x, r * n + j), j, q, p, m, dt, &D, &bad));
+		}
+	}
+}
+
+static void run16(const struct smx_impl *im, const void *a, void *out, size_t rows, size_t n,
+		  const struct smx_variant_params *p)
+{
+	if (im->fnv.u16) {
+		im->fnv.u16(a, out, rows, n, p);
+		return;
+	}
+	size_t cells;
+	if (smx_mul_overflows(rows, n, &cells))
+		smx_die("rows x n overflows");
+	void *t = smx_alloc(cells ? cells : 1, sizeof(uint16_t));
+	prelude16(im->dtype, a, t, rows, n, p);
+	smx_impl_run(im, t, NULL, out, rows, n);
+	free(t);
+}
+
 void smx_variant_run(const struct smx_impl *im, const void *a, const void *b, void *out,
 		     size_t rows, size_t n, size_t row0)
 {
@@ -508,6 +603,10 @@ void smx_variant_run(const struct smx_impl *im, const void *a, const void *b, vo
 			im->fnv.f32(a, out, rows, n, &p);
 		else
 			im->fnv.f64(a, out, rows, n, &p);
+		return;
+	}
+	if (is16(im->dtype)) {
+		run16(im, a, out, rows, n, &p);
 		return;
 	}
 	size_t w = n + (size_t)has_sink(active.flags), es = smx_dtype_size(im->dtype);
@@ -551,7 +650,9 @@ void smx_variant_ref_rows(smx_op op, smx_dtype dt, const double *x, size_t rows,
 		    .softcap = p.softcap,
 		    .alibi = p.alibi,
 		    .sink = p.sink,
-		    .mask = p.mask ? mask64 + ((size_t)r % p.mask_rows) * n : NULL,
+		    .mask = p.mask
+				? (is16(dt) ? maskv16[dt] : mask64) + ((size_t)r % p.mask_rows) * n
+				: NULL,
 		    .pos = r,
 		    .causal_k = p.causal_k,
 		};
@@ -583,7 +684,9 @@ static void same_as_prelude(smx_dtype dt, const double *x, const double *t, size
 	unsigned char *in = smx_alloc(n ? n : 1, es), *out = smx_alloc(w ? w : 1, es);
 	double *got = smx_alloc(w ? w : 1, sizeof *got);
 	smx_to_dtype(dt, x, in, n);
-	if (dt == SMX_F32)
+	if (is16(dt))
+		prelude16(dt, in, out, 1, n, p);
+	else if (dt == SMX_F32)
 		prelude_f32((const float *)(void *)in, (float *)(void *)out, 1, n, w, p);
 	else
 		prelude_f64((const double *)(void *)in, (double *)(void *)out, 1, n, w, p);
@@ -608,7 +711,10 @@ int smx_variant_claim_row(const struct smx_impl *im, const double *x, size_t r, 
 	double *t = smx_alloc(w, sizeof *t), *D = smx_alloc(w, sizeof *D);
 	int bad = 0;
 	for (size_t j = 0; j < n && !bad; j++) {
-		if (dt == SMX_F32) {
+		if (is16(dt)) {
+			const double *m = p.mask ? maskv16[dt] + (r % p.mask_rows) * n : NULL;
+			t[j] = entry16(x[j], j, r, &p, m, im->fnv.u16 ? SMX_F32 : dt, &D[j], &bad);
+		} else if (dt == SMX_F32) {
 			const float *m = p.mask ? mask32 + (r % p.mask_rows) * n : NULL;
 			t[j] = entry_f32((float)x[j], j, r, &p, m, &D[j], &bad);
 		} else {
@@ -620,7 +726,8 @@ int smx_variant_claim_row(const struct smx_impl *im, const double *x, size_t r, 
 		t[n] = p.sink;
 		D[n] = 0;
 	}
-	if (!bad)
+	/* (a kernel that applies the variant itself is checked by its tests) */
+	if (!bad && !(is16(dt) && im->fnv.u16))
 		same_as_prelude(dt, x, t, n, w, &p);
 	double tmax = -INFINITY, Dmax = 0;
 	for (size_t j = 0; j < w && !bad; j++) {
@@ -654,6 +761,17 @@ int smx_variant_claim_row(const struct smx_impl *im, const double *x, size_t r, 
 	free(t);
 	free(D);
 	return !bad;
+}
+
+void smx_variant_support_text(const struct smx_impl *im, char *buf, size_t len)
+{
+	unsigned f = smx_variant_support(im);
+	smx_variant_names(f, buf, len);
+	if (f && is16(im->dtype)) {
+		size_t k = strlen(buf);
+		snprintf(buf + k, len - k, " (in %s)",
+			 im->fnv.u16 ? "f32" : smx_dtype_name(im->dtype));
+	}
 }
 
 void smx_variant_skip_why(const struct smx_impl *im, char *why, size_t len)

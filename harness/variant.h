@@ -67,6 +67,10 @@ unsigned smx_variant_support(const struct smx_impl *im);
 int smx_variant_admits(const struct smx_impl *im);
 /* Why im is skipped under the variant in force, for a note. */
 void smx_variant_skip_why(const struct smx_impl *im, char *why, size_t len);
+/* The variants im applies, for `smx list`: smx_variant_names of its
+ * support, and for bf16 and f16 entries the format they are applied in:
+ * " (in bf16)" before the upcast, " (in f32)" after it. */
+void smx_variant_support_text(const struct smx_impl *im, char *buf, size_t len);
 /* "temperature,mask,..." for the bits in flags ("none" for 0, "all"). */
 void smx_variant_names(unsigned flags, char *buf, size_t len);
 

@@ -1,6 +1,7 @@
-/* bf16>f32>bf16 and f16>f32>f16 shifted softmax for AVX2 + FMA, and F16C
- * for f16 (every AVX2 processor has it; the Makefile adds -mf16c to this
- * object): lowp_simd.inc on vec_avx2.h and its exp (vec_math.inc).
+/* bf16>f32>bf16 and f16>f32>f16 shifted softmax, log-softmax and lse for
+ * AVX2 + FMA, and F16C for f16 (every AVX2 processor has it; the Makefile
+ * adds -mf16c to this object): lowp_simd.inc and lowp_lse_simd.inc on
+ * vec_avx2.h, its exp (vec_math.inc) and log1p (vec_log.inc).
  *
  * Conversions: f16 by VCVTPH2PS / VCVTPS2PH, rounding to nearest even,
  * subnormals kept; bf16 by a 16-bit shift up and integer rounding down (add
@@ -14,6 +15,15 @@
 #include "lowp.h"
 #include "lowp_scalar.h"
 #include "vec_avx2.h"
+
+/* log1p for the log-softmax and lse kernels (lowp_lse_simd.inc). */
+#define VT vf64
+#define V(op) vf64_##op
+#define SMX_T_IS_F32 0
+#include "vec_log.inc"
+#undef VT
+#undef V
+#undef SMX_T_IS_F32
 
 #define VT vf32
 #define T float
@@ -97,3 +107,16 @@ LP_TAILS(f16)
 #define ST lp_f16_st
 #define ST_TAIL lp_f16_st_tail
 #include "lowp_simd.inc"
+#include "lowp_lse_simd.inc"
+#undef FMT
+#undef LD
+#undef LD_TAIL
+#undef ST
+#undef ST_TAIL
+
+#define FMT bf16
+#define LD lp_bf16_ld
+#define LD_TAIL lp_bf16_ld_tail
+#define ST lp_bf16_st
+#define ST_TAIL lp_bf16_st_tail
+#include "lowp_lse_simd.inc"

@@ -1,5 +1,6 @@
-/* bf16>f32>bf16 and f16>f32>f16 shifted softmax for AVX-512 (F, DQ, VL,
- * BW): lowp_simd.inc on vec_avx512.h and its exp (vec_math.inc).
+/* bf16>f32>bf16 and f16>f32>f16 shifted softmax, log-softmax and lse for
+ * AVX-512 (F, DQ, VL, BW): lowp_simd.inc and lowp_lse_simd.inc on
+ * vec_avx512.h, its exp (vec_math.inc) and log1p (vec_log.inc).
  *
  * Conversions. f16 uses VCVTPH2PS / VCVTPS2PH (AVX-512F) with rounding to
  * nearest even; both keep subnormals. bf16 widens by a 16-bit shift. It
@@ -15,6 +16,15 @@
 
 #include "lowp_scalar.h"
 #include "vec_avx512.h"
+
+/* log1p for the log-softmax and lse kernels (lowp_lse_simd.inc). */
+#define VT vf64
+#define V(op) vf64_##op
+#define SMX_T_IS_F32 0
+#include "vec_log.inc"
+#undef VT
+#undef V
+#undef SMX_T_IS_F32
 
 #define VT vf32
 #define T float
@@ -105,6 +115,9 @@ static inline void lp_f16_st_tail(uint16_t *p, vf32 v, size_t k)
 #define KNAME lp_softmax_bf16_int
 #define KLINK static
 #include "lowp_simd.inc"
+#define LQ_LSM lq_logsoftmax_bf16_int
+#define LQ_LINK static
+#include "lowp_lse_simd.inc"
 #undef FMT
 #undef ST
 #undef ST_TAIL
@@ -141,6 +154,10 @@ static inline void lp_bf16nb_st_tail(uint16_t *p, vf32 v, size_t k)
 #define KNAME lp_softmax_bf16_nb
 #define KLINK static
 #include "lowp_simd.inc"
+#define LQ_LSM lq_logsoftmax_bf16_nb
+#define LQ_LINK static
+#define LQ_NO_LSE
+#include "lowp_lse_simd.inc"
 #undef FMT
 #undef LD
 #undef LD_TAIL
@@ -159,9 +176,23 @@ void smx_softmax_bf16_shifted_acc32__avx512(const uint16_t *x, uint16_t *y, size
 											  rows, n);
 }
 
+void smx_logsoftmax_bf16_shifted_acc32__avx512(const uint16_t *x, uint16_t *y, size_t rows,
+					       size_t n)
+{
+	__builtin_cpu_init();
+	(__builtin_cpu_supports("avx512bf16") ? lq_logsoftmax_bf16_nb
+					      : lq_logsoftmax_bf16_int)(x, y, rows, n);
+}
+
 #define FMT f16
 #define LD lp_f16_ld
 #define LD_TAIL lp_f16_ld_tail
 #define ST lp_f16_st
 #define ST_TAIL lp_f16_st_tail
 #include "lowp_simd.inc"
+#include "lowp_lse_simd.inc"
+#undef FMT
+#undef LD
+#undef LD_TAIL
+#undef ST
+#undef ST_TAIL

@@ -155,6 +155,9 @@ double smx_lowp_bound(enum smx_lowp_bound b, enum smx_lowp_fmt out, size_t n, do
 	case SMX_LB_LSE_NAIVE32:
 		rho = (1 + 2 * u32) * pow(1 + u32, n1) - 1;
 		return 1 + (1 + u) * (log1p(rho) + 2 * u32 * (ay + rho)) / (u * my);
+	case SMX_LB_LSE_VEC2:
+	case SMX_LB_LSE_VEC512:
+		return 1 + (1 + u) * ((b == SMX_LB_LSE_VEC2 ? 23.47 : 16.47) + dmax) * u32 / u;
 	}
 	return INFINITY;
 }

@@ -83,7 +83,10 @@
  *   LSE_NAIVE32: expf (1 + 2 u32), n - 1 additions, logf (2 u32 |L|):
  *       rho = (1 + 2 u32)(1 + u32)^(n-1) - 1,
  *       <= 1 + (1 + u)(log1p(rho) + 2 u32 (|lse| + rho)) / (u max(1, |lse|)),
- *     while no expf overflows (x < 88) or underflows. */
+ *     while no expf overflows (x < 88) or underflows.
+ *   LSE_VEC2, LSE_VEC512: the vector lse (lowp_lse_simd.inc derives it),
+ *     c = 23.47 (AVX2) or 16.47 (AVX-512):
+ *       <= 1 + (1 + u) (c + M) u32 / u. */
 #ifndef SMX_LOWP_SCALAR_H
 #define SMX_LOWP_SCALAR_H
 
@@ -115,6 +118,8 @@ enum smx_lowp_bound {
 	SMX_LB_LSE_NAIVE16,
 	SMX_LB_LSE_ACC32,
 	SMX_LB_LSE_NAIVE32,
+	SMX_LB_LSE_VEC2,
+	SMX_LB_LSE_VEC512,
 };
 
 /* Low-precision formats, for the bound's u and lam. */

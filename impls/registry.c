@@ -8,6 +8,7 @@
 #include "smx_impls.h"
 #include "smx_xent.h"
 #include "lowp_scalar.h"
+#include "lowp_variant.h"
 #include "peers.h"
 
 #define SMX_IMPL(op_, dt_, algo_, isa_, cpu_, neg_, pos_, ovf_, kind_, c0_, cn_, cd_, cm_, dom_,   \
@@ -97,8 +98,8 @@ struct lowp_entry {
 	  .dtype = SMX_##in_##_,                                                                   \
 	  .fn.u16 = (smx_fn_u16)(void (*)(void))smx_##op_##_##in_##_##algo_##__##isa_,             \
 	  .cpu = (cpu_),                                                                           \
-	  .policy = {.all_neginf = LOWP_NEG_##op_##_##algo_,                                       \
-		     .pos_inf = LOWP_POS_##op_##_##algo_,                                          \
+	  .policy = {.all_neginf = LOWP_EDGE(NEG, op_, algo_, isa_),                               \
+		     .pos_inf = LOWP_EDGE(POS, op_, algo_, isa_),                                  \
 		     .overflows = LOWP_OVF(algo_)},                                                \
 	  .bound = {.kind = SMX_BOUND_ULP,                                                         \
 		    .domain = LOWP_DOM(in_, algo_),                                                \
@@ -117,6 +118,17 @@ struct lowp_entry {
 #define LOWP_POS_logsoftmax_shifted_acc16 SMX_EDGE_NAN
 #define LOWP_POS_logsoftmax_naive_acc16 SMX_EDGE_NAN
 #define LOWP_POS_lse_shifted_acc16 SMX_EDGE_NAN
+/* The vector kernels' edges are their f32 kernels' (lowp_lse_simd.inc). */
+#define LOWP_EDGE(k, op, a, isa) LOWP_EDGE_##isa(k, op, a)
+#define LOWP_EDGE_scalar(k, op, a) LOWP_##k##_##op##_##a
+#define LOWP_EDGE_avx2(k, op, a) LOWP_##k##_##op##_##a##_vec
+#define LOWP_EDGE_avx512(k, op, a) LOWP_##k##_##op##_##a##_vec
+#define LOWP_NEG_softmax_shifted_acc32_vec SMX_EDGE_NAN
+#define LOWP_POS_softmax_shifted_acc32_vec SMX_EDGE_NAN
+#define LOWP_NEG_logsoftmax_shifted_acc32_vec SMX_EDGE_NAN
+#define LOWP_POS_logsoftmax_shifted_acc32_vec SMX_EDGE_NAN
+#define LOWP_NEG_lse_shifted_acc32_vec SMX_EDGE_LIMIT
+#define LOWP_POS_lse_shifted_acc32_vec SMX_EDGE_NAN
 #define LOWP_OVF(a) LOWP_OVF_##a
 #define LOWP_DOM(in, a) LOWP_DOM_##in##_##a
 #define LOWP_FMT_bf16 SMX_LOWP_BF16
@@ -170,6 +182,10 @@ static void registry_init(void)
 	for (size_t i = 0; i < nl; i++)
 		if (lowp[i].out == lowp[i].im.dtype) {
 			table[nb] = lowp[i].im;
+			/* variants in f32 where the entry has them (lowp_variant.h) */
+			table[nb].fnv.u16 =
+			    smx_lowp_variant_kernel(table[nb].op, table[nb].dtype, table[nb].name);
+			table[nb].variants = table[nb].fnv.u16 ? SMX_LOWP_VARIANTS_F32 : 0;
 			if (!smx_lowp_bound_is_ulp((enum smx_lowp_bound)table[nb].bound.family))
 				table[nb].bound.kind = SMX_BOUND_ABS;
 			nb++;

@@ -122,6 +122,7 @@ struct smx_impl {
 	union {
 		smx_fnv_f32 f32;
 		smx_fnv_f64 f64;
+		smx_fnv_u16 u16;
 	} fnv;
 	/* Plug-ins of the xent ops: the function that takes the cross-entropy
 	 * options (smx_xent_params.h); smx_impl_run calls it when set. */

@@ -18,6 +18,7 @@
 #define SMX_VARIANT_PUBLIC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The variants (bit mask). */
 enum {
@@ -53,6 +54,10 @@ struct smx_variant_params {
 typedef void (*smx_fnv_f32)(const float *x, float *y, size_t rows, size_t n,
 			    const struct smx_variant_params *v);
 typedef void (*smx_fnv_f64)(const double *x, double *y, size_t rows, size_t n,
+			    const struct smx_variant_params *v);
+/* bf16 and f16 entries: bit patterns; the values (temperature, mask) are
+ * of the entry's storage format, the mask as patterns. */
+typedef void (*smx_fnv_u16)(const uint16_t *x, uint16_t *y, size_t rows, size_t n,
 			    const struct smx_variant_params *v);
 
 #endif

@@ -52,8 +52,9 @@ struct smx_refval smx_ref_infinite(smx_dtype dt, int sign)
 {
 	const struct smx_dtype_info *d = smx_dtype_info(dt);
 	if (d->has_inf)
-		return (struct smx_refval){sign * INFINITY, 0.0, 0};
-	return (struct smx_refval){sign * d->max_finite, 0.0, d->emax - d->prec + 1};
+		return (struct smx_refval){.cr = sign * INFINITY, .r = 0.0, .e = 0};
+	return (struct smx_refval){
+	    .cr = sign * d->max_finite, .r = 0.0, .e = d->emax - d->prec + 1};
 }
 
 /* log2 of ulp of v in the target format (v != 0), floored at the least
@@ -144,13 +145,18 @@ int smx_ref_settle(smx_dtype dt, mpfr_srcptr lo, int lo_s, mpfr_srcptr hi, int h
 		int pos = mpfr_sgn(lo) > 0 || (mpfr_zero_p(lo) && lo_s);
 		c = neg && !pos ? -0.0 : 0.0;
 	}
+	/* An overflowing rounding of a finite value: the offset is counted
+	 * from the largest finite value, the format's nearest. */
+	int ovf = isinf(c) && mpfr_number_p(lo) && mpfr_number_p(hi);
+	double from = ovf ? copysign(smx_dtype_info(dt)->max_finite, c) : c;
 	mpfr_add(tmp, lo, hi, MPFR_RNDN);
 	mpfr_div_2ui(tmp, tmp, 1, MPFR_RNDN);
-	mpfr_sub_d(tmp, tmp, c, MPFR_RNDN);
+	mpfr_sub_d(tmp, tmp, from, MPFR_RNDN);
 	mpfr_mul_2si(tmp, tmp, -e, MPFR_RNDN);
 	out->cr = c;
 	out->r = mpfr_get_d(tmp, MPFR_RNDN);
 	out->e = e;
+	out->ovf = ovf ? (int)dt + 1 : 0;
 	return 1;
 }
 
@@ -235,7 +241,9 @@ static int eval_row(smx_op op, smx_dtype dt, const struct row *rw, mpfr_prec_t p
 	for (size_t i = 0; i < rw->n && ok; i++) {
 		if (!in_row(rw, i)) {
 			out[i] = op == SMX_OP_SOFTMAX
-				     ? (struct smx_refval){0.0, 0.0, smx_dtype_emin_sub(dt)}
+				     ? (struct smx_refval){.cr = 0.0,
+							   .r = 0.0,
+							   .e = smx_dtype_emin_sub(dt)}
 				     : smx_ref_infinite(dt, -1);
 			continue;
 		}

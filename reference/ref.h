@@ -27,6 +27,11 @@ struct smx_refval {
 	double cr;
 	double r;
 	int e;
+	/* Nonzero when cr is +-inf only by rounding: the exact value is finite
+	 * beyond the format's range. It is then the format's index + 1, and r
+	 * counts from +-max_finite, so a finite output is measured from the
+	 * exact value (smx_ulp_error). */
+	int ovf;
 };
 
 /* SMX_REF_UNSUPPORTED: an op this function does not evaluate. */

@@ -284,7 +284,7 @@ static int decide(smx_dtype dt, double h, double l, int k, double A, int below_o
 {
 	int prec = smx_dtype_prec(dt), emin = smx_dtype_emin_sub(dt);
 	if (h == 0 && l == 0 && A == 0) {
-		*out = (struct smx_refval){0.0, 0.0, emin};
+		*out = (struct smx_refval){.cr = 0.0, .r = 0.0, .e = emin};
 		return 1;
 	}
 	double vd = scale2(h, k);
@@ -327,7 +327,7 @@ static int decide(smx_dtype dt, double h, double l, int k, double A, int below_o
 		}
 		if (!(r - R > -0.5 && r + R < 0.5))
 			return 0;
-		*out = (struct smx_refval){c, r, e};
+		*out = (struct smx_refval){.cr = c, .r = r, .e = e};
 		return 1;
 	}
 	return 0;
@@ -492,8 +492,9 @@ static inline int component(smx_op op, smx_dtype dt, double xi, double m, struct
 			    int below_one, const struct xe *ce, struct smx_refval *out)
 {
 	if (xi == -INFINITY) {
-		*out = op == SMX_OP_SOFTMAX ? (struct smx_refval){0.0, 0.0, smx_dtype_emin_sub(dt)}
-					    : smx_ref_infinite(dt, -1);
+		*out = op == SMX_OP_SOFTMAX
+			   ? (struct smx_refval){.cr = 0.0, .r = 0.0, .e = smx_dtype_emin_sub(dt)}
+			   : smx_ref_infinite(dt, -1);
 		return 1;
 	}
 	struct dd d = two_sum(xi, -m);
@@ -507,7 +508,7 @@ static inline int component(smx_op op, smx_dtype dt, double xi, double m, struct
 		return decide(dt, y.hi, y.lo, 0, A * (1 + 0x1p-50), 0, out);
 	}
 	if (!(d.hi >= -1500)) {
-		*out = (struct smx_refval){0.0, 0.0, smx_dtype_emin_sub(dt)};
+		*out = (struct smx_refval){.cr = 0.0, .r = 0.0, .e = smx_dtype_emin_sub(dt)};
 		return 1;
 	}
 	int k = 0;
@@ -677,7 +678,8 @@ int smx_ref_fast_backward(smx_op op, smx_dtype dt, const double *s, const double
 	int ok = 1;
 	for (size_t i = 0; i < n && ok; i++) {
 		if (s[i] == 0) {
-			out[i] = (struct smx_refval){0.0, 0.0, smx_dtype_emin_sub(dt)};
+			out[i] =
+			    (struct smx_refval){.cr = 0.0, .r = 0.0, .e = smx_dtype_emin_sub(dt)};
 			continue;
 		}
 		struct dd G;

@@ -171,8 +171,10 @@ static int eval(smx_op op, smx_dtype dt, const struct smx_ref_variant *v, const 
 		int in = i == k || entry(v, x, i, w.lo, w.hi, w.t, range(dt)) == 1;
 		if (!in) {
 			out[i] = op == SMX_OP_SOFTMAX
-				     ? (struct smx_refval){0.0, 0.0, smx_dtype_emin_sub(dt)}
-				     : (struct smx_refval){-INFINITY, 0.0, 0};
+				     ? (struct smx_refval){.cr = 0.0,
+							   .r = 0.0,
+							   .e = smx_dtype_emin_sub(dt)}
+				     : (struct smx_refval){.cr = -INFINITY, .r = 0.0, .e = 0};
 			continue;
 		}
 		if (i == k) {
@@ -227,8 +229,10 @@ int smx_ref_variant_row(smx_op op, smx_dtype dt, const struct smx_ref_variant *v
 	if (!in) {
 		for (size_t i = 0; i < n; i++)
 			out[i] = op == SMX_OP_SOFTMAX
-				     ? (struct smx_refval){0.0, 0.0, smx_dtype_emin_sub(dt)}
-				     : (struct smx_refval){-INFINITY, 0.0, 0};
+				     ? (struct smx_refval){.cr = 0.0,
+							   .r = 0.0,
+							   .e = smx_dtype_emin_sub(dt)}
+				     : (struct smx_refval){.cr = -INFINITY, .r = 0.0, .e = 0};
 		return SMX_REF_OK;
 	}
 	/* d_j = v_j - v_k is known to about 2^-p |v|: start with the bits

@@ -203,7 +203,7 @@ static int grad_at(smx_dtype dt, const struct xrow *rw, mpfr_prec_t p, struct sm
 int smx_ref_xent(smx_dtype dt, const double *x, size_t n, int64_t t, double eps,
 		 int64_t ignore_index, struct smx_refval *loss, struct smx_refval *grad)
 {
-	const struct smx_refval zero = {0.0, 0.0, smx_dtype_emin_sub(dt)};
+	const struct smx_refval zero = {.cr = 0.0, .r = 0.0, .e = smx_dtype_emin_sub(dt)};
 	if (t == ignore_index) {
 		*loss = zero;
 		for (size_t c = 0; grad && c < n; c++)
@@ -226,7 +226,7 @@ int smx_ref_xent(smx_dtype dt, const double *x, size_t n, int64_t t, double eps,
 		return SMX_REF_UNDEFINED;
 	int done = 0;
 	if (x[t] == -INFINITY || (eps != 0 && rw.neginf)) {
-		*loss = (struct smx_refval){INFINITY, 0.0, 0};
+		*loss = (struct smx_refval){.cr = INFINITY, .r = 0.0, .e = 0};
 		done = 1;
 	}
 	for (mpfr_prec_t p = smx_ref_start_prec(dt, n); !done; p *= 2) {

@@ -236,6 +236,9 @@ Test(cli, backward_bad_input)
 	snprintf(args, sizeof args, "ref --op vjp %s", fpath("mism"));
 	bad(args, "g has 2 values, x has 3");
 	bad("ref --op jacobian --from y", "--from");
+	/* Options that would be ignored are refused, not dropped. */
+	bad("ref --op softmax --from s --n 4 --rows 1", "takes x only");
+	bad("accuracy --shape 2x3 --n 4", "--shape needs --input");
 	bad("ref --op hessian", "hessian");
 	bad("accuracy --op jacobian --n 10000", "would not fit");
 	bad("perf --op jacobian --n 20000", "2^28");

@@ -12,6 +12,7 @@
 #include <mpfr.h>
 
 #include "dtype.h"
+#include "metrics.h"
 #include "op.h"
 #include "ref.h"
 #include "rows.h"
@@ -179,4 +180,31 @@ Test(formats, e4m3_saturates_e5m2_overflows)
 		  out[2].cr);
 	smx_ref_rows(SMX_REF_LOGSOFTMAX, SMX_E5M2, x, 1, 3, NULL, out, &st);
 	cr_expect(out[1].cr == -1024 && out[2].cr == -INFINITY, "%a %a", out[1].cr, out[2].cr);
+}
+
+/* Bug caught: an exact finite value beyond the format's range scored every
+ * finite output as infinitely wrong, so a kernel that lands on -max_finite
+ * (half an ulp from the exact value) was reported as breaking its claim.
+ * The f16 row: 66 entries at 65504 and one at -11.8125; the last
+ * log-softmax is -65520.0022..., whose correct rounding is -inf. */
+Test(formats, an_overflowing_rounding_measures_finite_outputs_from_the_exact_value)
+{
+	double x[67];
+	for (int i = 0; i < 66; i++)
+		x[i] = 65504;
+	x[66] = -11.8125;
+	struct smx_refval out[67];
+	int st;
+	smx_ref_rows(SMX_REF_LOGSOFTMAX, SMX_F16, x, 1, 67, NULL, out, &st);
+	cr_assert(st == SMX_REF_OK && out[66].cr == -INFINITY && out[66].ovf, "%a", out[66].cr);
+	cr_expect(out[0].ovf == 0, "an in-range value is not marked");
+	double e = smx_ulp_error(&out[66], -65504);
+	cr_expect(e > 0.5 && e < 0.5001, "-max_finite is %g ulp away, not 1/2 + 2.2e-3/32", e);
+	cr_expect(smx_ulp_error(&out[66], -INFINITY) == 0, "the correct rounding scores 0");
+	cr_expect(smx_ulp_error(&out[66], INFINITY) == INFINITY, "the wrong infinity");
+	cr_expect(smx_ulp_error(&out[66], NAN) == INFINITY);
+	e = smx_ulp_error(&out[66], -65472);
+	cr_expect(e > 1.5 && e < 1.5001, "one step inside: %g", e);
+	e = smx_ulp_error(&out[66], 65504);
+	cr_expect(e > 4094 && e < 4095, "the wrong sign: %g (131024 / 32)", e);
 }

@@ -22,9 +22,10 @@ static int vet_plugin(const char *so)
 Test(vet, catches_every_mutant, .timeout = 600)
 {
 	static const char *const m[] = {
-	    "tail_pad",	    "max_skip_last", "policy_lie",    "flush_subnormal", "ftz_fastmath",
-	    "block_factor", "small_n",	     "index_shift",   "alias_inplace",	 "oob_read",
-	    "oob_write",    "vjp_sign",	     "twopass_today", "accurate_today"};
+	    "tail_pad",	     "max_skip_last",  "policy_lie", "flush_subnormal",
+	    "ftz_fastmath",  "block_factor",   "small_n",    "index_shift",
+	    "alias_inplace", "oob_read",       "oob_write",  "vjp_sign",
+	    "twopass_today", "accurate_today", "row_stale",  "ties_once"};
 	for (size_t i = 0; i < sizeof m / sizeof *m; i++) {
 		int st = vet_plugin(m[i]);
 		cr_expect_eq(st, 1, "%s: exit %d\n%s%s", m[i], st, out, err);
