@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "plugin.h"
 #include "ref.h"
+#include "ref_out.h"
 #include "rows.h"
 #include "smx_impls.h"
 #include "targets.h"
@@ -293,7 +294,8 @@ static void judge_variant(const struct hunt *h, struct cand *c, const double *x,
 			break;
 		}
 		if (claimed) {
-			r = smx_bound_measure(&h->im.bound, h->im.dtype, &ref[i], y[i]) / lim[i];
+			r = smx_bound_measure(&h->im.bound, smx_impl_out(&h->im), &ref[i], y[i]) /
+			    lim[i];
 			if (!(r <= 1)) {
 				c->bad = 1;
 				snprintf(
@@ -376,7 +378,7 @@ static void judge_forward(const struct hunt *h, struct cand *c, const double *x,
 		if (h->claim && in_domain) {
 			double d = npinf || outs != n || !isfinite(x[i]) ? 0 : xmax - x[i];
 			double lim = smx_bound_at(&im->bound, n, d, dmax);
-			r = smx_bound_measure(&im->bound, im->dtype, &ref[i], y[i]) / lim;
+			r = smx_bound_measure(&im->bound, smx_impl_out(im), &ref[i], y[i]) / lim;
 			if (!(r <= 1) && !c->bad) {
 				c->bad = 1;
 				snprintf(
@@ -443,6 +445,11 @@ static void work_ref(const struct hunt *h, const struct cand *c, struct work *w)
 		return;
 	}
 	const struct smx_op_info *oi = smx_op_info(op);
+	if (oi->in[0] == SMX_ARG_X && (smx_impl_out(&h->im) != dt || h->im.out_scale != 0)) {
+		smx_ref_out_rows(smx_impl_out(&h->im), h->im.out_scale, w->x, 1, n, w->ref,
+				 &w->status);
+		return;
+	}
 	if (oi->in[0] == SMX_ARG_X) {
 		w->status = oi->ref_row(op, dt, 0, w->x, NULL, n, w->ref);
 		return;
@@ -475,9 +482,11 @@ static void work_free(struct work *w)
 static void run_group(const struct hunt *h, struct work **ws, size_t m, size_t n)
 {
 	size_t es = smx_dtype_size(h->im.dtype), olen = smx_op_out_len(h->im.op, n);
+	const smx_dtype od = smx_impl_out(&h->im);
+	const size_t os = smx_dtype_size(od);
 	int two = ws[0]->g != NULL;
 	char *a = smx_alloc(m * n, es), *b = two ? smx_alloc(m * n, es) : NULL,
-	     *out = smx_alloc(m * olen, es);
+	     *out = smx_alloc(m * olen, os);
 	for (size_t r = 0; r < m; r++) {
 		smx_to_dtype(h->im.dtype, ws[r]->in, a + r * n * es, n);
 		if (b)
@@ -485,14 +494,14 @@ static void run_group(const struct hunt *h, struct work **ws, size_t m, size_t n
 	}
 	smx_run_guarded(&h->im, a, b, out, m, n);
 	for (size_t r = 0; r < m; r++) {
-		smx_from_dtype(h->im.dtype, out + r * olen * es, ws[r]->y, olen);
+		smx_from_dtype(od, out + r * olen * os, ws[r]->y, olen);
 		ws[r]->moved = (size_t)-1;
 	}
 	if (h->inplace && smx_op_forward(h->im.op) && smx_op_info(h->im.op)->in_place) {
 		smx_run_guarded(&h->im, a, NULL, a, m, n);
 		for (size_t r = 0; r < m; r++)
 			for (size_t i = 0; i < n && ws[r]->moved == (size_t)-1; i++)
-				if (memcmp(a + (r * n + i) * es, out + (r * n + i) * es, es))
+				if (memcmp(a + (r * n + i) * os, out + (r * n + i) * os, os))
 					ws[r]->moved = i;
 	}
 	free(a);

@@ -936,6 +936,8 @@ static void next_token(struct rep *r, struct smx_doc *doc)
 	double y[NTOK];
 	for (size_t i = 0; i < k; i++) {
 		float in[NTOK], out[NTOK];
+		if (smx_impl_out(ims[i]) != SMX_F32 || ims[i]->out_scale != 0)
+			continue; /* the table reads f32 probabilities */
 		for (size_t j = 0; j < NTOK; j++)
 			in[j] = tokens[j].logit;
 		smx_run_guarded(ims[i], in, NULL, out, 1, NTOK);

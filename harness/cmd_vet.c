@@ -144,7 +144,8 @@ static int run_placed(struct vet_entry *e, const struct smx_case *c, size_t rows
 	const struct smx_impl *im = e->im;
 	size_t n = c->n, es = smx_dtype_size(c->dt), total = rows * n;
 	size_t olen = smx_op_out_len(c->op, n), outs = rows * olen;
-	void *a = smx_alloc(total ? total : 1, es), *out = smx_alloc(outs ? outs : 1, es);
+	void *a = smx_alloc(total ? total : 1, es),
+	     *out = smx_alloc(outs ? outs : 1, smx_dtype_size(smx_impl_out(im)));
 	void *b = NULL;
 	smx_to_dtype(c->dt, c->in + first * n, a, total);
 	if (c->g) {
@@ -158,7 +159,7 @@ static int run_placed(struct vet_entry *e, const struct smx_case *c, size_t rows
 		smx_die("vet: %s: placement '%s' refused by the runner", im->name, where);
 	int ok = call_ok(e, n, where, &r);
 	if (ok)
-		smx_from_dtype(c->dt, out, y, outs);
+		smx_from_dtype(smx_impl_out(im), out, y, outs);
 	free(a);
 	free(b);
 	free(out);

@@ -5,6 +5,7 @@
 #include "measure.h"
 #include "op.h"
 #include "plugin.h"
+#include "ref_out.h"
 #include "targets.h"
 #include "util.h"
 #include "variant.h"
@@ -95,11 +96,34 @@ static void variant_row(const struct smx_impl *im, const struct smx_case *c, siz
 	free(lim);
 }
 
+/* An entry whose output is another format than its input, or scaled:
+ * its rows against the reference of its own output (reference/ref_out.h),
+ * in that format's ulps. */
+static void fold_out(const struct smx_impl *im, const struct smx_case *c, const double *y,
+		     struct smx_metrics *m, double *errs)
+{
+	size_t total = c->rows * c->n;
+	struct smx_refval *ref = smx_alloc(total ? total : 1, sizeof *ref);
+	int *status = smx_alloc(c->rows ? c->rows : 1, sizeof *status);
+	smx_ref_out_rows(smx_impl_out(im), im->out_scale, c->x, c->rows, c->n, ref, status);
+	const struct smx_bound *bd = isfinite(im->bound.c0) ? &im->bound : NULL;
+	for (size_t r = 0; r < c->rows; r++)
+		smx_metrics_row_scaled(m, c->op, smx_impl_out(im), bd, c->x + r * c->n,
+				       y + r * c->n, ref + r * c->n, status[r], c->n,
+				       errs ? errs + r * c->n : NULL, im->out_scale != 0);
+	free(ref);
+	free(status);
+}
+
 void smx_case_fold_errs(const struct smx_impl *im, const struct smx_case *c, const double *y,
 			struct smx_metrics *m, double *errs)
 {
 	size_t olen = smx_op_out_len(c->op, c->n);
 	const struct smx_bound *bd = isfinite(im->bound.c0) ? &im->bound : NULL;
+	if (smx_impl_out(im) != c->dt || im->out_scale != 0) {
+		fold_out(im, c, y, m, errs);
+		return;
+	}
 	for (size_t r = 0; r < c->rows; r++) {
 		const double *in = c->in + r * c->n, *g = c->g ? c->g + r * c->n : NULL;
 		double *e = errs ? errs + r * olen : NULL;
@@ -129,7 +153,7 @@ void smx_measure(const struct smx_impl *im, const struct smx_case *c, struct smx
 	size_t total = c->rows * c->n, es = smx_dtype_size(c->dt);
 	size_t olen = smx_op_out_len(c->op, c->n), outs = c->rows * olen;
 	void *a = smx_alloc(total ? total : 1, es), *b = NULL,
-	     *out = smx_alloc(outs ? outs : 1, es);
+	     *out = smx_alloc(outs ? outs : 1, smx_dtype_size(smx_impl_out(im)));
 	double *y = smx_alloc(outs ? outs : 1, sizeof *y);
 	smx_to_dtype(c->dt, c->in, a, total);
 	if (c->g) {
@@ -137,7 +161,7 @@ void smx_measure(const struct smx_impl *im, const struct smx_case *c, struct smx
 		smx_to_dtype(c->dt, c->g, b, total);
 	}
 	smx_run_guarded(im, a, b, out, c->rows, c->n);
-	smx_from_dtype(c->dt, out, y, outs);
+	smx_from_dtype(smx_impl_out(im), out, y, outs);
 	smx_case_fold_errs(im, c, y, m, errs);
 	free(a);
 	free(b);

@@ -127,8 +127,8 @@ static void fold_max(double *m, double v);
 /* What smx_metrics_row folds over a row besides m. */
 struct row_acc {
 	double num, den, kl, row_ratio;
-	double lp; /* log-softmax: max |y - s| in nats, -inf entries included */
-	struct dd sum;
+	double lp;	     /* log-softmax: max |y - s| in nats, -inf entries included */
+	struct dd sum, vsum; /* of the outputs; of the exact values (scaled rows) */
 	long double lsum;
 	int nan, inf, zero, ref_zero; /* the classifier's facts */
 };
@@ -212,6 +212,7 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 		a->den = fabs(s) > a->den ? fabs(s) : a->den;
 		if (smx_op_info(c->op)->sum == SMX_SUM_ONE) {
 			dd_add(&a->sum, y[i]);
+			dd_add(&a->vsum, s);
 			/* A zero where the exact value rounds to zero costs
 			 * nothing; where it does not, KL is infinite. */
 			if (y[i] > 0)
@@ -283,6 +284,8 @@ static void fold_span(struct smx_metrics *m, struct row_acc *a, const struct spa
 	a->kl += p->a.kl;
 	dd_add(&a->sum, p->a.sum.hi);
 	dd_add(&a->sum, p->a.sum.lo);
+	dd_add(&a->vsum, p->a.vsum.hi);
+	dd_add(&a->vsum, p->a.vsum.lo);
 	a->lsum += p->a.lsum;
 	a->nan |= p->a.nan;
 	a->inf |= p->a.inf;
@@ -363,11 +366,12 @@ void smx_row_scan_add(struct smx_row_scan *s, const struct smx_bound *bound, con
 }
 
 /* A row with a defined reference: the components from src (spans) or from
- * w (a row of fewer than SPAN_MIN outputs), then the row's measures. */
+ * w (a row of fewer than SPAN_MIN outputs), then the row's measures.
+ * scaled: the outputs are p S (smx_metrics_row_scaled). */
 static int fold_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct smx_bound *bound,
 		    const struct smx_row_scan *sc, size_t n, const struct whole_row *w,
 		    smx_span_src src, void *arg, size_t scratch, double *errs,
-		    const struct smx_row_claim *vc)
+		    const struct smx_row_claim *vc, int scaled)
 {
 	int p = smx_dtype_prec(dt);
 	double u = ldexp(1.0, -p);
@@ -418,6 +422,13 @@ static int fold_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct
 		fold_max(&m->logprob_nats, acc.lp);
 	double eps = ldexp(1.0, 1 - p);
 	enum smx_sum sk = smx_op_info(op)->sum;
+	if (scaled && sk == SMX_SUM_ONE) {
+		/* The exact outputs sum to S: the sum and KL of y / S. */
+		double S = acc.vsum.hi + acc.vsum.lo;
+		acc.sum.hi /= S;
+		acc.sum.lo /= S;
+		acc.kl /= S;
+	}
 	double se = sk == SMX_SUM_ONE	? fabs((acc.sum.hi - 1) + acc.sum.lo) / eps
 		    : sk == SMX_SUM_EXP ? (double)fabsl(acc.lsum - 1) / eps
 					: NAN;
@@ -448,7 +459,23 @@ void smx_metrics_row_claim(struct smx_metrics *m, smx_op op, smx_dtype dt,
 	smx_row_scan_init(&sc);
 	smx_row_scan_add(&sc, bound, x, n);
 	struct whole_row w = {x, y, ref, smx_op_out_len(op, n) == n};
-	fold_row(m, op, dt, bound, &sc, n, &w, whole_row_src, &w, 0, errs, vc);
+	fold_row(m, op, dt, bound, &sc, n, &w, whole_row_src, &w, 0, errs, vc, 0);
+}
+
+void smx_metrics_row_scaled(struct smx_metrics *m, smx_op op, smx_dtype out,
+			    const struct smx_bound *bound, const double *x, const double *y,
+			    const struct smx_refval *ref, int status, size_t n, double *errs,
+			    int scaled)
+{
+	if (status != SMX_REF_OK) {
+		m->undefined_rows++;
+		return;
+	}
+	struct smx_row_scan sc;
+	smx_row_scan_init(&sc);
+	smx_row_scan_add(&sc, bound, x, n);
+	struct whole_row w = {x, y, ref, 1};
+	fold_row(m, op, out, bound, &sc, n, &w, whole_row_src, &w, 0, errs, NULL, scaled);
 }
 
 int smx_metrics_row_spans(struct smx_metrics *m, smx_op op, smx_dtype dt,
@@ -457,7 +484,7 @@ int smx_metrics_row_spans(struct smx_metrics *m, smx_op op, smx_dtype dt,
 {
 	if (n < SPAN_MIN)
 		smx_die("internal: a row of %zu measured in spans", n);
-	return fold_row(m, op, dt, bound, scan, n, NULL, src, arg, scratch, NULL, NULL);
+	return fold_row(m, op, dt, bound, scan, n, NULL, src, arg, scratch, NULL, NULL, 0);
 }
 
 double smx_exp_ulp_error(double y, double x, smx_dtype dt)

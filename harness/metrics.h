@@ -59,6 +59,15 @@ void smx_metrics_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struc
 		     const double *x, const double *y, const struct smx_refval *ref, int status,
 		     size_t n, double *errs);
 
+/* smx_metrics_row for an entry whose output format out differs from its
+ * input (reference/ref_out.h): ulps are out's, ref is the reference of the
+ * output, and with scaled the outputs are p S, so the sum and KL are
+ * taken of y / S, S being the exact outputs' sum. */
+void smx_metrics_row_scaled(struct smx_metrics *m, smx_op op, smx_dtype out,
+			    const struct smx_bound *bound, const double *x, const double *y,
+			    const struct smx_refval *ref, int status, size_t n, double *errs,
+			    int scaled);
+
 /* smx_metrics_row under a variant (harness/variant.h): vc->lim holds the
  * claim of each component (NULL: the row is not claimed), and sum_one
  * says whether the outputs sum to 1 (not with a sink). x is then not the

@@ -48,6 +48,8 @@ struct desc {
 	smx_fnv_f32 f32_v;
 	smx_fnv_f64 f64_v;
 	const char *recipe;
+	const char *out_format;
+	double out_scale;
 	smx_fnx_f32 f32_x;
 	smx_fnx_f64 f64_x;
 };
@@ -76,6 +78,32 @@ static int parse_kind(const struct desc *e, smx_op op, smx_bound_kind *k)
 			return 0;
 		}
 	return -1;
+}
+
+/* The output format and scale (softmax only; no variants, whose prelude
+ * and claims speak of the dtype). */
+static void add_out(const char *path, const struct desc *e, struct smx_impl *im)
+{
+	smx_dtype out = im->dtype;
+	if (e->out_format && smx_dtype_parse(e->out_format, &out))
+		smx_die("--plugin: %s: %s: out_format '%s' is not a dtype", path, e->name,
+			e->out_format);
+	double s = e->out_scale;
+	if (!(s == 0 || s == SMX_SCALE_AMAX || (s > 0 && isfinite(s))))
+		smx_die("--plugin: %s: %s: out_scale %g is not 0, SMX_SCALE_AMAX or a finite S > 0",
+			path, e->name, s);
+	if (out == im->dtype && s == 0)
+		return;
+	if (im->op != SMX_OP_SOFTMAX || e->variants)
+		smx_die("--plugin: %s: %s: an output format or scale needs op softmax and no "
+			"variants",
+			path, e->name);
+	const char *last = e->recipe ? strrchr(e->recipe, '>') : NULL;
+	if (last && strcmp(last + 1, smx_dtype_name(out)))
+		smx_die("--plugin: %s: %s: recipe '%s' does not end in the output format %s", path,
+			e->name, e->recipe, smx_dtype_name(out));
+	im->out_fmt = SMX_OUT_FMT(out);
+	im->out_scale = s;
 }
 
 static void add(const char *path, size_t i, const struct desc *e)
@@ -170,6 +198,7 @@ static void add(const char *path, size_t i, const struct desc *e)
 		smx_die("--plugin: %s: %s: variants need softmax or logsoftmax and a %s_v function",
 			path, e->name, e->dtype);
 	im.variants = e->variants;
+	add_out(path, e, &im);
 	if (im.dtype == SMX_F32)
 		im.fnv.f32 = e->f32_v;
 	else
@@ -247,14 +276,20 @@ static void add_abi2(const char *path, const struct smx_plugin2 *p)
 				 NULL,
 				 NULL,
 				 NULL,
+				 0,
+				 NULL,
 				 NULL};
 		if (e->size >= SMX_ENTRY_SIZE_V1) {
 			d.variants = e->variants;
 			d.f32_v = e->f32_v;
 			d.f64_v = e->f64_v;
 		}
-		if (e->size >= SMX_ENTRY_SIZE_V2)
+		if (e->size > SMX_ENTRY_SIZE_V1)
 			d.recipe = e->recipe;
+		if (e->size >= SMX_ENTRY_SIZE_V3) {
+			d.out_format = e->out_format;
+			d.out_scale = e->out_scale;
+		}
 		if (e->size >= sizeof *e) {
 			d.f32_x = e->f32_x;
 			d.f64_x = e->f64_x;

@@ -412,8 +412,8 @@ int smx_runner_call(const struct smx_impl *im, const void *a, const void *b, voi
 	size_t es = smx_dtype_size(im->dtype), cells, outs, in_bytes, out_bytes;
 	if (smx_mul_overflows(rows, n, &cells) || smx_mul_overflows(cells, es, &in_bytes) ||
 	    smx_mul_overflows(rows, smx_op_out_len(im->op, n), &outs) ||
-	    smx_mul_overflows(outs, es, &out_bytes) || in_bytes > SIZE_MAX / 4 ||
-	    out_bytes > SIZE_MAX / 4)
+	    smx_mul_overflows(outs, smx_dtype_size(smx_impl_out(im)), &out_bytes) ||
+	    in_bytes > SIZE_MAX / 4 || out_bytes > SIZE_MAX / 4)
 		smx_die("plug-in runner: rows x n overflows");
 	*r = (struct smx_run_result){.limit_s = o.timeout_s > 0 ? o.timeout_s : timeout_s,
 				     .mxcsr_want = MXCSR_DEFAULT,
@@ -593,7 +593,8 @@ static void serve_call(const struct req *q)
 		runner_error("unknown entry");
 	int two = smx_op_arity(im->op) == 2;
 	size_t es = smx_dtype_size(im->dtype), in_bytes = q->rows * q->n * es;
-	size_t out_bytes = q->rows * smx_op_out_len(im->op, q->n) * es;
+	size_t out_bytes =
+	    q->rows * smx_op_out_len(im->op, q->n) * smx_dtype_size(smx_impl_out(im));
 	size_t off_b = HDR + align64(in_bytes), off_o = off_b + (two ? align64(in_bytes) : 0);
 	struct smx_gbuf ga = {0}, gb = {0}, go = {0};
 	size_t a_bytes = q->in_place == 1 && out_bytes > in_bytes ? out_bytes : in_bytes;

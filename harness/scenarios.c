@@ -8,6 +8,7 @@
 #include "dtype.h"
 #include "rows.h"
 #include "plugin.h"
+#include "ref_out.h"
 #include "smx_impls.h"
 #include "runner.h"
 #include "scenarios.h"
@@ -319,9 +320,12 @@ enum smx_outcome smx_scenario_run_in(const struct smx_impl *im, const struct smx
 	memcpy(x, s->x, s->n * sizeof *x);
 	struct smx_case c;
 	smx_case_adopt(&c, im->op, im->dtype, x, 1, s->n);
+	const smx_dtype od = smx_impl_out(im);
+	if (od != im->dtype || im->out_scale != 0)
+		smx_ref_out_rows(od, im->out_scale, c.x, 1, s->n, c.ref, c.status);
 	size_t es = smx_dtype_size(im->dtype);
 	size_t outs = smx_op_out_len(im->op, s->n);
-	void *in = smx_alloc(s->n, es), *out = smx_alloc(outs, es);
+	void *in = smx_alloc(s->n, es), *out = smx_alloc(outs, smx_dtype_size(od));
 	double *y = smx_alloc(outs, sizeof *y);
 	smx_to_dtype(im->dtype, c.x, in, s->n);
 	if (!scen_call(im, in, out, s->n, r)) {
@@ -331,7 +335,7 @@ enum smx_outcome smx_scenario_run_in(const struct smx_impl *im, const struct smx
 		smx_case_free(&c);
 		return SMX_OUT_WRONG;
 	}
-	smx_from_dtype(im->dtype, out, y, outs);
+	smx_from_dtype(od, out, y, outs);
 	double ratio = NAN;
 	if (c.status[0] == SMX_REF_OK) {
 		double worst = 0, dmax = 0, xm = -INFINITY;
@@ -349,7 +353,7 @@ enum smx_outcome smx_scenario_run_in(const struct smx_impl *im, const struct smx
 			if (isfinite(im->bound.c0)) {
 				double d = outs == s->n && isfinite(c.x[i]) ? xm - c.x[i] : 0;
 				lim = smx_bound_at(&im->bound, s->n, d, dmax);
-				m = smx_bound_measure(&im->bound, im->dtype, &c.ref[i], y[i]);
+				m = smx_bound_measure(&im->bound, od, &c.ref[i], y[i]);
 			}
 			ratio = m / lim > ratio ? m / lim : ratio;
 		}

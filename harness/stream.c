@@ -166,6 +166,10 @@ static void scan_row(const struct smx_stream *s, size_t r, const struct smx_boun
 
 int smx_stream_measure(const struct smx_impl *im, struct smx_stream *s, struct smx_metrics *m)
 {
+	/* Another output format or a scale: the reference of that output
+	 * exists whole only (measure.c). */
+	if (smx_impl_out(im) != s->dt || im->out_scale != 0)
+		return -1;
 	void *y = smx_alloc(s->rows * s->n, smx_dtype_size(s->dt));
 	smx_run_guarded(im, s->x, NULL, y, s->rows, s->n);
 	const struct smx_bound *bd = isfinite(im->bound.c0) ? &im->bound : NULL;

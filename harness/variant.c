@@ -372,6 +372,10 @@ int smx_variant_on(smx_op op)
 
 unsigned smx_variant_support(const struct smx_impl *im)
 {
+	/* An output format or scale of its own: the prelude and the claims
+	 * speak of the dtype. */
+	if (smx_impl_out(im) != im->dtype || im->out_scale != 0)
+		return 0;
 	if (smx_variant_op(im->op) && is16(im->dtype) && im->origin != SMX_ORIGIN_PLUGIN)
 		return im->fnv.u16 ? im->variants : PRELUDE16;
 	if (!smx_variant_op(im->op) || (im->dtype != SMX_F32 && im->dtype != SMX_F64))

@@ -52,6 +52,19 @@
  *     u32 d_i, or 0 for bf16 input when exact), expf (<= 1 ulp, 2 u32), the
  *     product by fmax (u32): rho32 = (1 + u32)(1 + 2 u32) e^(u32 d_i) - 1;
  *     ulps <= h + rho32/u.
+ *   What FP8_S1 and FP8_AMAX are measured against (reference/ref_out.h):
+ *     the output cast, q_i = fl_out(p_i S), against the exact p_i S rounded
+ *     once to the output format, in that format's ulps; for amax
+ *     p_i S = fmax e^(x_i - max) exactly (max_j p_j = 1/sum), so neither
+ *     the kernel's sum nor a rounded descale enters the comparison, and
+ *     the descale 1/S (smx_lowp_softmax_fp8) is the caller's. The ulp is
+ *     floored at lam, so an output below lam/2 (a subnormal or zero fp8
+ *     value) costs at most h of that absolute floor; no other subnormal
+ *     term is needed. The row's sum is judged as sum(q)/S - 1, S the exact
+ *     outputs' sum. With S = 1 the outputs below lam/2 vanish: every
+ *     component keeps its claim while the row sum drifts (a maximum and
+ *     644 entries 7 below it sum to 0.625, the FlyDSL #1020 symptom;
+ *     tests/test_fp8.c), and a uniform row of 2048 or more is all zeros.
  *   LOGSOFTMAX_ACC16: y_i = fl(fl(x_i - max) - l), l = fl(log(s)), s as in
  *     SOFTMAX_ACC16 with rho_s = (1 + u') e^(u M) (1 + n lam/2)/(1 - u)^(n-1)
  *     - 1. |log(s^) - log(s)| <= log1p(rho_s); the rounded log adds u' |l|;

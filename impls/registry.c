@@ -38,10 +38,11 @@ static const struct smx_impl builtins[] = {
 };
 #undef SMX_IMPL
 
-/* The reduced-precision kernels (impls/lowp.inc) whose output is their
- * storage format, under that dtype. Their bounds are the families derived
- * in impls/lowp_scalar.h: products like (1 - u)^-(n-1) that the linear form
- * cannot hold, so smx_bound_at evaluates the family itself. */
+/* The reduced-precision kernels (impls/lowp.inc), under their storage
+ * (input) format, each with its output format. Their bounds are the
+ * families derived in impls/lowp_scalar.h: products like (1 - u)^-(n-1)
+ * that the linear form cannot hold, so smx_bound_at evaluates the family
+ * itself. */
 static double lowp_bound_at(const struct smx_bound *b, size_t n, double d, double dmax)
 {
 	/* The log-domain families' y terms, (a + c |y|) / max(1, |y|) with
@@ -177,19 +178,19 @@ static void registry_init(void)
 	if (!table)
 		abort(); /* at start-up, before any output exists */
 	memcpy(table, builtins, sizeof builtins);
-	/* The fp8-output kernels write another format than they read: they
-	 * wait for an output format of their own in the entry. */
-	for (size_t i = 0; i < nl; i++)
-		if (lowp[i].out == lowp[i].im.dtype) {
-			table[nb] = lowp[i].im;
-			/* variants in f32 where the entry has them (lowp_variant.h) */
-			table[nb].fnv.u16 =
-			    smx_lowp_variant_kernel(table[nb].op, table[nb].dtype, table[nb].name);
-			table[nb].variants = table[nb].fnv.u16 ? SMX_LOWP_VARIANTS_F32 : 0;
-			if (!smx_lowp_bound_is_ulp((enum smx_lowp_bound)table[nb].bound.family))
-				table[nb].bound.kind = SMX_BOUND_ABS;
-			nb++;
-		}
+	for (size_t i = 0; i < nl; i++, nb++) {
+		table[nb] = lowp[i].im;
+		table[nb].out_fmt = SMX_OUT_FMT(lowp[i].out);
+		/* variants in f32 where the entry has them (lowp_variant.h) */
+		table[nb].fnv.u16 =
+		    smx_lowp_variant_kernel(table[nb].op, table[nb].dtype, table[nb].name);
+		table[nb].variants = table[nb].fnv.u16 ? SMX_LOWP_VARIANTS_F32 : 0;
+		if (!smx_lowp_bound_is_ulp((enum smx_lowp_bound)table[nb].bound.family))
+			table[nb].bound.kind = SMX_BOUND_ABS;
+		/* The amax family is the amax-scaled output (lowp_scalar.h). */
+		if (table[nb].bound.family == SMX_LB_FP8_AMAX)
+			table[nb].out_scale = SMX_SCALE_AMAX;
+	}
 	for (size_t i = 0; i < np; i++)
 		table[nb + i] = *smx_peer_get(i);
 	table_len = nb + np;
@@ -272,13 +273,25 @@ double smx_bound_at(const struct smx_bound *b, size_t n, double d, double dmax)
 	return b->c0 + b->cn * (double)n + b->cd * d + b->cm * dmax;
 }
 
+smx_dtype smx_impl_out(const struct smx_impl *im)
+{
+	return im->out_fmt > 0 && im->out_fmt <= SMX_DTYPE_COUNT ? (smx_dtype)(im->out_fmt - 1)
+								 : im->dtype;
+}
+
 void smx_impl_recipe(const struct smx_impl *im, char *buf, size_t len)
 {
 	const char *d = smx_dtype_name(im->dtype);
+	char s[32] = "";
+	/* A scaled output reads "*S" (amax) or "*<S>" after its format. */
+	if (im->out_scale == SMX_SCALE_AMAX)
+		snprintf(s, sizeof s, "*S");
+	else if (im->out_scale != 0 && im->out_scale != 1)
+		snprintf(s, sizeof s, "*%g", im->out_scale);
 	if (im->recipe)
-		snprintf(buf, len, "%s", im->recipe);
+		snprintf(buf, len, "%s%s", im->recipe, s);
 	else
-		snprintf(buf, len, "%s>%s>%s", d, d, d);
+		snprintf(buf, len, "%s>%s>%s%s", d, d, smx_dtype_name(smx_impl_out(im)), s);
 }
 
 int smx_recipe_check(const char *s, smx_dtype dt)

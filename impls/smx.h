@@ -124,6 +124,14 @@ struct smx_impl {
 		smx_fnv_f64 f64;
 		smx_fnv_u16 u16;
 	} fnv;
+	/* Output format, as SMX_OUT_FMT(dtype); 0 (unset): the entry's dtype.
+	 * Read it with smx_impl_out. */
+	int out_fmt;
+	/* The output is p S rounded to the output format, p the softmax: 0
+	 * is S = 1, SMX_SCALE_AMAX is S = max_finite / max_i p_i of each row
+	 * (amax scaling), any other value S itself. Measured against the
+	 * exact p S rounded once (reference/ref_out.c). */
+	double out_scale;
 	/* Plug-ins of the xent ops: the function that takes the cross-entropy
 	 * options (smx_xent_params.h); smx_impl_run calls it when set. */
 	union {
@@ -131,6 +139,11 @@ struct smx_impl {
 		smx_fnx_f64 f64;
 	} fnx;
 };
+#define SMX_OUT_FMT(dt) ((int)(dt) + 1)
+#define SMX_SCALE_AMAX (-1.0)
+
+/* The entry's output format (its dtype unless out_fmt says otherwise). */
+smx_dtype smx_impl_out(const struct smx_impl *im);
 
 /* The registry: built-ins first, then peers found at build time, then
  * plug-ins added at run time. Stable order. */

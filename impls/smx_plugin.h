@@ -115,6 +115,16 @@ struct smx_plugin_entry {
 	 * "f32>f64>f32" for an f32 entry that computes in double. NULL: the
 	 * dtype throughout. */
 	const char *recipe;
+	/* The output format, softmax only: a dtype name ("e4m3", "e5m2"), or
+	 * NULL for the dtype itself. The function (f32 or f64 as the dtype
+	 * says, cast to that type) then writes elements of that format through
+	 * y: one byte each for e4m3 and e5m2 (OCP 8-bit floats, impls/lowp.h).
+	 * out_scale as struct smx_impl's (smx.h): 0 writes p, SMX_SCALE_AMAX
+	 * writes p * max_finite / max_i p_i per row, S > 0 writes p * S; smx
+	 * compares the output with the exact p S rounded once to the format,
+	 * in its ulps. */
+	const char *out_format;
+	double out_scale;
 	/* Cross-entropy options (smx_xent_params.h: --label-smoothing,
 	 * --ignore-index), ops xent and xent_fused only: the function smx
 	 * calls with them, always, in place of f32_2/f64_2 (which may then be
@@ -130,8 +140,10 @@ struct smx_plugin_entry {
 #define SMX_ENTRY_SIZE_V0 offsetof(struct smx_plugin_entry, variants)
 /* The size of an entry built before the recipe field existed. */
 #define SMX_ENTRY_SIZE_V1 offsetof(struct smx_plugin_entry, recipe)
+/* The size of an entry built before the output format existed. */
+#define SMX_ENTRY_SIZE_V2 offsetof(struct smx_plugin_entry, out_format)
 /* The size of an entry built before the cross-entropy functions existed. */
-#define SMX_ENTRY_SIZE_V2 offsetof(struct smx_plugin_entry, f32_x)
+#define SMX_ENTRY_SIZE_V3 offsetof(struct smx_plugin_entry, f32_x)
 
 struct smx_plugin2 {
 	int abi; /* SMX_PLUGIN_ABI_2 */

@@ -143,10 +143,10 @@ Test(simd, tails_touch_nothing_past_the_row)
 		const struct smx_impl *im = smx_registry_get(k);
 		if (!smx_impl_runnable(im) || im->origin != SMX_ORIGIN_BUILTIN)
 			continue;
-		size_t es = smx_dtype_size(im->dtype);
+		size_t es = smx_dtype_size(im->dtype), os = smx_dtype_size(smx_impl_out(im));
 		for (size_t n = 1; n <= 67; n++) {
 			size_t outs = smx_op_out_len(im->op, n);
-			void *x = a_end - n * es, *g = b_end - n * es, *y = y_end - outs * es;
+			void *x = a_end - n * es, *g = b_end - n * es, *y = y_end - outs * os;
 			double v[67];
 			for (size_t i = 0; i < n; i++)
 				v[i] = smx_op_forward(im->op) ? 8 * smx_uniform01(&st) - 4
@@ -157,7 +157,7 @@ Test(simd, tails_touch_nothing_past_the_row)
 			if (!smx_op_info(im->op)->in_place)
 				continue;
 			smx_impl_run(im, x, g, x, 1, n);
-			cr_expect_eq(memcmp(x, y, outs * es), 0,
+			cr_expect_eq(memcmp(x, y, outs * os), 0,
 				     "%s %s %s n=%zu: in place differs at a page end",
 				     smx_op_name(im->op), smx_dtype_name(im->dtype), im->name, n);
 		}
@@ -176,7 +176,7 @@ Test(simd, unaligned_rows)
 		if (!smx_impl_runnable(im) || im->origin != SMX_ORIGIN_BUILTIN ||
 		    !smx_op_forward(im->op))
 			continue;
-		size_t es = smx_dtype_size(im->dtype);
+		size_t es = smx_dtype_size(im->dtype), os = smx_dtype_size(smx_impl_out(im));
 		unsigned char *a = aligned_alloc(64, 64 * ((256 + 2 * (N + 1) * es) / 64 + 1));
 		cr_assert(a);
 		double v[N];
@@ -188,10 +188,10 @@ Test(simd, unaligned_rows)
 		smx_impl_run(im, xa, NULL, ya, 1, N);
 		unsigned char keep[N * 8];
 		size_t outs = smx_op_out_len(im->op, N);
-		memcpy(keep, ya, outs * es);
+		memcpy(keep, ya, outs * os);
 		smx_to_dtype(im->dtype, v, xu, N);
 		smx_impl_run(im, xu, NULL, yu, 1, N);
-		cr_expect_eq(memcmp(keep, yu, outs * es), 0, "%s %s %s: unaligned differs",
+		cr_expect_eq(memcmp(keep, yu, outs * os), 0, "%s %s %s: unaligned differs",
 			     smx_op_name(im->op), smx_dtype_name(im->dtype), im->name);
 		free(a);
 	}

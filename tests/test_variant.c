@@ -217,6 +217,7 @@ static double claims_hold(const char *label, const char *name)
 						if (im->op != o || im->dtype != dt ||
 						    im->origin != SMX_ORIGIN_BUILTIN ||
 						    !smx_impl_runnable(im) ||
+						    !smx_variant_admits(im) ||
 						    (name && strcmp(im->name, name)))
 							continue;
 						struct smx_metrics m;
