@@ -8,6 +8,7 @@
 #include "lowp.h"
 #include "lowp_published.h"
 #include "lowp_scalar.h"
+#include "op.h"
 #include "ref.h"
 #include "rows.h"
 #include "smx_impls.h"
@@ -86,48 +87,50 @@ struct smx_uniform_bf16 smx_published_uniform_bf16(size_t n)
 	return u;
 }
 
-static const struct smx_lowp_pair pairs[] = {
-    {"softmax", "bf16", "shifted.acc32/scalar", "shifted/scalar", 1, 0, 0,
-     smx_softmax_bf16_shifted_acc32__scalar, smx_softmax_f32_shifted__scalar},
-    {"softmax", "f16", "shifted.acc32/scalar", "shifted/scalar", 0, 0, 0,
-     smx_softmax_f16_shifted_acc32__scalar, smx_softmax_f32_shifted__scalar},
-    {"logsoftmax", "bf16", "shifted.acc32/scalar", "shifted/scalar", 1, 0, 0,
-     smx_logsoftmax_bf16_shifted_acc32__scalar, smx_logsoftmax_f32_shifted__scalar},
-    {"logsoftmax", "f16", "shifted.acc32/scalar", "shifted/scalar", 0, 0, 0,
-     smx_logsoftmax_f16_shifted_acc32__scalar, smx_logsoftmax_f32_shifted__scalar},
-    {"softmax", "bf16", "shifted.acc32/avx2", "shifted/avx2", 1, 0, SMX_CPU_AVX2,
-     smx_softmax_bf16_shifted_acc32__avx2, smx_softmax_f32_shifted__avx2},
-    {"softmax", "f16", "shifted.acc32/avx2", "shifted/avx2", 0, 0, SMX_CPU_AVX2,
-     smx_softmax_f16_shifted_acc32__avx2, smx_softmax_f32_shifted__avx2},
-    {"softmax", "bf16", "shifted.acc32/avx512", "shifted/avx512", 1, 0, SMX_CPU_AVX512,
-     smx_softmax_bf16_shifted_acc32__avx512, smx_softmax_f32_shifted__avx512},
-    {"softmax", "f16", "shifted.acc32/avx512", "shifted/avx512", 0, 0, SMX_CPU_AVX512,
-     smx_softmax_f16_shifted_acc32__avx512, smx_softmax_f32_shifted__avx512},
-    {"logsoftmax", "bf16", "shifted.acc32/avx2", "shifted/avx2", 1, 0, SMX_CPU_AVX2,
-     smx_logsoftmax_bf16_shifted_acc32__avx2, smx_logsoftmax_f32_shifted__avx2},
-    {"logsoftmax", "f16", "shifted.acc32/avx2", "shifted/avx2", 0, 0, SMX_CPU_AVX2,
-     smx_logsoftmax_f16_shifted_acc32__avx2, smx_logsoftmax_f32_shifted__avx2},
-    {"logsoftmax", "bf16", "shifted.acc32/avx512", "shifted/avx512", 1, 0, SMX_CPU_AVX512,
-     smx_logsoftmax_bf16_shifted_acc32__avx512, smx_logsoftmax_f32_shifted__avx512},
-    {"logsoftmax", "f16", "shifted.acc32/avx512", "shifted/avx512", 0, 0, SMX_CPU_AVX512,
-     smx_logsoftmax_f16_shifted_acc32__avx512, smx_logsoftmax_f32_shifted__avx512},
-    {"lse", "bf16", "shifted.acc32/scalar", "shifted/scalar", 1, 1, 0,
-     smx_lse_bf16_shifted_acc32__scalar, smx_lse_f32_shifted__scalar},
-    {"lse", "f16", "shifted.acc32/scalar", "shifted/scalar", 0, 1, 0,
-     smx_lse_f16_shifted_acc32__scalar, smx_lse_f32_shifted__scalar},
-    {"lse", "bf16", "shifted.acc32/avx2", "shifted/avx2", 1, 1, SMX_CPU_AVX2,
-     smx_lse_bf16_shifted_acc32__avx2, smx_lse_f32_shifted__avx2},
-    {"lse", "f16", "shifted.acc32/avx2", "shifted/avx2", 0, 1, SMX_CPU_AVX2,
-     smx_lse_f16_shifted_acc32__avx2, smx_lse_f32_shifted__avx2},
-    {"lse", "bf16", "shifted.acc32/avx512", "shifted/avx512", 1, 1, SMX_CPU_AVX512,
-     smx_lse_bf16_shifted_acc32__avx512, smx_lse_f32_shifted__avx512},
-    {"lse", "f16", "shifted.acc32/avx512", "shifted/avx512", 0, 1, SMX_CPU_AVX512,
-     smx_lse_f16_shifted_acc32__avx512, smx_lse_f32_shifted__avx512},
-};
+/* The pairs come from the registry: every built-in 16-bit entry named
+ * <algo>.acc32/<isa> that keeps its storage format for the output, with
+ * the f32 entry <algo>/<isa> of the same op, so that a new recipe entry is
+ * checked without being listed here. */
+#define MAX_PAIRS 64
+static struct smx_lowp_pair pairs[MAX_PAIRS];
+static char f32names[MAX_PAIRS][64];
+static size_t npairs = (size_t)-1;
+
+static void find_pairs(void)
+{
+	npairs = 0;
+	for (size_t i = 0; i < smx_registry_count() && npairs < MAX_PAIRS; i++) {
+		const struct smx_impl *im = smx_registry_get(i);
+		const char *acc = strstr(im->name, ".acc32/");
+		if (im->origin != SMX_ORIGIN_BUILTIN ||
+		    (im->dtype != SMX_BF16 && im->dtype != SMX_F16) ||
+		    smx_impl_out(im) != im->dtype || !acc || smx_op_arity(im->op) != 1)
+			continue;
+		char *f32name = f32names[npairs];
+		snprintf(f32name, sizeof f32names[0], "%.*s%s", (int)(acc - im->name), im->name,
+			 acc + strlen(".acc32"));
+		const struct smx_impl *f = smx_registry_find(im->op, SMX_F32, f32name);
+		if (!f)
+			continue;
+		pairs[npairs++] = (struct smx_lowp_pair){
+		    .op = smx_op_info(im->op)->name,
+		    .dtype = smx_dtype_name(im->dtype),
+		    .name = im->name,
+		    .f32name = f32name,
+		    .is_bf16 = im->dtype == SMX_BF16,
+		    .per_row = smx_op_info(im->op)->out == SMX_LEN_ONE,
+		    .cpu = im->cpu | f->cpu,
+		    .fn = im->fn.u16,
+		    .f32 = f->fn.f32,
+		};
+	}
+}
 
 size_t smx_lowp_pair_count(void)
 {
-	return sizeof pairs / sizeof *pairs;
+	if (npairs == (size_t)-1)
+		find_pairs();
+	return npairs;
 }
 
 const struct smx_lowp_pair *smx_lowp_pair_get(size_t i)

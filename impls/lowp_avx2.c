@@ -16,26 +16,7 @@
 #include "lowp_scalar.h"
 #include "vec_avx2.h"
 
-/* log1p for the log-softmax and lse kernels (lowp_lse_simd.inc). */
-#define VT vf64
-#define V(op) vf64_##op
-#define SMX_T_IS_F32 0
-#include "vec_log.inc"
-#undef VT
-#undef V
-#undef SMX_T_IS_F32
-
-#define VT vf32
-#define T float
-#define V(op) vf32_##op
-#define SFX f32
-#define LANES VF32_LANES
-#define TMAX FLT_MAX
-#define SMX_T_IS_F32 1
-#include "vec_math.inc"
-
-#define SCRATCH 16384		    /* f32 exps kept on the stack: 64 KiB */
-#define TABLE_MIN ((size_t)1 << 19) /* 32 table entries an exp saved, or more */
+#include "lowp_isa.inc"
 #define GATHER(tab, p)                                                                             \
 	_mm256_i32gather_ps((tab), _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p))), 4)
 
@@ -45,7 +26,7 @@ static inline vf32 lp_bf16_ld(const uint16_t *p)
 	return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
 }
 
-static inline void lp_bf16_st(uint16_t *p, vf32 v)
+static inline __m128i lp_bf16_narrow(vf32 v)
 {
 	const __m256i u = _mm256_castps_si256(v);
 	const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
@@ -55,8 +36,17 @@ static inline void lp_bf16_st(uint16_t *p, vf32 v)
 	const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
 	const __m256i h = _mm256_blendv_epi8(r, q, nan);
 	/* values fit 16 bits: the unsigned saturating pack keeps them */
-	_mm_storeu_si128((__m128i *)p, _mm_packus_epi32(_mm256_castsi256_si128(h),
-							_mm256_extracti128_si256(h, 1)));
+	return _mm_packus_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+static inline void lp_bf16_st(uint16_t *p, vf32 v)
+{
+	_mm_storeu_si128((__m128i *)p, lp_bf16_narrow(v));
+}
+
+static inline void lp_bf16_stnt(uint16_t *p, vf32 v)
+{
+	_mm_stream_si128((__m128i *)p, lp_bf16_narrow(v));
 }
 
 static inline vf32 lp_f16_ld(const uint16_t *p)
@@ -67,6 +57,12 @@ static inline vf32 lp_f16_ld(const uint16_t *p)
 static inline void lp_f16_st(uint16_t *p, vf32 v)
 {
 	_mm_storeu_si128((__m128i *)p,
+			 _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
+static inline void lp_f16_stnt(uint16_t *p, vf32 v)
+{
+	_mm_stream_si128((__m128i *)p,
 			 _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 
@@ -94,18 +90,21 @@ LP_TAILS(f16)
 #define LD_TAIL lp_bf16_ld_tail
 #define ST lp_bf16_st
 #define ST_TAIL lp_bf16_st_tail
+#define STNT lp_bf16_stnt
 #include "lowp_simd.inc"
 #undef FMT
 #undef LD
 #undef LD_TAIL
 #undef ST
 #undef ST_TAIL
+#undef STNT
 
 #define FMT f16
 #define LD lp_f16_ld
 #define LD_TAIL lp_f16_ld_tail
 #define ST lp_f16_st
 #define ST_TAIL lp_f16_st_tail
+#define STNT lp_f16_stnt
 #include "lowp_simd.inc"
 #include "lowp_lse_simd.inc"
 #undef FMT
@@ -113,6 +112,7 @@ LP_TAILS(f16)
 #undef LD_TAIL
 #undef ST
 #undef ST_TAIL
+#undef STNT
 
 #define FMT bf16
 #define LD lp_bf16_ld

@@ -17,26 +17,7 @@
 #include "lowp_scalar.h"
 #include "vec_avx512.h"
 
-/* log1p for the log-softmax and lse kernels (lowp_lse_simd.inc). */
-#define VT vf64
-#define V(op) vf64_##op
-#define SMX_T_IS_F32 0
-#include "vec_log.inc"
-#undef VT
-#undef V
-#undef SMX_T_IS_F32
-
-#define VT vf32
-#define T float
-#define V(op) vf32_##op
-#define SFX f32
-#define LANES VF32_LANES
-#define TMAX FLT_MAX
-#define SMX_T_IS_F32 1
-#include "vec_math.inc"
-
-#define SCRATCH 16384		    /* f32 exps kept on the stack: 64 KiB */
-#define TABLE_MIN ((size_t)1 << 19) /* 32 table entries an exp saved, or more */
+#include "lowp_isa.inc"
 #define GATHER(tab, p)                                                                             \
 	_mm512_i32gather_ps(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(p))),       \
 			    (tab), 4)
@@ -83,6 +64,11 @@ static inline void lp_bf16_st_tail(uint16_t *p, vf32 v, size_t k)
 	_mm512_mask_cvtepi32_storeu_epi16(p, lp_mask(k), lp_bf16_narrow(v));
 }
 
+static inline void lp_bf16_stnt(uint16_t *p, vf32 v)
+{
+	_mm256_stream_si256((__m256i *)p, _mm512_cvtepi32_epi16(lp_bf16_narrow(v)));
+}
+
 static inline vf32 lp_f16_ld(const uint16_t *p)
 {
 	return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
@@ -107,11 +93,17 @@ static inline void lp_f16_st_tail(uint16_t *p, vf32 v, size_t k)
 	_mm256_mask_storeu_epi16(p, lp_mask(k), LP_F16_NARROW(v));
 }
 
+static inline void lp_f16_stnt(uint16_t *p, vf32 v)
+{
+	_mm256_stream_si256((__m256i *)p, LP_F16_NARROW(v));
+}
+
 #define FMT bf16
 #define LD lp_bf16_ld
 #define LD_TAIL lp_bf16_ld_tail
 #define ST lp_bf16_st
 #define ST_TAIL lp_bf16_st_tail
+#define STNT lp_bf16_stnt
 #define KNAME lp_softmax_bf16_int
 #define KLINK static
 #include "lowp_simd.inc"
@@ -121,6 +113,7 @@ static inline void lp_f16_st_tail(uint16_t *p, vf32 v, size_t k)
 #undef FMT
 #undef ST
 #undef ST_TAIL
+#undef STNT
 
 /* The BF16 conversion for the functions below only (the dispatch picks
  * them when the processor has it); clang spells the pragma its own way. */
@@ -148,9 +141,15 @@ static inline void lp_bf16nb_st_tail(uint16_t *p, vf32 v, size_t k)
 	_mm256_mask_storeu_epi16(p, lp_mask(k), lp_bf16_narrow_nb(v));
 }
 
+static inline void lp_bf16nb_stnt(uint16_t *p, vf32 v)
+{
+	_mm256_stream_si256((__m256i *)p, lp_bf16_narrow_nb(v));
+}
+
 #define FMT bf16nb
 #define ST lp_bf16nb_st
 #define ST_TAIL lp_bf16nb_st_tail
+#define STNT lp_bf16nb_stnt
 #define KNAME lp_softmax_bf16_nb
 #define KLINK static
 #include "lowp_simd.inc"
@@ -163,6 +162,7 @@ static inline void lp_bf16nb_st_tail(uint16_t *p, vf32 v, size_t k)
 #undef LD_TAIL
 #undef ST
 #undef ST_TAIL
+#undef STNT
 #ifdef __clang__
 #pragma clang attribute pop
 #else
@@ -189,6 +189,7 @@ void smx_logsoftmax_bf16_shifted_acc32__avx512(const uint16_t *x, uint16_t *y, s
 #define LD_TAIL lp_f16_ld_tail
 #define ST lp_f16_st
 #define ST_TAIL lp_f16_st_tail
+#define STNT lp_f16_stnt
 #include "lowp_simd.inc"
 #include "lowp_lse_simd.inc"
 #undef FMT
@@ -196,3 +197,4 @@ void smx_logsoftmax_bf16_shifted_acc32__avx512(const uint16_t *x, uint16_t *y, s
 #undef LD_TAIL
 #undef ST
 #undef ST_TAIL
+#undef STNT

@@ -13,8 +13,10 @@ typedef __m512 vf32;
 typedef __m512d vf64;
 #define VF32_LANES 16
 #define VF64_LANES 8
-/* scale2 is one instruction (VSCALEFPD): exp takes it over exponent bits. */
+/* scale2 is one instruction (VSCALEFPD): exp takes it over exponent bits;
+ * so is frac (VREDUCEPD), which the exps of the f32 kernels in double use. */
 #define VF64_SCALEF 1
+#define VF64_FRAC 1
 
 /* ---- f32 ---- */
 static inline vf32 vf32_set1(float a)
@@ -184,9 +186,17 @@ static inline vf64 vf64_sel_eq(vf64 a, vf64 b, vf64 t, vf64 f)
 {
 	return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ), f, t);
 }
+/* p 2^floor(k), rounded once; k = -inf gives 0 for finite p. */
 static inline vf64 vf64_scale2(vf64 p, vf64 k)
 {
 	return _mm512_scalef_pd(p, k);
+}
+/* a - floor(a) in [0, 1]: exact (a multiple of ulp(a) below 1) except for
+ * a in (-1/2, 0), where 1 + a is rounded (by at most 2^-53); 0 for +-inf,
+ * NaN for NaN. */
+static inline vf64 vf64_frac(vf64 a)
+{
+	return _mm512_reduce_pd(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
 }
 /* acc + v in the lanes where a != b (or either is NaN); acc elsewhere. */
 static inline vf64 vf64_add_unless_eq(vf64 acc, vf64 a, vf64 b, vf64 v)

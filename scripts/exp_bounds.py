@@ -19,20 +19,30 @@ def half_ulp(m, p):
     return mpf(2) ** (int(mp.floor(mp.log(m, 2))) - p)
 
 
-def horner(coefs, r, b, p):
-    """Enclosure of the exact Horner value before the last step, and the bound
-    E on the computed value's error (each FMA rounds once), |r| <= b."""
+def rounding(m, p, scaled):
+    """The largest rounding error of a value of magnitude <= m; scaled: for
+    the same value times any h > 0 (in units of h), where the binade is not
+    known: u m."""
+    return m * mpf(2) ** -p if scaled else half_ulp(m, p)
+
+
+def horner(coefs, r, b, p, scaled=False):
+    """Bound E on the computed value's error before the last rounding (each
+    FMA rounds once), |r| <= b."""
     h = iv.mpf(coefs[0])
     E = mpf(0)
     for cj in coefs[1:-1]:
         h = h * r + cj
-        E = b * E + half_ulp(max(abs(mpf(h.a.a)), abs(mpf(h.b.b))) + E, p)
+        E = b * E + rounding(max(abs(mpf(h.a.a)), abs(mpf(h.b.b))) + E, p, scaled)
     return b * E  # the last FMA multiplies the error by r before it rounds
 
 
-def analyse(name, coefs, p, R, red, approx, n=512):
+def analyse(name, coefs, p, R, red, approx, n=512, scaled=False):
     """coefs: highest degree first; red: error of the reduced argument;
-    approx(a, b, sign): bound of |e^r - P(r)| over the subinterval."""
+    approx(a, b, sign): bound of |e^r - P(r)| over the subinterval; scaled:
+    the coefficients each times h > 0 and rounded (u each: u e^(2R) of the
+    value, the terms' signs alternating for r < 0), every rounding u of its
+    value (relative figure only)."""
     u = mpf(2) ** -p
     out = []
     for sign in (-1, 1):
@@ -41,13 +51,49 @@ def analyse(name, coefs, p, R, red, approx, n=512):
             a, b = R * i / n, R * (i + 1) / n
             r = iv.mpf([a, b]) if sign > 0 else iv.mpf([-b, -a])
             lo, hi = (mp.exp(-b), mp.exp(-a)) if sign < 0 else (mp.exp(a), mp.exp(b))
-            A = horner(coefs, r, b, p) + approx(a, b, sign) + red * hi * (1 + red)
+            A = horner(coefs, r, b, p, scaled) + approx(a, b, sign) + red * hi * (1 + red)
             ulp = 2 * half_ulp(mpf(0.75) if sign < 0 else mpf(1), p)
+            last = rounding(hi + A, p, scaled) if scaled else ulp / 2
+            if scaled:
+                A += u * mp.e ** (2 * R) * hi
             wu = max(wu, A / ulp + mpf(1) / 2)
-            wr = max(wr, (A + ulp / 2) / lo / u)
+            wr = max(wr, (A + last) / lo / u)
         out.append((wu, wr))
     wu, wr = max(o[0] for o in out), max(o[1] for o in out)
-    print(f"{name:28s} ulp <= {mp.nstr(wu, 4):7s} relative <= {mp.nstr(wr, 4)} u")
+    if scaled:
+        print(f"{name:28s} relative <= {mp.nstr(wr, 4)} u = 2^{mp.nstr(mp.log(wr * u, 2), 4)}")
+    else:
+        print(f"{name:28s} ulp <= {mp.nstr(wu, 4):7s} relative <= {mp.nstr(wr, 4)} u"
+              f" = 2^{mp.nstr(mp.log(wr * u, 2), 4)}")
+
+
+def analyse_frac(name, hexes, red, n=4096, scaled=False):
+    """The 2^f form: P(f) ~ 2^f for f in [0, 1] (coefficients as stored,
+    highest degree first), f = y - floor(y) off by red (in units of y: a
+    relative error ln 2 red of the result); scaled as in analyse. Every
+    coefficient is positive and f >= 0, so the coefficients' roundings in the
+    scaled form cost u of the value. Relative error for normal results."""
+    c = [mpf(float.fromhex(h)) for h in hexes]
+    assert all(x > 0 for x in c)
+    deg, p, L = len(c) - 1, 53, mp.log(2)
+    u = mpf(2) ** -p
+    w = mpf(0)
+    for i in range(n):
+        a, b = mpf(i) / n, mpf(i + 1) / n
+        m, hw = (a + b) / 2, (b - a) / 2
+        # |P - 2^f| on [a, b] by Taylor's formula at m, which is exact past
+        # degree deg (P's derivatives vanish, 2^f's are L^k 2^f).
+        approx = 2 ** b * (L * hw) ** (deg + 1) / factorial(deg + 1) * 2
+        for k in range(deg + 1):
+            dk = sum(c[deg - j] * factorial(j) / factorial(j - k) * m ** (j - k)
+                     for j in range(k, deg + 1)) - L ** k * 2 ** m
+            approx += abs(dk) * hw ** k / factorial(k)
+        lo, hi = mpf(2) ** a, mpf(2) ** b
+        A = horner(c, iv.mpf([a, b]), b, p, scaled) + approx
+        A += rounding(hi + A, p, scaled) + (u * hi if scaled else 0)
+        w = max(w, A / lo)
+    rel = w + (mp.e ** (L * red) - 1) * (1 + w)
+    print(f"{name:28s} relative <= {mp.nstr(rel / u, 4)} u = 2^{mp.nstr(mp.log(rel, 2), 4)}")
 
 
 def taylor(deg, p):
@@ -113,3 +159,20 @@ C6, approx6 = fitted(["0x1.6d7531eae54e7p-10", "0x1.126fa6fd6e894p-7", "0x1.5554
                       "0x1.0000000000000p+0"])
 analyse("f64 exp_six (degree 6)", C6, 53, LN2_HALF + mpf(2) ** -40, mpf(2) ** -55 + 1100 * mpf(2) ** -108,
         approx6, 4096)
+
+# The 2^f form (AVX-512: VREDUCEPD, VSCALEFPD), |x| <= 177 (|y| < 256):
+# y = RN(x LOG2E) misses x / ln 2 by 177 |LOG2E - 1/ln 2| + ulp(y)/2; frac
+# rounds f by at most 2^-53 (and only where |y| < 1/2, y exact then).
+LOG2E = mpf(float.fromhex("0x1.71547652b82fep+0"))
+RED_FRAC = 177 * abs(LOG2E - 1 / mp.log(2)) + mpf(2) ** -46 + mpf(2) ** -53
+F7 = ["0x1.68b07ca9d85aep-16", "0x1.2cfd663748879p-13", "0x1.5fddc70951f1dp-10",
+      "0x1.3b08385328d74p-7", "0x1.c6b2b013e68b6p-5", "0x1.ebfbcf8c90be2p-3",
+      "0x1.62e4301f16e66p-1", "0x1.ffffffffa7933p-1"]
+F6 = ["0x1.c72118c8c3272p-13", "0x1.461954f4c5a73p-10", "0x1.3d2800c551afdp-7",
+      "0x1.c68500697ced6p-5", "0x1.ebfd9ed28f901p-3", "0x1.62e42955d53f7p-1",
+      "0x1.00000007f8795p+0"]
+analyse_frac("f64 exp_short (2^f, deg 7)", F7, RED_FRAC)
+analyse_frac("f64 exp_short (2^f) times h", F7, RED_FRAC, scaled=True)
+analyse_frac("f64 exp_six (2^f, deg 6)", F6, RED_FRAC)
+analyse("f64 exp_short (e^r) times h", C7, 53, LN2_HALF + mpf(2) ** -40,
+        mpf(2) ** -55 + 1100 * mpf(2) ** -108, approx7, 4096, scaled=True)

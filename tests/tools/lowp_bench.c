@@ -1,5 +1,6 @@
-/* Time per element of the bf16>f32>bf16 and f16>f32>f16 shifted softmax
- * kernels against the f32 shifted kernel of the same ISA, side by side in
+/* Time per element of the bf16>f32>bf16 and f16>f32>f16 shifted softmax,
+ * log-softmax or lse kernels against the f32 shifted kernel of the same
+ * op and ISA, side by side in
  * one run: for each n, each kernel is timed in turn, K rounds, each round
  * the mean of repeated calls over >= 5 ms of this thread's CPU time (the
  * machine is shared: wall time would count other processes), hot cache;
@@ -9,6 +10,7 @@
  *   cc -std=c11 -O2 -Iimpls -Iharness -Ireference tests/tools/lowp_bench.c \
  *      build/libsmx.a -lmpfr -lgmp -lm -ldl -fopenmp -o build/lowp-bench
  *   taskset -c 1 build/lowp-bench avx512 4096 16777216
+ *   taskset -c 1 build/lowp-bench logsoftmax avx512 4096
  * (the library may also need -lXNNPACK -ldnnl when those peers were found). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
@@ -55,22 +57,42 @@ static double sample(int which, fn16 f16, fn32 f32, const void *x, void *y, size
 	return t / (double)calls;
 }
 
+/* The kernels by op and ISA. */
+#define LB_ROW(op, isa)                                                                            \
+	{                                                                                          \
+#op, #isa, smx_##op##_f32_shifted__##isa, smx_##op##_bf16_shifted_acc32__##isa,    \
+		    smx_##op##_f16_shifted_acc32__##isa                                            \
+	}
+static const struct {
+	const char *op, *isa;
+	fn32 f32;
+	fn16 bf, hf;
+} kernels[] = {
+    LB_ROW(softmax, scalar),	LB_ROW(softmax, avx2),	  LB_ROW(softmax, avx512),
+    LB_ROW(logsoftmax, scalar), LB_ROW(logsoftmax, avx2), LB_ROW(logsoftmax, avx512),
+    LB_ROW(lse, scalar),	LB_ROW(lse, avx2),	  LB_ROW(lse, avx512),
+};
+#undef LB_ROW
+
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		fprintf(stderr, "usage: lowp-bench avx2|avx512|scalar n...\n");
+	/* an optional op (softmax, logsoftmax, lse) before the ISA */
+	const int has_op = argc > 1 && (!strcmp(argv[1], "softmax") ||
+					!strcmp(argv[1], "logsoftmax") || !strcmp(argv[1], "lse"));
+	const char *op = has_op ? argv[1] : "softmax";
+	argv += has_op;
+	argc -= has_op;
+	size_t kk = 0;
+	while (argc >= 3 && kk < sizeof kernels / sizeof *kernels &&
+	       (strcmp(kernels[kk].op, op) || strcmp(kernels[kk].isa, argv[1])))
+		kk++;
+	if (argc < 3 || kk == sizeof kernels / sizeof *kernels) {
+		fprintf(stderr,
+			"usage: lowp-bench [softmax|logsoftmax|lse] avx2|avx512|scalar n...\n");
 		return 2;
 	}
-	const int avx512 = !strcmp(argv[1], "avx512"), avx2 = !strcmp(argv[1], "avx2");
-	const fn32 f32 = avx512 ? smx_softmax_f32_shifted__avx512
-			 : avx2 ? smx_softmax_f32_shifted__avx2
-				: smx_softmax_f32_shifted__scalar;
-	const fn16 bf = avx512 ? smx_softmax_bf16_shifted_acc32__avx512
-			: avx2 ? smx_softmax_bf16_shifted_acc32__avx2
-			       : smx_softmax_bf16_shifted_acc32__scalar;
-	const fn16 hf = avx512 ? smx_softmax_f16_shifted_acc32__avx512
-			: avx2 ? smx_softmax_f16_shifted_acc32__avx2
-			       : smx_softmax_f16_shifted_acc32__scalar;
+	const fn32 f32 = kernels[kk].f32;
+	const fn16 bf = kernels[kk].bf, hf = kernels[kk].hf;
 	for (int a = 2; a < argc; a++) {
 		const size_t n = strtoull(argv[a], NULL, 10);
 		const size_t rows = n >= 16384 ? 1 : 16384 / n, count = rows * n;
@@ -98,9 +120,10 @@ int main(int argc, char **argv)
 		for (int j = 0; j < 3; j++)
 			qsort(t[j], K, sizeof **t, cmp);
 		const double ns = 1e9 / (double)count;
-		printf("%s n=%zu rows=%zu  f32 %.4f ns/elem  bf16 %.4f (%.3fx)  f16 %.4f (%.3fx)\n",
-		       argv[1], n, rows, t[0][K / 2] * ns, t[1][K / 2] * ns,
-		       t[1][K / 2] / t[0][K / 2], t[2][K / 2] * ns, t[2][K / 2] / t[0][K / 2]);
+		printf(
+		    "%s %s n=%zu rows=%zu  f32 %.4f ns/elem  bf16 %.4f (%.3fx)  f16 %.4f (%.3fx)\n",
+		    op, argv[1], n, rows, t[0][K / 2] * ns, t[1][K / 2] * ns,
+		    t[1][K / 2] / t[0][K / 2], t[2][K / 2] * ns, t[2][K / 2] / t[0][K / 2]);
 		free(xf);
 		free(yf);
 		free(xb);
