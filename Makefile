@@ -89,6 +89,7 @@ $(BUILD)/plugins/%.so: examples/plugin/%.c impls/smx_plugin.h impls/smx.h | deps
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -Iimpls $< -o $@ -lm
 $(BUILD)/plugins/%.so: tests/plugins/%.c impls/smx_plugin.h impls/smx.h impls/smx_variant.h \
+		impls/smx_xent_params.h \
 		$(wildcard tests/plugins/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared $(PLUGIN_FLAGS) -Iimpls $< -o $@ -lm

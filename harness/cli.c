@@ -13,6 +13,7 @@
 #include "env.h"
 #include "util.h"
 #include "variant.h"
+#include "xent_opts.h"
 
 const char smx_global_help[] =
     "\nglobal options (anywhere on the line, for every command):\n"
@@ -28,6 +29,10 @@ const char smx_global_help[] =
     "and perf; README, \"Variants\"):\n"
     "  --temperature T  --mask FILE|causal:K  --alibi S  --sink S  --plus-one\n"
     "  --softcap C\n"
+    "\ncross-entropy options (anywhere on the line, for accuracy and perf of the\n"
+    "xent ops; README, \"Log-sum-exp and cross-entropy kernels\"):\n"
+    "  --label-smoothing EPS  PyTorch's, 0 <= EPS <= 1 (default 0)\n"
+    "  --ignore-index I       rows whose target is I: loss 0, gradient 0 (default -100)\n"
     "\n'smx --version' prints the version (it is not an option of a command).\n";
 
 _Noreturn void smx_help(const char *text)
@@ -202,6 +207,11 @@ size_t smx_sel_entries(const struct smx_sel *s, smx_op op, smx_dtype dt,
 			note_skip(im, im->cpu & SMX_CPU_AVX512
 					  ? "this CPU lacks AVX-512 (F, DQ, VL, BW)"
 					  : "this CPU lacks AVX2 + FMA");
+			continue;
+		}
+		if (!smx_xent_opts_admit(im)) {
+			note_skip(im, "a plug-in without f32_x/f64_x takes no cross-entropy "
+				      "options");
 			continue;
 		}
 		if (!smx_variant_admits(im)) {

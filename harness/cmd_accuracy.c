@@ -39,8 +39,10 @@ static const char help[] =
     "at most 2^22 / n^2 rows and refuses n > 8192.\n"
     "xent (the loss) and xent_fused (its gradient) take class targets: drawn\n"
     "from the seed (uniform, the default; model: from the row's softmax;\n"
-    "argmax) or read from an int32/int64 .npy or a text column (-100 ignores a\n"
-    "row); abs_err (CSV, JSON) is the largest |error|, for xent in nats.\n"
+    "argmax) or read from an int32/int64 .npy or a text column (the ignore index,\n"
+    "-100 or --ignore-index I, ignores a row; --label-smoothing EPS smooths);\n"
+    "abs_err (CSV, JSON) is the largest |error|, for xent in nats; logprob_nats\n"
+    "the largest log-prob error in nats (logsoftmax; xent without smoothing).\n"
     "--outputs NAME=FILE (repeatable, with --input X and one --op and --dtype):\n"
     "outputs computed elsewhere (PyTorch, a GPU), X's shape, in any format --input\n"
     "reads, measured like an entry named NAME; built-ins then run only if --impl\n"
@@ -55,18 +57,31 @@ static const char help[] =
     "--no-fail reports and exits 0. The summary line goes to stderr.\n";
 
 static const struct smx_column cols[] = {
-    {"impl", SMX_STR, 1},	 {"op", SMX_STR, 1},
-    {"dtype", SMX_STR, 1},	 {"dist", SMX_STR, 1},
-    {"n", SMX_INT, 1},		 {"rows", SMX_INT, 0},
-    {"seed", SMX_U64, 0},	 {"max_ulp", SMX_NUM, 1},
-    {"mean_ulp", SMX_NUM, 1},	 {"max_rel", SMX_NUM, 1},
-    {"norm_rel", SMX_NUM, 0},	 {"kl", SMX_NUM, 1},
-    {"sum_err_ulp", SMX_NUM, 1}, {"bound_ratio", SMX_NUM, 1},
-    {"decl_ratio", SMX_NUM, 1},	 {"nan_rows", SMX_INT, 1},
-    {"inf_rows", SMX_INT, 1},	 {"zero_rows", SMX_INT, 0},
-    {"wrong_rows", SMX_INT, 1},	 {"undefined_rows", SMX_INT, 1},
-    {"cond_err", SMX_NUM, 1},	 {"invariant", SMX_NUM, 1},
-    {"abs_err", SMX_NUM, 0},	 {"max_rel_normal", SMX_NUM, 0},
+    {"impl", SMX_STR, 1},
+    {"op", SMX_STR, 1},
+    {"dtype", SMX_STR, 1},
+    {"dist", SMX_STR, 1},
+    {"n", SMX_INT, 1},
+    {"rows", SMX_INT, 0},
+    {"seed", SMX_U64, 0},
+    {"max_ulp", SMX_NUM, 1},
+    {"mean_ulp", SMX_NUM, 1},
+    {"max_rel", SMX_NUM, 1},
+    {"norm_rel", SMX_NUM, 0},
+    {"kl", SMX_NUM, 1},
+    {"sum_err_ulp", SMX_NUM, 1},
+    {"bound_ratio", SMX_NUM, 1},
+    {"decl_ratio", SMX_NUM, 1},
+    {"nan_rows", SMX_INT, 1},
+    {"inf_rows", SMX_INT, 1},
+    {"zero_rows", SMX_INT, 0},
+    {"wrong_rows", SMX_INT, 1},
+    {"undefined_rows", SMX_INT, 1},
+    {"cond_err", SMX_NUM, 1},
+    {"invariant", SMX_NUM, 1},
+    {"abs_err", SMX_NUM, 0},
+    {"max_rel_normal", SMX_NUM, 0},
+    {"logprob_nats", SMX_NUM, 1},
 };
 
 void smx_accuracy_table(struct smx_table *t)
@@ -83,7 +98,7 @@ static void add_result(struct smx_table *t, const struct smx_impl *im, const cha
 		      m->bound_ratio, isfinite(im->bound.c0) ? m->decl_ratio : NAN,
 		      (long long)m->nan_rows, (long long)m->inf_rows, (long long)m->zero_rows,
 		      (long long)m->wrong_rows, (long long)m->undefined_rows, m->cond_err,
-		      m->invariant, m->abs_err, m->max_rel_normal);
+		      m->invariant, m->abs_err, m->max_rel_normal, m->logprob_nats);
 }
 
 /* Rows of a cell: a budget of elements, or --rows (0: the default

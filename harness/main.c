@@ -10,6 +10,7 @@
 #include "runner.h"
 #include "util.h"
 #include "variant.h"
+#include "xent_opts.h"
 
 static const struct command {
 	const char *name;
@@ -55,12 +56,17 @@ int main(int argc, char **argv)
 	argc = smx_quiet_from_argv(argc, argv);
 	argc = smx_timeout_from_argv(argc, argv);
 	argc = smx_variant_from_argv(argc, argv);
+	argc = smx_xent_opts_from_argv(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], SMX_RUNNER_COMMAND))
 		return smx_runner_main(argc - 1, argv + 1);
 	if (argc >= 2 && smx_variant_active() && !smx_variant_command_ok(argv[1]) &&
 	    argv[1][0] != '-')
 		smx_die("%s: the variant options (%s) apply to accuracy, check, hunt, vet and perf",
 			argv[1], smx_variant_active()->text);
+	if (argc >= 2 && smx_xent_opts_given() && !smx_xent_opts_command_ok(argv[1]) &&
+	    argv[1][0] != '-')
+		smx_die("%s: the cross-entropy options (%s) apply to accuracy and perf", argv[1],
+			smx_xent_opts_text());
 	if (argc < 2)
 		smx_die("no command given (try 'smx --help')");
 	const char *cmd = argv[1];

@@ -30,7 +30,8 @@ void smx_metrics_init(struct smx_metrics *m)
 				  .decl_ratio = NAN,
 				  .cond_err = NAN,
 				  .invariant = NAN,
-				  .abs_err = NAN};
+				  .abs_err = NAN,
+				  .logprob_nats = NAN};
 }
 
 double smx_metrics_mean_ulp(const struct smx_metrics *m)
@@ -126,6 +127,7 @@ static void fold_max(double *m, double v);
 /* What smx_metrics_row folds over a row besides m. */
 struct row_acc {
 	double num, den, kl, row_ratio;
+	double lp;	     /* log-softmax: max |y - s| in nats, -inf entries included */
 	struct dd sum, vsum; /* of the outputs; of the exact values (scaled rows) */
 	long double lsum;
 	int nan, inf, zero, ref_zero; /* the classifier's facts */
@@ -161,6 +163,13 @@ static void row_span(struct smx_metrics *m, struct row_acc *a, const struct row_
 		a->zero &= y[i] == 0;
 		a->ref_zero &= ref[i].cr == 0 && ref[i].r == 0;
 		double s = smx_ref_value(&ref[i]);
+		if (c->op == SMX_OP_LOGSOFTMAX) {
+			double d = isinf(s)	 ? (y[i] == s ? 0 : INFINITY)
+				   : isfinite(e) ? scale2(e, ref[i].e)
+						 : INFINITY;
+			if (!(d <= a->lp))
+				a->lp = d;
+		}
 		if (isfinite(e)) {
 			m->comps++;
 			m->sum_ulp += e;
@@ -270,6 +279,8 @@ static void fold_span(struct smx_metrics *m, struct row_acc *a, const struct spa
 		a->row_ratio = p->a.row_ratio;
 	a->num = p->a.num > a->num || isnan(p->a.num) ? p->a.num : a->num;
 	a->den = p->a.den > a->den ? p->a.den : a->den;
+	if (!(p->a.lp <= a->lp))
+		a->lp = p->a.lp;
 	a->kl += p->a.kl;
 	dd_add(&a->sum, p->a.sum.hi);
 	dd_add(&a->sum, p->a.sum.lo);
@@ -407,6 +418,8 @@ static int fold_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct
 		m->norm_rel = nr;
 	if (!(acc.kl <= m->kl))
 		m->kl = acc.kl;
+	if (op == SMX_OP_LOGSOFTMAX)
+		fold_max(&m->logprob_nats, acc.lp);
 	double eps = ldexp(1.0, 1 - p);
 	enum smx_sum sk = smx_op_info(op)->sum;
 	if (scaled && sk == SMX_SUM_ONE) {

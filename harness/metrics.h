@@ -27,6 +27,10 @@ struct smx_metrics {
 	double cond_err;       /* backward: max |y - s| / (u * condition scale) */
 	double invariant;      /* backward: J 1 = 0 or sum(dx) = 0, residual (see README) */
 	double abs_err;	       /* max |y - s| (xent: the loss error in nats), NaN if not kept */
+	/* Log-probability error in nats: logsoftmax max |y - log p| over every
+	 * component; xent without smoothing the loss's (-log p_t's); NaN for
+	 * the other ops. */
+	double logprob_nats;
 };
 
 void smx_metrics_init(struct smx_metrics *m);

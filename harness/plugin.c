@@ -46,6 +46,8 @@ struct desc {
 	const char *recipe;
 	const char *out_format;
 	double out_scale;
+	smx_fnx_f32 f32_x;
+	smx_fnx_f64 f64_x;
 };
 
 /* The plug-ins loaded, in order (the runner loads the same ones). */
@@ -115,9 +117,16 @@ static void add(const char *path, size_t i, const struct desc *e)
 		smx_die("--plugin: %s: entry %zu: name '%s' is not <algo>/<isa>", path, i,
 			e->name ? e->name : "(null)");
 	int two = smx_op_arity(im.op) == 2;
+	void (*fx)(void) =
+	    im.dtype == SMX_F32 ? (void (*)(void))e->f32_x : (void (*)(void))e->f64_x;
+	if (fx && smx_op_info(im.op)->in[1] != SMX_ARG_TARGETS)
+		smx_die("--plugin: %s: %s: %s_x functions are for the xent ops, not %s", path,
+			e->name ? e->name : "(null)", e->dtype, e->op);
 	void (*want)(void) = im.dtype == SMX_F32
 				 ? (two ? (void (*)(void))e->f32_2 : (void (*)(void))e->f32)
 				 : (two ? (void (*)(void))e->f64_2 : (void (*)(void))e->f64);
+	if (fx)
+		want = fx;
 	if (!want)
 		smx_die("--plugin: %s: %s: no %s function for %s %s", path, e->name,
 			two ? "two-input" : "one-input", e->op, e->dtype);
@@ -155,6 +164,10 @@ static void add(const char *path, size_t i, const struct desc *e)
 		im.fn.f32 = e->f32;
 	else
 		im.fn.f64 = e->f64;
+	if (im.dtype == SMX_F32)
+		im.fnx.f32 = e->f32_x;
+	else
+		im.fnx.f64 = e->f64_x;
 	im.policy.overflows = e->overflows != 0;
 	/* Every coefficient 0 claims nothing. */
 	int claim = e->c0 > 0 || e->cn > 0 || e->cd > 0 || e->cm > 0;
@@ -259,7 +272,9 @@ static void add_abi2(const char *path, const struct smx_plugin2 *p)
 				 NULL,
 				 NULL,
 				 NULL,
-				 0};
+				 0,
+				 NULL,
+				 NULL};
 		if (e->size >= SMX_ENTRY_SIZE_V1) {
 			d.variants = e->variants;
 			d.f32_v = e->f32_v;
@@ -267,9 +282,13 @@ static void add_abi2(const char *path, const struct smx_plugin2 *p)
 		}
 		if (e->size > SMX_ENTRY_SIZE_V1)
 			d.recipe = e->recipe;
-		if (e->size >= sizeof *e) {
+		if (e->size >= SMX_ENTRY_SIZE_V3) {
 			d.out_format = e->out_format;
 			d.out_scale = e->out_scale;
+		}
+		if (e->size >= sizeof *e) {
+			d.f32_x = e->f32_x;
+			d.f64_x = e->f64_x;
 		}
 		add(path, i, &d);
 		at += e->size;

@@ -27,6 +27,7 @@
 #include "runner.h"
 #include "util.h"
 #include "variant.h"
+#include "xent_opts.h"
 
 /* ---- The floating-point environment ---- */
 
@@ -311,7 +312,7 @@ static void start_runner(void)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		smx_die("plug-in runner: %s", strerror(errno));
 	int child = high_fd(sv[1]);
-	const char *paths[64], *args[64 * 2 + 8 + 12];
+	const char *paths[64], *args[64 * 2 + 8 + 12 + 4];
 	size_t np = smx_plugin_paths(paths, 64), k = 0;
 	char ppid[32], threads[32];
 	snprintf(ppid, sizeof ppid, "%ld", (long)getpid());
@@ -326,6 +327,7 @@ static void start_runner(void)
 		args[k++] = threads;
 	}
 	k += smx_variant_argv(args + k);
+	k += smx_xent_opts_argv(args + k);
 	args[k++] = SMX_RUNNER_COMMAND;
 	args[k++] = ppid;
 	args[k] = NULL;

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "op.h"
+#include "smx_xent.h"
 #include "targets.h"
 #include "util.h"
 
@@ -26,7 +27,8 @@ void smx_targets_fill(uint64_t seed, const double *x, size_t rows, size_t n, dou
 		FILE *f = fopen(tfile, "rb");
 		if (!f)
 			smx_die("%s: --targets: %s: %s", tcmd, tfile, strerror(errno));
-		int bad = smx_targets_read(f, tfile, rows, n, -100, t, err, sizeof err);
+		int bad = smx_targets_read(
+		    f, tfile, rows, n, smx_xent_params_active()->ignore_index, t, err, sizeof err);
 		fclose(f);
 		if (bad)
 			smx_die("%s: --targets: %s", tcmd, err);

@@ -1,12 +1,15 @@
 /* Metrics of the cross-entropy ops (metrics.h): the loss in ulps against
  * its claim B ulp(loss), the gradient in units of u (p_c + q_c) against
  * B u (p_c + q_c) (smx_xent.h), each claim plus n times half the least
- * subnormal; abs_err keeps max |y - s| (for the loss: nats). */
+ * subnormal; abs_err keeps max |y - s| (for the loss: nats), and
+ * logprob_nats the loss's error where it is a log-prob (no smoothing). The
+ * options in force (smx_xent.h) give q and the ignored rows. */
 #include <math.h>
 
 #include "dtype.h"
 #include "metrics.h"
 #include "op.h"
+#include "smx_xent.h"
 #include "verdict.h"
 
 static void fold(double *m, double v)
@@ -38,7 +41,8 @@ void smx_metrics_xent_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 			dmax = d;
 		sum += exp(x[j] - mx);
 	}
-	int64_t tg = (int64_t)t[0];
+	int64_t tg = (int64_t)t[0], ig = smx_xent_params_active()->ignore_index;
+	double eps = smx_xent_eps(dt);
 	int grad = op == SMX_OP_XENT_FUSED;
 	size_t outs = smx_op_out_len(op, n);
 	double row_ratio = bound ? 0 : NAN, num = 0, den = 0, scale_total = 0, total = 0;
@@ -56,17 +60,25 @@ void smx_metrics_xent_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 		if (s != 0)
 			fold(&m->max_rel, err / fabs(s));
 		fold(&m->abs_err, err);
+		/* Without smoothing the loss is -log p_t: its error is the
+		 * target's log-prob error in nats (an ignored row has none). */
+		if (!grad && eps == 0 && tg != ig)
+			fold(&m->logprob_nats, err);
 		double scale = 1, r = NAN;
 		if (grad) {
-			double q = tg == (int64_t)k ? 1 : 0;
-			scale = tg == -100 ? 0 : exp(x[k] - mx) / sum + q;
+			double q = (tg == (int64_t)k ? 1 - eps : 0) + eps / (double)n;
+			scale = tg == ig ? 0 : exp(x[k] - mx) / sum + q;
 			fold(&m->cond_err, smx_cond_units(dt, e, ref[k].e, scale));
 			if (bound) {
 				double d = isfinite(x[k]) ? mx - x[k] : 0;
 				double lim = smx_bound_at(bound, n, d, dmax);
-				r = err / (lim * u * scale + (double)n * sub / 2);
-				/* The target at the maximum may claim B ulp(g_t). */
-				if (q && x[k] == mx)
+				/* An ignored row's exact gradient is 0: any other
+				 * value is wrong (n sub / 2 may round to 0 in f64). */
+				r = tg == ig ? (err == 0 ? 0 : INFINITY)
+					     : err / (lim * u * scale + (double)n * sub / 2);
+				/* The target at the maximum may claim B ulp(g_t)
+				 * without smoothing. */
+				if (eps == 0 && tg == (int64_t)k && x[k] == mx)
 					r = fmin(r, e / (lim +
 							 (double)n * sub / 2 / ldexp(1, ref[k].e)));
 			}

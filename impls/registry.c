@@ -6,6 +6,7 @@
 
 #include "smx.h"
 #include "smx_impls.h"
+#include "smx_xent.h"
 #include "lowp_scalar.h"
 #include "lowp_variant.h"
 #include "peers.h"
@@ -320,6 +321,15 @@ void smx_impl_run(const struct smx_impl *im, const void *a, const void *b, void 
 	/* The union member follows the entry's arity (fn2 set) and its
 	 * element storage. */
 	int two = im->fn2.f32 != NULL;
+	if (im->fnx.f32) {
+		struct smx_xent_params p = *smx_xent_params_active();
+		p.label_smoothing = smx_xent_eps(im->dtype);
+		if (im->dtype == SMX_F32)
+			im->fnx.f32(a, b, out, rows, n, &p);
+		else
+			im->fnx.f64(a, b, out, rows, n, &p);
+		return;
+	}
 	switch (smx_dtype_size(im->dtype)) {
 	case sizeof(uint16_t):
 		im->fn.u16(a, out, rows, n);

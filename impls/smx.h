@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "smx_variant.h"
+#include "smx_xent_params.h"
 
 /* Forward: softmax, log-softmax (x -> y, n -> n). Jacobian: s -> the n x n
  * matrix diag(s) - s s^T, row-major. Backward: vjp dx = J^T g = s (g -
@@ -131,6 +132,12 @@ struct smx_impl {
 	 * (amax scaling), any other value S itself. Measured against the
 	 * exact p S rounded once (reference/ref_out.c). */
 	double out_scale;
+	/* Plug-ins of the xent ops: the function that takes the cross-entropy
+	 * options (smx_xent_params.h); smx_impl_run calls it when set. */
+	union {
+		smx_fnx_f32 f32;
+		smx_fnx_f64 f64;
+	} fnx;
 };
 #define SMX_OUT_FMT(dt) ((int)(dt) + 1)
 #define SMX_SCALE_AMAX (-1.0)

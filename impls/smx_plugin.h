@@ -26,8 +26,9 @@
  * older header loads in a newer smx (the missing tail reads as zeros), and
  * one built against a newer header loads in an older smx as long as the
  * fields that smx does not know are zero; otherwise it is refused with one
- * line, never half-understood. Storage formats, precision recipes and
- * variant parameters will arrive this way, without a new ABI number.
+ * line, never half-understood. Storage formats, precision recipes,
+ * variant parameters and the cross-entropy options arrived this way,
+ * without a new ABI number.
  *
  * The environment a function runs in (both ABIs): a separate runner
  * process with guard pages next to its buffers and a time limit
@@ -124,6 +125,13 @@ struct smx_plugin_entry {
 	 * in its ulps. */
 	const char *out_format;
 	double out_scale;
+	/* Cross-entropy options (smx_xent_params.h: --label-smoothing,
+	 * --ignore-index), ops xent and xent_fused only: the function smx
+	 * calls with them, always, in place of f32_2/f64_2 (which may then be
+	 * NULL). An entry without it runs only at the defaults (no smoothing,
+	 * ignore index -100). */
+	smx_fnx_f32 f32_x;
+	smx_fnx_f64 f64_x;
 	/* Fields appended later go here (see "How ABI 2 grows" above). */
 };
 
@@ -134,6 +142,8 @@ struct smx_plugin_entry {
 #define SMX_ENTRY_SIZE_V1 offsetof(struct smx_plugin_entry, recipe)
 /* The size of an entry built before the output format existed. */
 #define SMX_ENTRY_SIZE_V2 offsetof(struct smx_plugin_entry, out_format)
+/* The size of an entry built before the cross-entropy functions existed. */
+#define SMX_ENTRY_SIZE_V3 offsetof(struct smx_plugin_entry, f32_x)
 
 struct smx_plugin2 {
 	int abi; /* SMX_PLUGIN_ABI_2 */

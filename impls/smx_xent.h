@@ -33,6 +33,15 @@ struct smx_xent_opts {
 	int64_t ignore_index; /* PyTorch's default is -100 */
 };
 
+/* The options every xent and xent_fused entry runs with, process-wide
+ * (xent_entries.c): set once at start-up from the command line (NULL puts
+ * back the defaults, eps 0 and ignore index -100). Entries of an f32
+ * dtype take eps rounded to float (smx_xent_eps), as does the reference. */
+void smx_xent_params_set(const struct smx_xent_params *p);
+const struct smx_xent_params *smx_xent_params_active(void);
+int smx_xent_params_default(void);
+double smx_xent_eps(smx_dtype dt);
+
 typedef void (*smx_lse_fn_f32)(const float *x, float *out, size_t rows, size_t n);
 typedef void (*smx_lse_fn_f64)(const double *x, double *out, size_t rows, size_t n);
 /* grad is ignored (may be NULL) by the xent family. */

@@ -31,7 +31,7 @@ static const struct smx_xent_bound scalar_b = {{0}, {6, 1, 0, 0, 1}, {6, 1, 3, 2
 	{                                                                                          \
 		{t0 + 1, tn, 4, 0, tm}, {t0 + 6, tn, 0, 0, tm},                                    \
 		{                                                                                  \
-			t0 + 3.32, tn, 6, 2, tm                                                    \
+			t0 + 5, tn, 5, 2, tm                                                       \
 		}                                                                                  \
 	}
 #define ONLINE_TN (4.0 / 512) /* four u per rescale, one per chunk of 512 */

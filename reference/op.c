@@ -4,6 +4,7 @@
 
 #include "op.h"
 #include "ref_xent.h"
+#include "smx_xent.h"
 
 static void softmax_rows(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,
 			 size_t rows, size_t n, struct smx_refval *out, int *status)
@@ -40,18 +41,21 @@ static int lse_row(smx_op op, smx_dtype dt, int from_x, const double *a, const d
 	return smx_ref_lse(dt, a, n, out);
 }
 
-/* Cross-entropy: g holds row r's target at g[r * n] (op.h). */
+/* Cross-entropy: g holds row r's target at g[r * n] (op.h); the options
+ * in force (smx_xent.h), eps as the entries of dt take it. */
 static int xent_row(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g, size_t n,
 		    struct smx_refval *out)
 {
 	(void)from_x;
+	const int64_t ig = smx_xent_params_active()->ignore_index;
+	const double eps = smx_xent_eps(dt);
 	double v = g ? g[0] : NAN;
-	if (!(v == -100 || (v >= 0 && v < (double)n && v == (double)(int64_t)v)))
+	if (!(v == (double)ig || (v >= 0 && v < (double)n && v == (double)(int64_t)v)))
 		return SMX_REF_UNDEFINED;
 	if (op == SMX_OP_XENT)
-		return smx_ref_xent(dt, a, n, (int64_t)v, 0, -100, out, NULL);
+		return smx_ref_xent(dt, a, n, (int64_t)v, eps, ig, out, NULL);
 	struct smx_refval loss;
-	return smx_ref_xent(dt, a, n, (int64_t)v, 0, -100, &loss, out);
+	return smx_ref_xent(dt, a, n, (int64_t)v, eps, ig, &loss, out);
 }
 
 static void xent_rows(smx_op op, smx_dtype dt, int from_x, const double *a, const double *g,
