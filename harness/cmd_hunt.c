@@ -320,8 +320,27 @@ fail:
 
 /* ---- verdicts ---- */
 
-/* A forward row: the edge policies, NaN/inf where the exact value is
- * finite, and the claim; the score is the largest error over the claim. */
+/* The special values of a row and of its outputs, which the edge
+ * policies speak of. */
+struct specials {
+	size_t nnan, npinf, nninf, ynan, yzero;
+};
+
+static struct specials count_specials(const double *x, size_t n, const double *y, size_t outs)
+{
+	struct specials sp = {0};
+	for (size_t i = 0; i < n; i++) {
+		sp.nnan += isnan(x[i]);
+		sp.npinf += x[i] == INFINITY;
+		sp.nninf += x[i] == -INFINITY;
+	}
+	for (size_t i = 0; i < outs; i++) {
+		sp.ynan += isnan(y[i]);
+		sp.yzero += y[i] == 0;
+	}
+	return sp;
+}
+
 /* Under a variant (every candidate at query position 0): the edge
  * policies speak of the plain row, so only the claim derived for the
  * variant and NaN or inf where the exact value is finite are judged. */
@@ -365,6 +384,8 @@ static void judge_variant(const struct hunt *h, struct cand *c, const double *x,
 	free(lim);
 }
 
+/* A forward row: the edge policies, NaN/inf where the exact value is
+ * finite, and the claim; the score is the largest error over the claim. */
 static void judge_forward(const struct hunt *h, struct cand *c, const double *x, const double *y,
 			  const struct smx_refval *ref, int status)
 {
@@ -373,17 +394,9 @@ static void judge_forward(const struct hunt *h, struct cand *c, const double *x,
 		judge_variant(h, c, x, y, ref, status);
 		return;
 	}
-	size_t n = c->n, outs = smx_op_out_len(im->op, n), nnan = 0, npinf = 0, nninf = 0, ynan = 0,
-	       yzero = 0;
-	for (size_t i = 0; i < n; i++) {
-		nnan += isnan(x[i]);
-		npinf += x[i] == INFINITY;
-		nninf += x[i] == -INFINITY;
-	}
-	for (size_t i = 0; i < outs; i++) {
-		ynan += isnan(y[i]);
-		yzero += y[i] == 0;
-	}
+	size_t n = c->n, outs = smx_op_out_len(im->op, n);
+	struct specials sp = count_specials(x, n, y, outs);
+	size_t nnan = sp.nnan, npinf = sp.npinf, nninf = sp.nninf, ynan = sp.ynan, yzero = sp.yzero;
 	/* A policy of "limit" is the reference's value: judged as any row. */
 	int neginf_rule = nninf == n && im->policy.all_neginf != SMX_EDGE_LIMIT;
 	c->score = 0;
@@ -479,17 +492,9 @@ static void judge_xent(const struct hunt *h, struct cand *c, const double *x, co
 		       const double *y, const struct smx_refval *ref, int status)
 {
 	const struct smx_impl *im = &h->im;
-	size_t n = c->n, outs = smx_op_out_len(im->op, n), nnan = 0, npinf = 0, nninf = 0, ynan = 0,
-	       yzero = 0;
-	for (size_t i = 0; i < n; i++) {
-		nnan += isnan(x[i]);
-		npinf += x[i] == INFINITY;
-		nninf += x[i] == -INFINITY;
-	}
-	for (size_t i = 0; i < outs; i++) {
-		ynan += isnan(y[i]);
-		yzero += y[i] == 0;
-	}
+	size_t n = c->n, outs = smx_op_out_len(im->op, n);
+	struct specials sp = count_specials(x, n, y, outs);
+	size_t nnan = sp.nnan, npinf = sp.npinf, nninf = sp.nninf, ynan = sp.ynan, yzero = sp.yzero;
 	c->score = 0;
 	if (nnan) {
 		c->bad = !ynan;
