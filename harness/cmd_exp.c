@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dtype.h"
 #include "progress.h"
 #include "metrics.h"
 #include "smx_impls.h"
@@ -114,7 +115,7 @@ static struct worst sample(const struct layer *l, size_t samples, uint64_t seed)
 			/* Uniform in magnitude bits: every binade equally often. */
 			double u = smx_uniform01(&seed), s = smx_uniform01(&seed) < 0.5 ? lo : hi;
 			double v = s * exp2(-60 * u * u);
-			xd[i] = l->dt == SMX_F32 ? (double)(float)v : v;
+			xd[i] = smx_dtype_info(l->dt)->round(v);
 			xf[i] = (float)xd[i];
 		}
 		if (l->dt == SMX_F32) {
