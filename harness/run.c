@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "op.h"
 #include "run.h"
@@ -161,4 +162,11 @@ void smx_run_bench(struct smx_bench *b, size_t count, const enum smx_subject *su
 			return;
 		}
 	smx_bench_run_here(b, count, subj, impls, out, &stopped);
+}
+
+double smx_run_cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6 + smx_runner_cpu_ms();
 }

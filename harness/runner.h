@@ -41,6 +41,9 @@ int smx_runner_call(const struct smx_impl *im, const void *a, const void *b, voi
 /* End the runner (if any): the next call starts a new one, with the
  * process's variant options (harness/variant.h) as they are then. */
 void smx_runner_restart(void);
+/* CPU time, in ms, of the runners: the live one's so far and every reaped
+ * one's (all waited-for children). */
+double smx_runner_cpu_ms(void);
 
 /* smx_run_bench in the runner: the same subjects side by side, the timing
  * loop in the runner process on guarded buffers filled from b's first
