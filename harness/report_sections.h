@@ -10,7 +10,6 @@
 #include "lowp_published.h"
 #include "report.h"
 #include "smx.h"
-#include "sweeps.h"
 #include "table.h"
 
 struct smx_pub_section {
@@ -43,9 +42,10 @@ struct smx_lm_section {
  * logsoftmax and xent (f32) at each vocabulary size. */
 #define SMX_LM_CELLS (2 * 3 * SMX_LM_NN)
 
+struct smx_sel;
 struct smx_lm_opts {
-	const struct smx_sel *sel; /* the entries measured: the selection's */
-	smx_keep_fn keep;	   /* ... that keep keeps (NULL: all) */
+	const struct smx_sel *sel;		/* the entries measured: the selection's */
+	int (*keep)(const struct smx_impl *im); /* ... that keep keeps (NULL: all) */
 	uint64_t seed;
 	size_t rows; /* of the lm generator, per size */
 	int quick;   /* shorter timing */
