@@ -845,13 +845,20 @@ int smx_variant_claim_row(const struct smx_impl *im, const double *x, size_t r, 
 		double d = isfinite(t[i]) ? tmax - t[i] : 0;
 		double B = smx_bound_at(b, w, d, dmax), rho = D[i] + Dmax;
 		double ue = ldexp(1.0, ref[i].e);
-		double v = fabs(ref[i].cr) + ue; /* > |exact|, and not 0 */
+		/* |exact| and a lower bound on it; beyond the range (a 16-bit
+		 * log-softmax can get there), measured from max_finite, in whose
+		 * units smx_bound_measure reads an abs error */
+		double s = fabs(ref[i].cr), lo = s - 0.5 * ue;
+		if (ref[i].ovf) {
+			lo = smx_dtype_info(dt)->max_finite;
+			s = lo + fabs(ldexp(ref[i].r, ref[i].e)) + ue;
+		}
+		double v = s + ue; /* > |exact|, and not 0 */
 		double l;
 		if (t[i] == -INFINITY) /* masked: exact 0 (-inf), and so is the kernel's */
 			l = B;
 		else if (b->kind == SMX_BOUND_ABS)
-			l = B * fmax(1, v + rho) / fmax(1, fabs(ref[i].cr) - 0.5 * ue) +
-			    rho / (u * fmax(1, fabs(ref[i].cr) - 0.5 * ue));
+			l = B * fmax(1, v + rho) / fmax(1, lo) + rho / (u * fmax(1, lo));
 		else if (im->op == SMX_OP_SOFTMAX)
 			l = B * ulp_dt(dt, v * exp(rho)) / ue + v * expm1(rho) / ue;
 		else

@@ -403,3 +403,33 @@ Test(lowp_variant2, every_entry_holds_its_claim_under_each_variant, .timeout = 6
 		  "no entry took the variants after the upcast");
 	cr_assert(seen > 0);
 }
+
+/* An f16 log-softmax whose exact value lies beyond the format's range
+ * (-65504 - 64 - log1p(...), with a sink): the reference rounds it to -inf
+ * and marks it. Bug caught: a claim that reads |exact| as inf and turns
+ * into NaN, which every output then breaks. */
+Test(lowp_variant2, a_log_softmax_beyond_the_range_keeps_a_claim)
+{
+	static const char *const o[] = {"sink", "2", NULL};
+	set_variant(o);
+	const double x[2] = {-65504, 64};
+	struct smx_refval ref[2];
+	int status;
+	smx_variant_ref_rows(SMX_OP_LOGSOFTMAX, SMX_F16, x, 1, 2, ref, &status);
+	cr_assert_eq(status, SMX_REF_OK);
+	cr_assert(ref[0].ovf && isinf(ref[0].cr), "the case is not beyond the range");
+	size_t seen = 0;
+	for (size_t i = 0; i < smx_registry_count(); i++) {
+		const struct smx_impl *im = smx_registry_get(i);
+		if (im->op != SMX_OP_LOGSOFTMAX || im->dtype != SMX_F16 || !smx_variant_admits(im))
+			continue;
+		double lim[2] = {NAN, NAN};
+		if (!smx_variant_claim_row(im, x, 0, 2, ref, lim))
+			continue;
+		cr_assert(lim[0] >= 0 && lim[0] < INFINITY && lim[1] >= 0 && lim[1] < INFINITY,
+			  "%s: claims %g and %g", im->name, lim[0], lim[1]);
+		seen++;
+	}
+	smx_variant_set(NULL);
+	cr_assert(seen > 0);
+}
