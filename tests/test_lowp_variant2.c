@@ -17,6 +17,7 @@
 #include "measure.h"
 #include "rows.h"
 #include "smx_impls.h"
+#include "testutil.h"
 #include "variant.h"
 
 static void set_variant(const char *const *opts)
@@ -432,4 +433,44 @@ Test(lowp_variant2, a_log_softmax_beyond_the_range_keeps_a_claim)
 	}
 	smx_variant_set(NULL);
 	cr_assert(seen > 0);
+}
+
+/* Where users meet it. Bug caught: bf16 and f16 entries refusing the
+ * variants again (skipped with a note, no rows), smx list not saying the
+ * placement, or a parameter the format cannot hold (a sink of 1e5 is inf
+ * in f16) blamed on the kernel as NaN rows instead of skipping it. */
+Test(lowp_variant2, accuracy_and_list_show_the_variants_on_16_bit_entries, .timeout = 120)
+{
+	static char out[1 << 16], err[1 << 14];
+	cr_assert_eq(smx_test_smx(NULL, NULL, "list", out, sizeof out, err, sizeof err), 0, "%s",
+		     err);
+	size_t placements = 0;
+	for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"))
+		if (!strncmp(l, "softmax ", 8) && (strstr(l, " bf16 ") || strstr(l, " f16 ")) &&
+		    strstr(l, ".acc"))
+			placements += strstr(l, " all (in bf16) ") || strstr(l, " all (in f16) ") ||
+				      strstr(l, " all (in f32) ");
+	cr_assert(placements >= 6, "only %zu bf16/f16 softmax entries list all variants",
+		  placements);
+	static const char *const opts[] = {"--alibi 0.5", "--sink 2", "--plus-one", "--softcap 30"};
+	for (size_t i = 0; i < sizeof opts / sizeof *opts; i++) {
+		char args[256];
+		snprintf(args, sizeof args,
+			 "accuracy --dtype bf16,f16 --op softmax --n 33 --rows 4 --dist normal:3 "
+			 "--impl shifted.acc16/scalar,shifted.acc32/scalar %s",
+			 opts[i]);
+		cr_assert_eq(smx_test_smx(NULL, NULL, args, out, sizeof out, err, sizeof err), 0,
+			     "%s: %s", opts[i], err);
+		size_t rows = 0;
+		for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"))
+			rows +=
+			    strstr(l, " softmax ") && (strstr(l, " bf16 ") || strstr(l, " f16 "));
+		cr_assert_eq(rows, 4, "%s: %zu rows", opts[i], rows);
+	}
+	cr_assert_eq(smx_test_smx(NULL, NULL,
+				  "accuracy --dtype f16 --op softmax --n 8 --sink 1e5 "
+				  "--impl shifted.acc16/scalar",
+				  out, sizeof out, err, sizeof err),
+		     1);
+	cr_assert(strstr(err, "--sink 1e5 rounds to inf in f16"), "%s", err);
 }
