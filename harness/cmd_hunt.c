@@ -799,10 +799,10 @@ static void seeds_at(struct hunt *h, struct seeds *s, size_t n)
 		c = seed_new(s);
 		int last = (int)rnd(h, 2);
 		if (!last)
-			cand_push(c, gaps[j], 0, 1);
+			cand_push(c, to_dt(h->im.dtype, gaps[j]), 0, 1);
 		cand_push(c, unif(h, -1, 0), 0, n > 1 ? n - 1 : 0);
 		if (last)
-			cand_push(c, gaps[j], 0, 1);
+			cand_push(c, to_dt(h->im.dtype, gaps[j]), 0, 1);
 		seed_done(h, s);
 	}
 	/* inexact x - max at large |x| */

@@ -33,7 +33,52 @@
  * this file's own double arithmetic. A row whose t holds a NaN, an
  * infinity that is not a masked -inf, or an entry outside the bound's
  * domain is not claimed. A plug-in that applies a variant itself makes
- * the same claim. */
+ * the same claim.
+ *
+ * bf16 and f16 entries take every variant in one of two placements (smx
+ * list: "(in bf16)" or "(in f32)"). Before the upcast (the prelude, every
+ * entry but the vector shifted.acc32 softmax), each operation is rounded
+ * to the storage format fl, as a framework computing on a bf16 tensor
+ * does (x / T in bf16: miles #1554; Gemma 2's cap as three tensor ops):
+ *   a = fl(c fl(tanh(fl(x / c))))  tanh in double, rounded once to fl;
+ *   a = fl(a + m);
+ *   a = fl(a + fl(s k))            k = j - r exact: frameworks build the
+ *                                  bias in f32 and cast it, so the
+ *                                  product is rounded once;
+ *   a = fl(a / T);
+ * the sink (0 for plus-one), a value of the format, is one more entry of
+ * the row and the unchanged 16-bit kernel runs on n + 1. After the upcast
+ * (impls/lowp_variant.c) the same steps run in f32, softcap as the f32
+ * prelude's (double, one rounding to f32), the sink one more f32 entry.
+ * In either, a double sum, product or quotient of two values of the
+ * formats rounded to the format is its correctly rounded operation
+ * (53 >= 2p + 2: Figueroa, SIGNUM Newsl. 30 (1995)), and c w below is
+ * exact in double (two 11-bit significands), so each step moves an entry
+ * by rnd(a) = (u |a| + eta) / (1 - u) in that format's u and eta (bf16
+ * 2^-8, 2^-133; f16 2^-11, 2^-24; f32 2^-24, 2^-149), and:
+ *   softcap in the storage format: y = fl(x / c) is within e1 = rnd(y) of
+ *     x / c; tanh' = 1 / cosh^2 z <= 4 e^(-2 |z|) is largest where |z| is
+ *     least on the way, so |tanh y - tanh(x / c)| <= g e1, g = min(1,
+ *     4 e^(-2 max(0, |y| - e1))) (a saturated cap passes little on); the
+ *     double tanh errs by at most 4 double ulps, 2^-50 |tanh y| <= 2^-50
+ *     min(1, |y|) (the budget of the f32 prelude, above the few ulps
+ *     glibc's libm-test-ulps records); w = fl(tanh y) adds rnd(w); c w
+ *     rounds once: D = c (g e1 + 2^-50 min(1, |y|) + rnd(w)) + rnd(a). A
+ *     y that overflowed (f16: x / c beyond 65504) has tanh(x / c) within
+ *     2 e^(-2 |x / c|) of +-1, budgeted as 2^-1000.
+ *   softcap in f32: D = 2^-49 c + rnd(a), as the f32 prelude.
+ *   ALiBi: b = fl(s k) and fl(a + b): D grows by rnd(b) + rnd(a); with
+ *     bf16 at k = 1000 and s = 0.5, rnd(b) alone is about 2, so a long
+ *     row's claim (and error) grows with the distance.
+ *   mask, temperature, causal: as above.
+ *   sink, plus-one: exact (the reference uses the same value), D = 0.
+ * The kernel's own bound B_i (impls/lowp_scalar.h: SOFTMAX_ACC16,
+ * SOFTMAX_NAIVE16, SOFTMAX_ACC32, and the log-softmax ones) holds on the
+ * row t it is given: n + 1 entries with the sink, d_i and M measured on
+ * t's values (f32 values after the upcast), the domain too; the claim in
+ * ulps of the format is then B_i ulp(s e^rho) / ulp(s) + s expm1(rho) /
+ * ulp(s) as above, and the test lowp_variant2 checks both placements
+ * against the exact reference. */
 #define _POSIX_C_SOURCE 200809L /* strtok_r */
 #include <float.h>
 #include <math.h>
@@ -59,10 +104,6 @@ static double *mask64;
 /* bf16 and f16: the mask stored in the format, and its values */
 static void *mask16[SMX_DTYPE_COUNT];
 static double *maskv16[SMX_DTYPE_COUNT];
-
-/* The variants a 16-bit entry gets through the prelude (before the
- * upcast: every step rounded to the storage format). */
-#define PRELUDE16 (SMX_VARIANT_TEMPERATURE | SMX_VARIANT_MASK | SMX_VARIANT_CAUSAL)
 
 static int is16(smx_dtype dt)
 {
@@ -377,15 +418,18 @@ unsigned smx_variant_support(const struct smx_impl *im)
 	if (smx_impl_out(im) != im->dtype || im->out_scale != 0)
 		return 0;
 	if (smx_variant_op(im->op) && is16(im->dtype) && im->origin != SMX_ORIGIN_PLUGIN)
-		return im->fnv.u16 ? im->variants : PRELUDE16;
+		return im->fnv.u16 ? im->variants : SMX_VARIANT_ALL;
 	if (!smx_variant_op(im->op) || (im->dtype != SMX_F32 && im->dtype != SMX_F64))
 		return 0;
 	return im->origin == SMX_ORIGIN_PLUGIN ? im->variants : SMX_VARIANT_ALL;
 }
 
+static size_t unfit(smx_dtype dt, double *rounded);
+
 int smx_variant_admits(const struct smx_impl *im)
 {
-	return !active.flags || (smx_variant_support(im) & active.flags) == active.flags;
+	return !active.flags || ((smx_variant_support(im) & active.flags) == active.flags &&
+				 unfit(im->dtype, NULL) == NOPTS);
 }
 
 void smx_variant_names(unsigned flags, char *buf, size_t len)
@@ -428,6 +472,25 @@ static struct smx_variant_params params(smx_dtype dt, size_t row0)
 	    .row0 = row0,
 	    .causal_k = active.causal_k,
 	};
+}
+
+/* The option whose value dt cannot hold (opts' index; *rounded, when
+ * not NULL, the value in dt), or NOPTS: a temperature or softcap that
+ * rounds to 0 or inf, a slope or sink that rounds to inf (f16 ends at
+ * 65504, and bf16 rounds FLT_MAX up). The entry would be blamed for the
+ * format's overflow, so it is skipped. */
+static size_t unfit(smx_dtype dt, double *rounded)
+{
+	const struct smx_variant_params p = params(dt, 0);
+	const double v[NOPTS] = {p.temperature, 1, p.alibi, p.sink, 1, p.softcap};
+	for (size_t o = 0; o < NOPTS; o++)
+		if (active.flags & opts[o].flag && !(isfinite(v[o]) && v[o] != 0) &&
+		    !(v[o] == 0 && (opts[o].flag & (SMX_VARIANT_ALIBI | SMX_VARIANT_SINK)))) {
+			if (rounded)
+				*rounded = v[o];
+			return o;
+		}
+	return NOPTS;
 }
 
 static int has_sink(unsigned flags)
@@ -527,21 +590,37 @@ static double rnd(double w, double u, double eta)
 SMX_PRELUDE_ENTRY(float, f32, double, tanh, 0x1p-49)
 SMX_PRELUDE_ENTRY(double, f64, long double, tanhl, 0x1p-58)
 
-/* One entry of the 16-bit steps (mask, causal, temperature; no others
- * are supported there), each rounded to the format of cdt: the storage
- * format (the prelude, before the upcast) or f32 (kernels that apply the
- * variant after it; impls/lowp_variant.c). A double sum or quotient of
- * two values of these formats rounded to the format is the format's own
- * correctly rounded operation (Figueroa, SIGNUM Newsl. 30 (1995): 53 >=
- * 2p + 2), so this is also the f32 kernel's arithmetic. *D and *bad as
- * entry_f32. */
+/* One entry of a 16-bit entry's steps, each rounded to the format of
+ * cdt: the storage format (the prelude, before the upcast) or f32
+ * (kernels that apply the variant after it; impls/lowp_variant.c). A
+ * double sum, product or quotient of two values of these formats rounded
+ * to the format is the format's own correctly rounded operation
+ * (Figueroa, SIGNUM Newsl. 30 (1995): 53 >= 2p + 2), so this is also the
+ * f32 kernel's arithmetic. *D and *bad as entry_f32. */
 static double entry16(double a, size_t j, size_t q, const struct smx_variant_params *p,
 		      const double *mrow, smx_dtype cdt, double *D, int *bad)
 {
 	const struct smx_dtype_info *ci = smx_dtype_info(cdt);
 	const double u = ldexp(1.0, -ci->prec), eta = ldexp(1.0, ci->emin_sub);
 	double d = 0;
-	int masked = a == -INFINITY;
+	int masked = a == -INFINITY && !(p->flags & SMX_VARIANT_SOFTCAP);
+	if (p->flags & SMX_VARIANT_SOFTCAP) {
+		const double c = p->softcap;
+		if (cdt == SMX_F32) {
+			a = ci->round(c * tanh(a / c));
+			d = 0x1p-49 * c + rnd(a, u, eta);
+		} else {
+			const double y = ci->round(a / c), w = ci->round(tanh(y));
+			/* y overflowed: tanh of the finite x / c is 1 to within
+			 * 2 e^(-2 |x / c|), far below 2^-1000 */
+			const double e1 = isinf(y) ? (isinf(a) ? 0 : 0x1p-1000) : rnd(y, u, eta);
+			const double g =
+			    isinf(y) ? 1 : fmin(1, 4 * exp(-2 * fmax(0, fabs(y) - e1)));
+			const double ew = g * e1 + 0x1p-50 * fmin(1, fabs(y)) + rnd(w, u, eta);
+			a = ci->round(c * w);
+			d = c * ew + rnd(a, u, eta);
+		}
+	}
 	if (p->flags & SMX_VARIANT_MASK) {
 		masked |= mrow[j] == -INFINITY;
 		a = ci->round(a + mrow[j]);
@@ -550,6 +629,11 @@ static double entry16(double a, size_t j, size_t q, const struct smx_variant_par
 	if (p->flags & SMX_VARIANT_CAUSAL && (long long)j > (long long)q + p->causal_k) {
 		masked = 1;
 		a = a + -INFINITY;
+	}
+	if (p->flags & SMX_VARIANT_ALIBI) {
+		const double b = ci->round(p->alibi * (double)((long long)j - (long long)q));
+		a = ci->round(a + b);
+		d += rnd(b, u, eta) + rnd(a, u, eta);
 	}
 	if (p->flags & SMX_VARIANT_TEMPERATURE) {
 		a = ci->round(a / p->temperature);
@@ -560,9 +644,10 @@ static double entry16(double a, size_t j, size_t q, const struct smx_variant_par
 	return a;
 }
 
-/* The prelude of a 16-bit entry: rows of x (format dt) into t, each step
- * rounded to the format. */
-static void prelude16(smx_dtype dt, const void *x, void *t, size_t rows, size_t n,
+/* The prelude of a 16-bit entry: rows of n of x (format dt) into rows of
+ * w of t (n + 1 with a sink, the sink last), each step rounded to the
+ * format. */
+static void prelude16(smx_dtype dt, const void *x, void *t, size_t rows, size_t n, size_t w,
 		      const struct smx_variant_params *p)
 {
 	const struct smx_dtype_info *di = smx_dtype_info(dt);
@@ -572,12 +657,16 @@ static void prelude16(smx_dtype dt, const void *x, void *t, size_t rows, size_t 
 		for (size_t j = 0; j < n; j++) {
 			double D;
 			int bad;
-			di->store(t, r * n + j,
+			di->store(t, r * w + j,
 				  entry16(di->load(x, r * n + j), j, q, p, m, dt, &D, &bad));
 		}
+		if (w > n)
+			di->store(t, r * w + n, p->sink);
 	}
 }
 
+/* A 16-bit entry under the variant: its own variant kernel, or the
+ * prelude and the plain kernel on rows of w, the sink's output dropped. */
 static void run16(const struct smx_impl *im, const void *a, void *out, size_t rows, size_t n,
 		  const struct smx_variant_params *p)
 {
@@ -585,12 +674,19 @@ static void run16(const struct smx_impl *im, const void *a, void *out, size_t ro
 		im->fnv.u16(a, out, rows, n, p);
 		return;
 	}
+	const size_t w = n + (size_t)has_sink(p->flags), es = sizeof(uint16_t);
 	size_t cells;
-	if (smx_mul_overflows(rows, n, &cells))
+	if (smx_mul_overflows(rows, w, &cells))
 		smx_die("rows x n overflows");
-	void *t = smx_alloc(cells ? cells : 1, sizeof(uint16_t));
-	prelude16(im->dtype, a, t, rows, n, p);
-	smx_impl_run(im, t, NULL, out, rows, n);
+	unsigned char *t = smx_alloc(cells ? cells : 1, es),
+		      *o = w > n ? smx_alloc(cells, es) : out;
+	prelude16(im->dtype, a, t, rows, n, w, p);
+	smx_impl_run(im, t, NULL, o, rows, w);
+	if (w > n)
+		for (size_t r = 0; r < rows; r++)
+			memcpy((unsigned char *)out + r * n * es, o + r * w * es, n * es);
+	if (o != out)
+		free(o);
 	free(t);
 }
 
@@ -689,7 +785,7 @@ static void same_as_prelude(smx_dtype dt, const double *x, const double *t, size
 	double *got = smx_alloc(w ? w : 1, sizeof *got);
 	smx_to_dtype(dt, x, in, n);
 	if (is16(dt))
-		prelude16(dt, in, out, 1, n, p);
+		prelude16(dt, in, out, 1, n, w, p);
 	else if (dt == SMX_F32)
 		prelude_f32((const float *)(void *)in, (float *)(void *)out, 1, n, w, p);
 	else
@@ -749,13 +845,20 @@ int smx_variant_claim_row(const struct smx_impl *im, const double *x, size_t r, 
 		double d = isfinite(t[i]) ? tmax - t[i] : 0;
 		double B = smx_bound_at(b, w, d, dmax), rho = D[i] + Dmax;
 		double ue = ldexp(1.0, ref[i].e);
-		double v = fabs(ref[i].cr) + ue; /* > |exact|, and not 0 */
+		/* |exact| and a lower bound on it; beyond the range (a 16-bit
+		 * log-softmax can get there), measured from max_finite, in whose
+		 * units smx_bound_measure reads an abs error */
+		double s = fabs(ref[i].cr), lo = s - 0.5 * ue;
+		if (ref[i].ovf) {
+			lo = smx_dtype_info(dt)->max_finite;
+			s = lo + fabs(ldexp(ref[i].r, ref[i].e)) + ue;
+		}
+		double v = s + ue; /* > |exact|, and not 0 */
 		double l;
 		if (t[i] == -INFINITY) /* masked: exact 0 (-inf), and so is the kernel's */
 			l = B;
 		else if (b->kind == SMX_BOUND_ABS)
-			l = B * fmax(1, v + rho) / fmax(1, fabs(ref[i].cr) - 0.5 * ue) +
-			    rho / (u * fmax(1, fabs(ref[i].cr) - 0.5 * ue));
+			l = B * fmax(1, v + rho) / fmax(1, lo) + rho / (u * fmax(1, lo));
 		else if (im->op == SMX_OP_SOFTMAX)
 			l = B * ulp_dt(dt, v * exp(rho)) / ue + v * expm1(rho) / ue;
 		else
@@ -781,6 +884,13 @@ void smx_variant_support_text(const struct smx_impl *im, char *buf, size_t len)
 void smx_variant_skip_why(const struct smx_impl *im, char *why, size_t len)
 {
 	char has[96];
+	double r = 0;
+	const size_t o = unfit(im->dtype, &r);
+	if ((smx_variant_support(im) & active.flags) == active.flags && o < NOPTS) {
+		snprintf(why, len, "--%s %s rounds to %g in %s", opts[o].name, active.value[o], r,
+			 smx_dtype_name(im->dtype));
+		return;
+	}
 	smx_variant_names(smx_variant_support(im), has, sizeof has);
 	snprintf(why, len, "it does not apply %s (it applies: %s)", active.text, has);
 }

@@ -9,7 +9,7 @@
 #include "smx.h"
 
 /* The variants the f32 path applies (SMX_VARIANT_*). */
-#define SMX_LOWP_VARIANTS_F32 (SMX_VARIANT_TEMPERATURE | SMX_VARIANT_MASK | SMX_VARIANT_CAUSAL)
+#define SMX_LOWP_VARIANTS_F32 SMX_VARIANT_ALL
 
 /* The variant kernel of the entry (op, dt, name), or NULL. */
 smx_fnv_u16 smx_lowp_variant_kernel(smx_op op, smx_dtype dt, const char *name);
