@@ -27,6 +27,14 @@ static void lp_scan16(const uint16_t *x, size_t n, uint16_t s[3])
 	__m256i a = _mm256_set1_epi16(INT16_MIN), b = _mm256_set1_epi16(-1),
 		c = _mm256_setzero_si256();
 	size_t i = 0;
+	/* two vectors a step, combined before they meet the accumulators */
+	for (; i + 32 <= n; i += 32) {
+		const __m256i v = _mm256_loadu_si256((const __m256i *)(x + i)),
+			      w = _mm256_loadu_si256((const __m256i *)(x + i + 16));
+		a = _mm256_max_epi16(a, _mm256_max_epi16(v, w));
+		b = _mm256_min_epu16(b, _mm256_min_epu16(v, w));
+		c = _mm256_max_epu16(c, _mm256_max_epu16(v, w));
+	}
 	for (; i + 16 <= n; i += 16) {
 		const __m256i v = _mm256_loadu_si256((const __m256i *)(x + i));
 		a = _mm256_max_epi16(a, v);

@@ -35,6 +35,13 @@ static void lp_scan16(const uint16_t *x, size_t n, uint16_t s[3])
 	__m512i a = _mm512_set1_epi16(INT16_MIN), b = _mm512_set1_epi16(-1),
 		c = _mm512_setzero_si512();
 	size_t i = 0;
+	/* two vectors a step, combined before they meet the accumulators */
+	for (; i + 64 <= n; i += 64) {
+		const __m512i v = _mm512_loadu_si512(x + i), w = _mm512_loadu_si512(x + i + 32);
+		a = _mm512_max_epi16(a, _mm512_max_epi16(v, w));
+		b = _mm512_min_epu16(b, _mm512_min_epu16(v, w));
+		c = _mm512_max_epu16(c, _mm512_max_epu16(v, w));
+	}
 	for (; i + 32 <= n; i += 32) {
 		const __m512i v = _mm512_loadu_si512(x + i);
 		a = _mm512_max_epi16(a, v);
