@@ -190,4 +190,5 @@ LP_TAILS(f16)
 #define LD_TAIL lp_bf16_ld_tail
 #define ST lp_bf16_st
 #define ST_TAIL lp_bf16_st_tail
+#define ST2 lp_bf16_st2
 #include "lowp_lse_simd.inc"

@@ -1,10 +1,11 @@
-/* The 16-bit acc32 vector kernels take a row's maximum from its bit
- * patterns, leave out the exp's clamp when the row's range allows, and
- * narrow without the subnormal check when every output is normal
- * (lowp_simd.inc). Rows made to reach each of those branches, and the edges
- * between them, must still give the f32 kernel's output rounded once, bit
- * for bit; two planted bugs (a narrowing that flushes subnormal outputs, a
- * maximum blind to NaN) prove the rows reach the cases that matter. */
+/* The 16-bit acc32 vector softmax and log-softmax take a row's maximum
+ * from its bit patterns, leave out the exp's clamp when the row's range
+ * allows, and narrow without the subnormal check when every output is
+ * normal (lowp_simd.inc, lowp_lse_simd.inc). Rows made to reach each of
+ * those branches, and the edges between them, must still give the f32
+ * kernel's output rounded once, bit for bit; two planted bugs (a narrowing
+ * that flushes subnormal outputs, a maximum blind to NaN) prove the rows
+ * reach the cases that matter. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@ static double unif(double lo, double hi)
 	return lo + (hi - lo) * ((double)(rng >> 11) * 0x1p-53);
 }
 
-enum { KINDS = 16 };
+enum { KINDS = 17 };
 static const double spans[] = {80, 86, 86.6, 87, 88, 90, 95, 99.9, 100, 100.1, 104, 106, 110};
 #define NSPANS (sizeof spans / sizeof *spans)
 
@@ -101,6 +102,11 @@ static void make_row(int bf16, int k, uint16_t *x, size_t n)
 			x[i] = bf16 ? smx_bf16_from_double(-87.5) : smx_f16_from_double(-87.5);
 		x[at] = 0;
 		break;
+	case 16: /* the rest at LP_NOCLAMP: a log-softmax whose log1p is subnormal */
+		for (size_t i = 0; i < n; i++)
+			x[i] = bf16 ? smx_bf16_from_double(-100) : smx_f16_from_double(-100);
+		x[at] = 0;
+		break;
 	case 15: /* a subnormal maximum */
 		for (size_t i = 0; i < n; i++)
 			x[i] = sign | (uint16_t)(1 + i % 3);
@@ -140,7 +146,7 @@ Test(lowp_rows, every_branch_equals_f32_rounded_once, .timeout = 120)
 {
 	for (size_t i = 0; i < smx_lowp_pair_count(); i++) {
 		const struct smx_lowp_pair *p = smx_lowp_pair_get(i);
-		if (!runnable(p) || strcmp(p->op, "softmax"))
+		if (!runnable(p) || (strcmp(p->op, "softmax") && strcmp(p->op, "logsoftmax")))
 			continue;
 		const size_t bad = mismatches(p, 0, KINDS + (int)NSPANS);
 		cr_expect_eq(bad, 0, "%s %s %s: %zu outputs differ from %s rounded once", p->op,
