@@ -6,10 +6,10 @@
  * machine is shared: wall time would count other processes), hot cache;
  * prints the medians of the rounds and ratios. The buffers are laid out as
  * `smx perf` lays them out (64-byte aligned), and the rows are its rows
- * (16384 / n, or 1 from n = 16384; --rows R sets them): buffers from
- * malloc start 16 bytes past a line, so that every 64-byte access of the
- * f32 kernel splits a cache line and only every other 32-byte one of the
- * 16-bit kernels does, which flatters the 16-bit kernels' ratio. `smx
+ * (16384 / n, or 1 from n = 16384; --rows R sets them): malloc aligns
+ * to 16 bytes only, and with the f32 buffers 32 and 48 bytes into a line
+ * every 64-byte access of the f32 kernel split a cache line and few
+ * 32-byte ones of the 16-bit kernels did, which flattered their ratio. `smx
  * perf` is the measure; this tool times the kernels alone, without the
  * ceilings or the CLI. Build and run it as
  *   make build/libsmx.a
