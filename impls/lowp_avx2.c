@@ -154,6 +154,7 @@ LP_TAILS(f16)
 #define ST lp_bf16_st
 #define ST_TAIL lp_bf16_st_tail
 #define STNT lp_bf16_stnt
+#define LD2 LP_LD_PAIR
 #define ST2 lp_bf16_st2
 #include "lowp_simd.inc"
 #undef FMT
@@ -164,6 +165,7 @@ LP_TAILS(f16)
 #undef ST
 #undef ST_TAIL
 #undef STNT
+#undef LD2
 #undef ST2
 
 #define FMT f16
@@ -174,6 +176,8 @@ LP_TAILS(f16)
 #define ST lp_f16_st
 #define ST_TAIL lp_f16_st_tail
 #define STNT lp_f16_stnt
+#define LD2 LP_LD_PAIR
+#define ST2 LP_ST_PAIR
 #include "lowp_simd.inc"
 #include "lowp_lse_simd.inc"
 #undef FMT
@@ -184,11 +188,14 @@ LP_TAILS(f16)
 #undef ST
 #undef ST_TAIL
 #undef STNT
+#undef LD2
+#undef ST2
 
 #define FMT bf16
 #define LD lp_bf16_ld
 #define LD_TAIL lp_bf16_ld_tail
 #define ST lp_bf16_st
 #define ST_TAIL lp_bf16_st_tail
+#define LD2 LP_LD_PAIR
 #define ST2 lp_bf16_st2
 #include "lowp_lse_simd.inc"

@@ -166,6 +166,7 @@ static inline void lp_f16_stnt(uint16_t *p, vf32 v)
 #define ST lp_bf16_st
 #define ST_TAIL lp_bf16_st_tail
 #define STNT lp_bf16_stnt
+#define ST2 LP_ST_PAIR
 #define KNAME lp_softmax_bf16_int
 #define KLINK static
 #include "lowp_simd.inc"
@@ -176,6 +177,7 @@ static inline void lp_f16_stnt(uint16_t *p, vf32 v)
 #undef ST
 #undef ST_TAIL
 #undef STNT
+#undef ST2
 
 /* The BF16 conversion for the functions below only (the dispatch picks
  * them when the processor has it); clang spells the pragma its own way. */
@@ -265,6 +267,8 @@ void smx_logsoftmax_bf16_shifted_acc32__avx512(const uint16_t *x, uint16_t *y, s
 #define ST lp_f16_st
 #define ST_TAIL lp_f16_st_tail
 #define STNT lp_f16_stnt
+#define LD2 LP_LD_PAIR
+#define ST2 LP_ST_PAIR
 #include "lowp_simd.inc"
 #include "lowp_lse_simd.inc"
 #undef FMT
@@ -273,5 +277,7 @@ void smx_logsoftmax_bf16_shifted_acc32__avx512(const uint16_t *x, uint16_t *y, s
 #undef ST
 #undef ST_TAIL
 #undef STNT
+#undef LD2
+#undef ST2
 #undef FINF
 #undef FTOF
