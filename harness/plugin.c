@@ -111,6 +111,10 @@ static void add(const char *path, size_t i, const struct desc *e)
 	if (!e->dtype || smx_dtype_parse(e->dtype, &im.dtype))
 		smx_die("--plugin: %s: entry %zu: unknown dtype '%s'", path, i,
 			e->dtype ? e->dtype : "(null)");
+	if (im.dtype != SMX_F32 && im.dtype != SMX_F64)
+		smx_die("--plugin: %s: entry %zu: dtype '%s': a plug-in kernel takes f32 or f64 "
+			"(an 8-bit output is out_format)",
+			path, i, e->dtype);
 	const char *slash = e->name ? strchr(e->name, '/') : NULL;
 	if (!slash || slash == e->name || !slash[1] || strchr(slash + 1, '/') ||
 	    strlen(e->name) > 60 || strpbrk(e->name, " \t\n,;"))

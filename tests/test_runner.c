@@ -560,6 +560,7 @@ Test(abi2, bad_entries_are_refused)
 	refused(P("abi2_kind"), "bound kind 'cond' does not apply to softmax");
 	refused(P("bad_abi"), "ABI version 42");
 	refused(P("abi2_recipe_bad"), "recipe 'bf16>f64>f32' is not f32>compute>output");
+	refused(P("abi2_bf16"), "dtype 'bf16': a plug-in kernel takes f32 or f64");
 }
 
 /* Whether the CSV line of `smx list` that starts with head has the field
