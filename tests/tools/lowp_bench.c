@@ -4,13 +4,19 @@
  * one run: for each n, each kernel is timed in turn, K rounds, each round
  * the mean of repeated calls over >= 5 ms of this thread's CPU time (the
  * machine is shared: wall time would count other processes), hot cache;
- * prints the medians of the rounds and
- * ratios. Until the kernels are in `smx perf`, build and run it as
+ * prints the medians of the rounds and ratios. The buffers are laid out as
+ * `smx perf` lays them out (64-byte aligned), and the rows are its rows
+ * (16384 / n, or 1 from n = 16384; --rows R sets them): malloc aligns
+ * to 16 bytes only, and with the f32 buffers 32 and 48 bytes into a line
+ * every 64-byte access of the f32 kernel split a cache line and few
+ * 32-byte ones of the 16-bit kernels did, which flattered their ratio. `smx
+ * perf` is the measure; this tool times the kernels alone, without the
+ * ceilings or the CLI. Build and run it as
  *   make build/libsmx.a
  *   cc -std=c11 -O2 -Iimpls -Iharness -Ireference tests/tools/lowp_bench.c \
  *      build/libsmx.a -lmpfr -lgmp -lm -ldl -fopenmp -o build/lowp-bench
  *   taskset -c 1 build/lowp-bench avx512 4096 16777216
- *   taskset -c 1 build/lowp-bench logsoftmax avx512 4096
+ *   taskset -c 1 build/lowp-bench --rows 16 logsoftmax avx512 4096
  * (the library may also need -lXNNPACK -ldnnl when those peers were found). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
@@ -74,8 +80,20 @@ static const struct {
 };
 #undef LB_ROW
 
+/* count 16-bit or f32 values, 64-byte aligned. */
+static void *lines(size_t count, size_t size)
+{
+	return aligned_alloc(64, (count * size + 63) / 64 * 64);
+}
+
 int main(int argc, char **argv)
 {
+	size_t fixed_rows = 0;
+	if (argc > 2 && !strcmp(argv[1], "--rows")) {
+		fixed_rows = strtoull(argv[2], NULL, 10);
+		argv += 2;
+		argc -= 2;
+	}
 	/* an optional op (softmax, logsoftmax, lse) before the ISA */
 	const int has_op = argc > 1 && (!strcmp(argv[1], "softmax") ||
 					!strcmp(argv[1], "logsoftmax") || !strcmp(argv[1], "lse"));
@@ -87,17 +105,20 @@ int main(int argc, char **argv)
 	       (strcmp(kernels[kk].op, op) || strcmp(kernels[kk].isa, argv[1])))
 		kk++;
 	if (argc < 3 || kk == sizeof kernels / sizeof *kernels) {
-		fprintf(stderr,
-			"usage: lowp-bench [softmax|logsoftmax|lse] avx2|avx512|scalar n...\n");
+		fprintf(stderr, "usage: lowp-bench [--rows R] [softmax|logsoftmax|lse] "
+				"avx2|avx512|scalar n...\n");
 		return 2;
 	}
 	const fn32 f32 = kernels[kk].f32;
 	const fn16 bf = kernels[kk].bf, hf = kernels[kk].hf;
 	for (int a = 2; a < argc; a++) {
 		const size_t n = strtoull(argv[a], NULL, 10);
-		const size_t rows = n >= 16384 ? 1 : 16384 / n, count = rows * n;
-		float *xf = malloc(count * sizeof *xf), *yf = malloc(count * sizeof *yf);
-		uint16_t *xb = malloc(count * 2), *xh = malloc(count * 2), *y16 = malloc(count * 2);
+		const size_t rows = fixed_rows	 ? fixed_rows
+				    : n >= 16384 ? 1
+						 : 16384 / n,
+			     count = rows * n;
+		float *xf = lines(count, sizeof *xf), *yf = lines(count, sizeof *yf);
+		uint16_t *xb = lines(count, 2), *xh = lines(count, 2), *y16 = lines(count, 2);
 		if (!xf || !yf || !xb || !xh || !y16)
 			return 2;
 		uint64_t s = 88172645463325252u;
