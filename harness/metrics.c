@@ -413,6 +413,8 @@ static int fold_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct
 	m->zero_rows += o == SMX_OUT_ZERO;
 	m->wrong_rows += o == SMX_OUT_WRONG;
 	m->unclaimed_bad_rows += bound && !claimed && o != SMX_OUT_OK;
+	m->pinf_nan_rows += o == SMX_OUT_NAN && !sc->finite_row;
+	m->neginf_nan_rows += o == SMX_OUT_NAN && n > 0 && sc->xmax == -INFINITY;
 	double nr = acc.den > 0 ? acc.num / acc.den : 0;
 	if (!(nr <= m->norm_rel))
 		m->norm_rel = nr;

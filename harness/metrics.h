@@ -14,7 +14,11 @@ struct smx_metrics {
 	size_t nan_rows, inf_rows, zero_rows; /* outcome classes */
 	size_t wrong_rows;		      /* some component beyond the declared bound */
 	size_t unclaimed_bad_rows;	      /* not ok, outside the claim's domain */
-	size_t comps;			      /* components with a finite error */
+	/* Of nan_rows, those whose input has a +inf entry, and those whose
+	 * input is all -inf with a defined reference (lse: -inf): the rows an
+	 * edge policy of NaN declares (smx_verdict_metrics). */
+	size_t pinf_nan_rows, neginf_nan_rows;
+	size_t comps; /* components with a finite error */
 	double sum_ulp;
 	double max_ulp;	       /* +inf when a component is NaN or inf wrongly */
 	double max_rel;	       /* |y - s| / |s| over components with s != 0; s exact */

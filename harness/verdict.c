@@ -49,9 +49,15 @@ int smx_verdict_metrics(const struct smx_impl *im, const struct smx_metrics *m, 
 			size_t len)
 {
 	/* Rows outside the claim's domain are excused only for an entry that
-	 * declares that finite rows overflow. */
+	 * declares that finite rows overflow; NaN rows on +inf or all -inf
+	 * input only for an entry whose edge policy declares NaN there. */
 	size_t bad = m->nan_rows + m->inf_rows + m->zero_rows;
 	size_t excused = im->policy.overflows ? m->unclaimed_bad_rows : 0;
+	/* A +inf row is never claimed (so among the unclaimed when there is a
+	 * bound); an all -inf row is. */
+	if (im->policy.pos_inf == SMX_EDGE_NAN && m->pinf_nan_rows > excused)
+		excused = m->pinf_nan_rows;
+	excused += im->policy.all_neginf == SMX_EDGE_NAN ? m->neginf_nan_rows : 0;
 	if (bad > excused) {
 		snprintf(why, len, "%zu nan, %zu inf, %zu zero rows where the reference is finite",
 			 m->nan_rows, m->inf_rows, m->zero_rows);
