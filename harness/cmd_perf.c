@@ -185,8 +185,8 @@ static void make_inputs(smx_op op, smx_dtype dt, const struct smx_dist *d, uint6
 		for (size_t i = 0; i < n; i++)
 			sum += exp(x[i] - m);
 		for (size_t i = 0; i < n; i++)
-			x[i] =
-			    op == SMX_OP_LOGSOFTMAX_VJP ? x[i] - m - log(sum) : exp(x[i] - m) / sum;
+			x[i] = smx_op_info(op)->in[0] == SMX_ARG_Y ? x[i] - m - log(sum)
+								   : exp(x[i] - m) / sum;
 	}
 	if (g) {
 		struct smx_dist gd;
