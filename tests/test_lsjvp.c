@@ -149,18 +149,18 @@ static int is_lsjvp(const struct smx_impl *im)
 static void check_claim(const struct smx_impl *im, size_t n, int xk, int gk)
 {
 	uint64_t st = 5 + n * 7 + (uint64_t)(xk * 3 + gk);
-	double *x = malloc(n * sizeof *x);
-	cr_assert(x);
+	struct smx_rows x;
+	smx_rows_alloc(&x, im->dtype, 1, n);
 	for (size_t i = 0; i < n; i++) {
-		x[i] = (float)(12 * uniform(&st) - 6);
+		x.x[i] = (float)(12 * uniform(&st) - 6);
 		if (xk == 1 && i % 3 == 1)
-			x[i] = -INFINITY;
+			x.x[i] = -INFINITY;
 		if (xk == 2 && i == n / 2)
-			x[i] = 40;
+			x.x[i] = 40;
 	}
 	struct smx_case c;
 	struct smx_case_opts o = {.from_x = 0};
-	smx_case_adopt_opts(&c, im->op, im->dtype, x, 1, n, 1, &o);
+	smx_case_adopt_opts(&c, im->op, &x, 1, &o);
 	if (gk == 1) {
 		for (size_t i = 0; i < n; i++) {
 			double u = 2 * uniform(&st) - 1;
