@@ -35,14 +35,16 @@ static const char help[] =
     "the OCP 8-bit floats). --output FILE.npy writes the results as .npy (rows x n,\n"
     "rows x n x n for the Jacobian, rows for lse; undefined rows as NaN; bf16 as\n"
     "<u2 and the 8-bit formats as |u1 bit patterns).\n"
-    "OP: softmax (default), logsoftmax, lse, jacobian, vjp, jvp, logsoftmax_vjp.\n"
+    "OP: an op as `smx list` names it (default softmax).\n"
     "Reads rows (one a line; decimal or hex floats, inf, -inf, nan; '#' comments)\n"
     "and prints each row's correctly rounded result as C99 hex floats, or the\n"
     "word 'undefined' (a NaN in the row; an all -inf row for softmax and\n"
     "log-softmax). Values must be exactly representable in the dtype.\n"
-    "vjp, jvp, logsoftmax_vjp read rows in pairs: a line x, then a line g (or v).\n"
+    "The backward ops of two inputs (vjp, jvp and their log-softmax forms) read\n"
+    "rows in pairs: a line x, then a line g (or v).\n"
     "--from x (default): the backward ops use the exact softmax (log-softmax) of\n"
-    "x; --from s: the first line of a pair is s (y for logsoftmax_vjp) as given.\n"
+    "x; --from s: the first line of a pair is s (y for the log-softmax ones) as\n"
+    "given.\n"
     "jacobian prints its n x n matrix a row a line, and an empty line after it.\n";
 
 /* Where row r's first input starts, and its length (pairs: x then g). */
@@ -342,11 +344,13 @@ int smx_cmd_ref(int argc, char **argv)
 				    optarg);
 			break;
 		case 'p':
-			if (smx_op_parse(optarg, &j.op))
-				smx_die("ref: --op: '%s' is not softmax, logsoftmax, lse, "
-					"jacobian, vjp, jvp or "
-					"logsoftmax_vjp",
-					optarg);
+			if (smx_op_parse(optarg, &j.op)) {
+				char known[256] = "";
+				for (int o = 0; o < SMX_OP_COUNT; o++)
+					strcat(strcat(known, o ? ", " : ""),
+					       smx_op_name((smx_op)o));
+				smx_die("ref: --op: '%s' is not one of %s", optarg, known);
+			}
 			break;
 		case 'F':
 			if (strcmp(optarg, "x") && strcmp(optarg, "s"))

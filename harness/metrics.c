@@ -524,6 +524,8 @@ double smx_cond_scale(smx_op op, const double *in, const double *g, size_t n, si
 	}
 	case SMX_COND_LSVJP:
 		return fabs(g[k]) + exp(in[k]) * sum_abs;
+	case SMX_COND_LSJVP:
+		return fabs(g[k]) + sum_abs;
 	case SMX_COND_ABS:
 		return fmax(1, fabs(in[k]));
 	case SMX_COND_VJP:
@@ -572,7 +574,9 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 	enum smx_cond ck = smx_op_info(op)->cond;
 	double sum_abs = 0;
 	for (size_t j = 0; j < n && ck != SMX_COND_JACOBIAN; j++)
-		sum_abs += ck == SMX_COND_LSVJP ? fabs(g[j]) : fabs(in[j] * g[j]);
+		sum_abs += ck == SMX_COND_LSVJP	  ? fabs(g[j])
+			   : ck == SMX_COND_LSJVP ? exp(in[j]) * fabs(g[j])
+						  : fabs(in[j] * g[j]);
 	double num = 0, den = 0, scale_total = 0, row_ratio = bound ? 0 : NAN;
 	struct dd total = {0, 0};
 	for (size_t k = 0; k < outs; k++) {
@@ -603,14 +607,17 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 		}
 		num = err > num || isnan(err) ? err : num;
 		den = fabs(v) > den ? fabs(v) : den;
-		if (ck != SMX_COND_JACOBIAN) {
-			dd_add(&total, y[k]);
-			scale_total += scale;
+		if (ck != SMX_COND_JACOBIAN) { /* weights e^y_k for logsoftmax_jvp */
+			double w = ck == SMX_COND_LSJVP ? exp(in[k]) : 1, p = w * y[k];
+			dd_add(&total, p);
+			dd_add(&total, fma(w, y[k], -p));
+			scale_total += w * scale;
 		}
 	}
 	/* The invariants: every row of J sums to 0 (residual in u s_i), and
-	 * sum(dx) = 0 (residual in u times the summed condition scales),
-	 * floored like cond_err. */
+	 * sum(dx) = 0, or sum(e^y dy) = 0 for logsoftmax_jvp (residual in u
+	 * times the summed weighted condition scales; e^y in double adds up to
+	 * about one unit in f64), floored like cond_err. */
 	double inv = 0;
 	if (ck == SMX_COND_JACOBIAN) {
 		for (size_t i = 0; i < n; i++) {

@@ -122,8 +122,9 @@ void smx_metrics_backward_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 
 /* Condition scale of component k of a backward op's row: s_i s_j (s_i +
  * s_i^2 on the diagonal) for the Jacobian, |s_i| (|g_i| + sum_j |s_j g_j|)
- * for vjp and jvp, |g_i| + exp(y_i) sum_j |g_j| for logsoftmax_vjp.
- * sum_abs is sum_j |s_j g_j| (or sum_j |g_j|). */
+ * for vjp and jvp, |g_i| + exp(y_i) sum_j |g_j| for logsoftmax_vjp, |v_i| +
+ * sum_j exp(y_j) |v_j| for logsoftmax_jvp. sum_abs is that sum over j
+ * (sum_j |s_j g_j|, sum_j |g_j| or sum_j exp(y_j) |v_j|). */
 double smx_cond_scale(smx_op op, const double *in, const double *g, size_t n, size_t k,
 		      double sum_abs);
 

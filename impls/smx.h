@@ -15,7 +15,8 @@
 /* Forward: softmax, log-softmax (x -> y, n -> n). Jacobian: s -> the n x n
  * matrix diag(s) - s s^T, row-major. Backward: vjp dx = J^T g = s (g -
  * <g, s>) and jvp J v (the same product, J being symmetric) from (s, g);
- * logsoftmax_vjp dx = g - exp(y) sum(g) from (y, g). lse: log(sum(exp(x)))
+ * logsoftmax_vjp dx = g - exp(y) sum(g) and logsoftmax_jvp dy = v - <exp(y),
+ * v> from (y, g) and (y, v). lse: log(sum(exp(x)))
  * of each row, one value a row. xent: the cross-entropy loss of each row
  * against a class target (one value a row); xent_fused: the gradient row
  * of that loss, from the fused loss-and-gradient kernel (impls/smx_xent.h;
@@ -28,6 +29,7 @@ typedef enum {
 	SMX_OP_VJP,
 	SMX_OP_JVP,
 	SMX_OP_LOGSOFTMAX_VJP,
+	SMX_OP_LOGSOFTMAX_JVP,
 	SMX_OP_LSE,
 	SMX_OP_XENT,
 	SMX_OP_XENT_FUSED,

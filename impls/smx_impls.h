@@ -17,6 +17,7 @@
 #define SMX_SIG_vjp(T) (const T *s, const T *g, T *dx, size_t rows, size_t n)
 #define SMX_SIG_jvp(T) (const T *s, const T *v, T *out, size_t rows, size_t n)
 #define SMX_SIG_logsoftmax_vjp(T) (const T *y, const T *g, T *dx, size_t rows, size_t n)
+#define SMX_SIG_logsoftmax_jvp(T) (const T *y, const T *v, T *dy, size_t rows, size_t n)
 #define SMX_SIG_lse(T) (const T *x, T *y, size_t rows, size_t n) /* y: one per row */
 #define SMX_SIG_xentloss(T) (const T *x, const T *t, T *loss, size_t rows, size_t n)
 #define SMX_SIG_xentgrad(T) (const T *x, const T *t, T *grad, size_t rows, size_t n)
@@ -27,6 +28,7 @@
 #define SMX_OP_vjp_ SMX_OP_VJP
 #define SMX_OP_jvp_ SMX_OP_JVP
 #define SMX_OP_logsoftmax_vjp_ SMX_OP_LOGSOFTMAX_VJP
+#define SMX_OP_logsoftmax_jvp_ SMX_OP_LOGSOFTMAX_JVP
 #define SMX_OP_lse_ SMX_OP_LSE
 #define SMX_OP_xentloss_ SMX_OP_XENT
 #define SMX_OP_xentgrad_ SMX_OP_XENT_FUSED
@@ -37,6 +39,7 @@
 #define SMX_FIELD_vjp fn2
 #define SMX_FIELD_jvp fn2
 #define SMX_FIELD_logsoftmax_vjp fn2
+#define SMX_FIELD_logsoftmax_jvp fn2
 #define SMX_FIELD_lse fn
 #define SMX_FIELD_xentloss fn2
 #define SMX_FIELD_xentgrad fn2

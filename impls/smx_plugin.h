@@ -4,8 +4,8 @@
  * `smx --plugin PATH.so <command> ...` (any command, repeatable) adds its
  * entries to the registry, marked as plug-ins: they appear in list,
  * accuracy, overflow, perf, check and report like the built-ins. Functions
- * take the registry's signatures (smx.h): one input for softmax,
- * logsoftmax and jacobian, two for vjp, jvp and logsoftmax_vjp. See
+ * take the registry's signatures (smx.h): one input or two, as the op's
+ * row of the op table says (`smx list` names the ops). See
  * examples/plugin/ for worked examples of both ABIs.
  *
  * ABI 2 (new plug-ins):
@@ -50,7 +50,7 @@
 
 /* ABI 1. */
 struct smx_plugin_impl {
-	const char *op;	   /* "softmax", "logsoftmax", "jacobian", "vjp", "jvp", "logsoftmax_vjp" */
+	const char *op;	   /* an op name as `smx list` shows it: "softmax", "vjp", ... */
 	const char *dtype; /* "f32" or "f64" */
 	const char *name;  /* "<algo>/<isa>", unique within (op, dtype) */
 	const char *note;  /* one line for `smx list`, or NULL */

@@ -27,6 +27,7 @@ enum smx_cond {
 	SMX_COND_JACOBIAN,
 	SMX_COND_VJP,
 	SMX_COND_LSVJP,
+	SMX_COND_LSJVP, /* |v_i| + sum_j e^y_j |v_j| */
 	SMX_COND_ABS,
 	SMX_COND_XENT /* the gradient's p_c + q_c (smx_xent.h) */
 };

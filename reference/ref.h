@@ -41,7 +41,7 @@ enum { SMX_REF_OK = 0, SMX_REF_UNDEFINED = 1, SMX_REF_UNSUPPORTED = 2 };
  * error bound, reference/ref_fast.c) that returns a row only when every
  * component provably rounds as the MPFR loop rounds it; other rows run the
  * MPFR loop. Covered: softmax, log-softmax and lse, and vjp and jvp from
- * a given s; the Jacobian, logsoftmax_vjp and every backward op from x
+ * a given s; the Jacobian, logsoftmax_vjp, logsoftmax_jvp and every backward op from x
  * always run MPFR. smx_ref_set_mpfr_only(1) turns the fast path off (for
  * comparisons), process-wide. The counters add up the values returned by
  * each path since the last reset (thread-safe); mpfr_rows counts the rows
@@ -74,8 +74,8 @@ void smx_ref_rows(enum smx_ref_what what, smx_dtype dt, const double *x, size_t 
 		  const size_t *off, struct smx_refval *out, int *status);
 
 /* The Jacobian and the backward ops (op JACOBIAN, VJP, JVP,
- * LOGSOFTMAX_VJP). from_x: a holds logits x and the exact softmax of x is
- * used (end to end); otherwise a holds the given s (y for logsoftmax_vjp),
+ * LOGSOFTMAX_VJP, LOGSOFTMAX_JVP). from_x: a holds logits x and the exact softmax of x is
+ * used (end to end); otherwise a holds the given s (y for the log-softmax ones),
  * which isolates the backward formula's own error. g is the upstream
  * gradient (v for jvp; NULL for the Jacobian). out has n*n values for the
  * Jacobian (row-major), n otherwise. NaN anywhere, an infinite g, or (from

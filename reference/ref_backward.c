@@ -10,6 +10,7 @@
 
 #include <mpfr.h>
 
+#include "op.h"
 #include "ref.h"
 #include "ref_internal.h"
 
@@ -62,9 +63,204 @@ static void settle_exact(smx_dtype dt, mpfr_srcptr v, mpfr_ptr tmp, struct smx_r
 	smx_ref_settle(dt, v, 0, v, 0, tmp, out);
 }
 
+/* logsoftmax_jvp: dy_i = v_i - sum_j e^y_j v_j. Entries of equal y share
+ * e^y, so their v are summed first, exactly: a coefficient c_k for each
+ * distinct y_k. -inf entries add nothing and y = 0 adds the rational part
+ * R. The rest, T = sum_k c_k e^y_k over distinct nonzero y_k with c_k != 0,
+ * is transcendental when not empty (Lindemann-Weierstrass), so v_i - R - T
+ * is neither a format number nor a midpoint and its Ziv loop ends; when
+ * empty, dy_i = v_i - R exactly. A sum of v over entries that share e^y
+ * can be a midpoint (y = (0, a, a), v = (2^-24, 1 + 2^-23, -1 - 2^-23) in
+ * f32: dy_1 = 1 + 2^-24), which intervals around each term never settle. */
+struct keyv {
+	double key, v;
+};
+
+struct group {
+	double key;
+	unsigned long count;
+	mpfr_t c; /* the sum of v over the group, exact */
+};
+
+static int by_key(const void *a, const void *b)
+{
+	double p = ((const struct keyv *)a)->key, q = ((const struct keyv *)b)->key;
+	return (p > q) - (p < q);
+}
+
+/* The groups of equal key of e[0 .. cnt) (sorted in place), each c at
+ * precision prec (enough for any sum of the format's values); returns how
+ * many. */
+static size_t group_sums(struct keyv *e, size_t cnt, mpfr_prec_t prec, struct group *gr)
+{
+	double *vs = malloc((cnt ? cnt : 1) * sizeof *vs);
+	if (!vs)
+		abort(); /* no memory for the reference */
+	qsort(e, cnt, sizeof *e, by_key);
+	size_t k = 0;
+	for (size_t a = 0, b; a < cnt; a = b, k++) {
+		for (b = a; b < cnt && e[b].key == e[a].key; b++)
+			vs[b - a] = e[b].v;
+		gr[k].key = e[a].key;
+		gr[k].count = (unsigned long)(b - a);
+		mpfr_init2(gr[k].c, prec);
+		exact_dot(gr[k].c, vs, NULL, b - a, prec);
+	}
+	free(vs);
+	return k;
+}
+
+static void groups_clear(struct group *gr, size_t ng)
+{
+	for (size_t k = 0; k < ng; k++)
+		mpfr_clear(gr[k].c);
+	free(gr);
+}
+
+/* [lo, hi] holds sum over gr[ix[k]] of c e^key at precision p (lo, hi
+ * initialised by the caller); the ends' strict flags in *ls, *hs. */
+static void exp_dot(const struct group *gr, const size_t *ix, size_t nk, mpfr_ptr lo, mpfr_ptr hi,
+		    int *ls, int *hs)
+{
+	mpfr_prec_t p = mpfr_get_prec(lo);
+	mpfr_t w, elo, ehi, t;
+	mpfr_inits2(p, w, elo, ehi, t, (mpfr_ptr)0);
+	mpfr_set_zero(lo, 1);
+	mpfr_set_zero(hi, 1);
+	*ls = *hs = 0;
+	for (size_t k = 0; k < nk; k++) {
+		const struct group *q = &gr[ix[k]];
+		mpfr_set_d(w, q->key, MPFR_RNDN); /* exact: p >= 64 */
+		int es = mpfr_exp(elo, w, MPFR_RNDD) != 0;
+		mpfr_exp(ehi, w, MPFR_RNDU);
+		int neg = mpfr_sgn(q->c) < 0; /* c e^y, ends swapped when c < 0 */
+		*ls |= (mpfr_mul(t, neg ? ehi : elo, q->c, MPFR_RNDD) != 0) | es;
+		*ls |= mpfr_add(lo, lo, t, MPFR_RNDD) != 0;
+		*hs |= (mpfr_mul(t, neg ? elo : ehi, q->c, MPFR_RNDU) != 0) | es;
+		*hs |= mpfr_add(hi, hi, t, MPFR_RNDU) != 0;
+	}
+	mpfr_clears(w, elo, ehi, t, (mpfr_ptr)0);
+}
+
+static int lsjvp_given(smx_dtype dt, const double *y, const double *v, size_t n,
+		       struct smx_refval *out)
+{
+	mpfr_prec_t P = 2 * exact_prec(dt);
+	struct keyv *e = malloc(n * sizeof *e);
+	struct group *gr = malloc(n * sizeof *gr);
+	size_t *ix = malloc(n * sizeof *ix);
+	int *done = calloc(n, sizeof *done);
+	if (!e || !gr || !ix || !done)
+		abort(); /* no memory for the reference */
+	size_t cnt = 0, nk = 0, left = n;
+	for (size_t i = 0; i < n; i++)
+		if (y[i] != -INFINITY)
+			e[cnt++] = (struct keyv){y[i], v[i]};
+	size_t ng = group_sums(e, cnt, P, gr);
+	mpfr_t r, base, lo, hi, tlo, thi, tmp;
+	mpfr_inits2(P, r, base, (mpfr_ptr)0);
+	mpfr_set_zero(r, 1);
+	for (size_t k = 0; k < ng; k++)
+		if (gr[k].key == 0)
+			mpfr_add(r, r, gr[k].c, MPFR_RNDN); /* exact: P bits */
+		else if (!mpfr_zero_p(gr[k].c))
+			ix[nk++] = k;
+	mpfr_inits2(64, lo, hi, tlo, thi, tmp, (mpfr_ptr)0);
+	for (mpfr_prec_t p = smx_ref_start_prec(dt, n); left && p <= SMX_REF_MAX_PREC; p *= 2) {
+		mpfr_set_prec(lo, p);
+		mpfr_set_prec(hi, p);
+		mpfr_set_prec(tlo, p);
+		mpfr_set_prec(thi, p);
+		mpfr_set_prec(tmp, p);
+		int ls, hs;
+		exp_dot(gr, ix, nk, tlo, thi, &ls, &hs);
+		for (size_t i = 0; i < n; i++) {
+			if (done[i])
+				continue;
+			mpfr_d_sub(base, v[i], r, MPFR_RNDN); /* exact: P bits */
+			int a_s = (mpfr_sub(lo, base, thi, MPFR_RNDD) != 0) | hs;
+			int b_s = (mpfr_sub(hi, base, tlo, MPFR_RNDU) != 0) | ls;
+			done[i] = smx_ref_settle(dt, lo, a_s, hi, b_s, tmp, &out[i]);
+			left -= (size_t)done[i];
+		}
+	}
+	if (left)
+		abort(); /* unreachable: see above */
+	mpfr_clears(r, base, lo, hi, tlo, thi, tmp, (mpfr_ptr)0);
+	groups_clear(gr, ng);
+	free(e);
+	free(ix);
+	free(done);
+	return SMX_REF_OK;
+}
+
+/* logsoftmax_jvp end to end: dy_i = v_i - D, D = sum_k c_k e^x_k / sum_k
+ * m_k e^x_k over the groups of equal x among the entries that take part
+ * (m_k entries each). D is rational exactly when every group has the same
+ * mean q of v (Lindemann-Weierstrass), and then D = q = C / M; such rows
+ * (one group among them: all x equal, or the +inf entries' limit) are
+ * evaluated here exactly and 1 returned. Otherwise v_i - D is irrational
+ * and the interval loop of end_to_end settles it: 0. */
+static int lsjvp_mean(smx_dtype dt, const double *x, const double *v, size_t n,
+		      struct smx_refval *out)
+{
+	mpfr_prec_t P = 2 * exact_prec(dt);
+	struct keyv *e = malloc(n * sizeof *e);
+	struct group *gr = malloc(n * sizeof *gr);
+	if (!e || !gr)
+		abort(); /* no memory for the reference */
+	int posinf = 0;
+	for (size_t i = 0; i < n; i++)
+		posinf |= x[i] == INFINITY;
+	size_t cnt = 0;
+	for (size_t i = 0; i < n; i++)
+		if (posinf ? x[i] == INFINITY : x[i] != -INFINITY)
+			e[cnt++] = (struct keyv){posinf ? 0 : x[i], v[i]};
+	size_t ng = group_sums(e, cnt, P, gr);
+	free(e);
+	mpfr_t a, b, num, lo, hi, tmp;
+	mpfr_inits2(P + 64, a, b, (mpfr_ptr)0);
+	int same = 1;
+	for (size_t k = 1; k < ng && same; k++) {		 /* c_k / m_k == c_0 / m_0 */
+		mpfr_mul_ui(a, gr[k].c, gr[0].count, MPFR_RNDN); /* exact: P + 64 bits */
+		mpfr_mul_ui(b, gr[0].c, gr[k].count, MPFR_RNDN);
+		same = mpfr_equal_p(a, b);
+	}
+	if (same) {
+		mpfr_set_zero(a, 1);
+		for (size_t k = 0; k < ng; k++)
+			mpfr_add(a, a, gr[k].c, MPFR_RNDN); /* C, exact */
+		mpfr_inits2(P + 128, num, (mpfr_ptr)0);
+		mpfr_inits2(64, lo, hi, tmp, (mpfr_ptr)0);
+		for (size_t i = 0; i < n; i++) { /* (M v_i - C) / M */
+			mpfr_set_d(num, v[i], MPFR_RNDN);
+			mpfr_mul_ui(num, num, (unsigned long)cnt, MPFR_RNDN); /* exact */
+			mpfr_sub(num, num, a, MPFR_RNDN);		      /* exact */
+			int ok = 0;
+			for (mpfr_prec_t p = smx_ref_start_prec(dt, n);
+			     !ok && p <= SMX_REF_MAX_PREC; p *= 2) {
+				mpfr_set_prec(lo, p);
+				mpfr_set_prec(hi, p);
+				mpfr_set_prec(tmp, p);
+				int ls = mpfr_div_ui(lo, num, (unsigned long)cnt, MPFR_RNDD) != 0;
+				int hs = mpfr_div_ui(hi, num, (unsigned long)cnt, MPFR_RNDU) != 0;
+				ok = smx_ref_settle(dt, lo, ls, hi, hs, tmp, &out[i]);
+			}
+			if (!ok)
+				abort(); /* unreachable: a quotient by M <= n settles */
+		}
+		mpfr_clears(num, lo, hi, tmp, (mpfr_ptr)0);
+	}
+	mpfr_clears(a, b, (mpfr_ptr)0);
+	groups_clear(gr, ng);
+	return same;
+}
+
 static int from_given(smx_op op, smx_dtype dt, const double *s, const double *g, size_t n,
 		      struct smx_refval *out)
 {
+	if (op == SMX_OP_LOGSOFTMAX_JVP)
+		return lsjvp_given(dt, s, g, n, out);
 	mpfr_prec_t P = exact_prec(dt);
 	mpfr_t v, t, tmp, dot;
 	mpfr_inits2(2 * P, v, t, tmp, dot, (mpfr_ptr)0);
@@ -163,7 +359,7 @@ static int end_to_end(smx_op op, smx_dtype dt, const double *x, const double *g,
 				}
 				ok = smx_ref_settle(dt, lo, l_s, hi, h_s, tmp, &out[i * n + j]);
 			}
-	} else if (op == SMX_OP_VJP || op == SMX_OP_JVP) {
+	} else if (op == SMX_OP_VJP || op == SMX_OP_JVP || op == SMX_OP_LOGSOFTMAX_JVP) {
 		/* <g, s> as an interval: s_j g_j, ends by the sign of g_j. */
 		mpfr_set_zero(a, 1);
 		mpfr_set_zero(b, 1);
@@ -180,6 +376,10 @@ static int end_to_end(smx_op op, smx_dtype dt, const double *x, const double *g,
 		for (size_t i = 0; i < n && ok; i++) {
 			cs = (mpfr_d_sub(c, g[i], b, MPFR_RNDD) != 0) | bs; /* g_i - <g, s> */
 			ds = (mpfr_d_sub(d, g[i], a, MPFR_RNDU) != 0) | as;
+			if (op == SMX_OP_LOGSOFTMAX_JVP) { /* v_i - <v, s> itself */
+				ok = smx_ref_settle(dt, c, cs, d, ds, tmp, &out[i]);
+				continue;
+			}
 			int l_s, h_s;
 			mul_pos(lo, hi, &l_s, &h_s, sl[i], sh[i], ls[i], hs[i], c, d, cs, ds);
 			ok = smx_ref_settle(dt, lo, l_s, hi, h_s, tmp, &out[i]);
@@ -216,7 +416,8 @@ static int backward_path(smx_op op, smx_dtype dt, int from_x, const double *a, c
 				return SMX_REF_UNDEFINED;
 	if (!from_x) {
 		for (size_t i = 0; i < n; i++)
-			if (isinf(a[i]) && !(op == SMX_OP_LOGSOFTMAX_VJP && a[i] == -INFINITY))
+			if (isinf(a[i]) &&
+			    !(smx_op_info(op)->in[0] == SMX_ARG_Y && a[i] == -INFINITY))
 				return SMX_REF_UNDEFINED;
 		if (!mpfr) {
 			if (smx_ref_fast_backward(op, dt, a, g, n, out)) {
@@ -235,6 +436,8 @@ static int backward_path(smx_op op, smx_dtype dt, int from_x, const double *a, c
 		return SMX_REF_UNDEFINED;
 	if (!mpfr)
 		smx_ref_count(smx_op_out_len(op, n), 1);
+	if (op == SMX_OP_LOGSOFTMAX_JVP && lsjvp_mean(dt, a, g, n, out))
+		return SMX_REF_OK;
 	for (mpfr_prec_t p = smx_ref_start_prec(dt, n); p <= SMX_REF_MAX_PREC; p *= 2)
 		if (end_to_end(op, dt, a, g, n, p, out))
 			return SMX_REF_OK;
