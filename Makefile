@@ -44,7 +44,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 # Install missing system packages first (scripts/install-deps.sh).
 DEPS_MISSING := $(shell scripts/install-deps.sh --check >/dev/null 2>&1 || echo 1)
 
-.PHONY: all deps test san format format-check clean report exp-exhaustive fuzz ref-identity
+.PHONY: all deps test san format format-check clean report exp-exhaustive fuzz ref-identity oracle
 all: $(BUILD)/smx
 
 deps:
@@ -116,6 +116,12 @@ san:
 	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
 	$(MAKE) BUILD=build-san OPT=-O1 \
 		CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' test
+
+# smx ref in the reduced formats against a second oracle (mpmath, not MPFR):
+# softmax, log-softmax and lse of bf16 and f16 rows, and softmax into e4m3
+# and e5m2, bit for bit (scripts/install-deps.sh --oracle).
+oracle: $(BUILD)/smx
+	python3 tests/oracle_lowp.py $(BUILD)/smx
 
 # Every f32 in the range each vector exp serves, against glibc's double exp
 # (minutes on two cores).

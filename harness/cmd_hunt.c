@@ -1289,16 +1289,15 @@ static size_t shrink_trials(const struct cand *c, struct cand *t, size_t max, si
 	return k;
 }
 
-/* The search's clock, in ms: this process's CPU time, so that a budget buys
- * the same search on a loaded machine as on a quiet one; wall time counts
- * at a quarter, which bounds a search that waits (a slow runner) to four
- * times its budget. */
+/* The search's clock, in ms: the CPU time of this process and of the
+ * plug-in runner, so that a budget buys the same search on a loaded machine
+ * as on a quiet one, whether the kernel runs here or in the runner; wall
+ * time counts at a quarter, which bounds a search that waits to four times
+ * its budget. */
 static double effort_ms(void)
 {
 	static double cpu0 = -1, wall0;
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	double cpu = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6, wall = smx_now_ms();
+	double cpu = smx_run_cpu_ms(), wall = smx_now_ms();
 	if (cpu0 < 0) {
 		cpu0 = cpu;
 		wall0 = wall;

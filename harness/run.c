@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "op.h"
 #include "run.h"
@@ -132,4 +133,11 @@ void smx_run_guarded(const struct smx_impl *im, const void *a, const void *b, vo
 	if (r.status != SMX_RUN_OK)
 		smx_fail("plug-in %s %s %s: %s on rows of n = %zu", smx_op_name(im->op),
 			 smx_dtype_name(im->dtype), im->name, smx_run_describe(&r), n);
+}
+
+double smx_run_cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6 + smx_runner_cpu_ms();
 }

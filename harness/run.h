@@ -26,4 +26,8 @@ int smx_threads(void);
 /* T, or 0 when not given (the runner is started with the same option). */
 int smx_threads_given(void);
 
+/* CPU time in ms spent by this process and by the runners it started, so a
+ * budget of effort counts a plug-in's work wherever it runs. */
+double smx_run_cpu_ms(void);
+
 #endif

@@ -198,6 +198,24 @@ void smx_runner_restart(void)
 	kill_runner();
 }
 
+static double ms_of(struct timeval t)
+{
+	return (double)t.tv_sec * 1e3 + (double)t.tv_usec / 1e3;
+}
+
+double smx_runner_cpu_ms(void)
+{
+	double ms = 0;
+	struct rusage ru;
+	if (!getrusage(RUSAGE_CHILDREN, &ru))
+		ms = ms_of(ru.ru_utime) + ms_of(ru.ru_stime);
+	clockid_t id;
+	struct timespec ts;
+	if (R.pid > 0 && !clock_getcpuclockid(R.pid, &id) && !clock_gettime(id, &ts))
+		ms += (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return ms;
+}
+
 /* A descriptor at 10 or above, close-on-exec, so that the dup2 onto 0 and
  * SHM_FD in the child never lands on itself. */
 static int high_fd(int fd)

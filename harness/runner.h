@@ -83,6 +83,9 @@ int smx_runner_call(const struct smx_impl *im, const void *a, const void *b, voi
 /* End the runner (if any): the next call starts a new one, with the
  * process's variant options (harness/variant.h) as they are then. */
 void smx_runner_restart(void);
+/* CPU time, in ms, of the runners: the live one's so far and every reaped
+ * one's (all waited-for children). */
+double smx_runner_cpu_ms(void);
 
 /* What happened, for one line: "returned", "crashed (signal 11,
  * Segmentation fault)", "did not return within 1 s (--timeout)", ...

@@ -7,6 +7,8 @@
 #   scripts/install-deps.sh --shards    also GNU parallel (scripts/shards-parallel.sh)
 #   scripts/install-deps.sh --torch     also PyTorch for Debian's python3 (scripts/torch_dump.py,
 #                                       the report's PyTorch rows; ~170 MB download, ~750 MB)
+#   scripts/install-deps.sh --oracle    also mpmath for Debian's python3 (make oracle: the
+#                                       reference in bf16/f16/fp8 against a second oracle)
 #   scripts/install-deps.sh --check     exit 0 when the core is present, 1 if not
 # Elsewhere it names the packages to install and exits 1.
 set -eu
@@ -17,6 +19,7 @@ BROWSER="chromium"
 FUZZ="clang libclang-rt-dev"
 SHARDS="parallel"
 TORCH="python3-torch"
+ORACLE="python3 python3-mpmath"
 
 have_core() {
 	pkg-config --exists mpfr criterion 2>/dev/null && command -v gnuplot >/dev/null 2>&1
@@ -35,8 +38,9 @@ for arg in "$@"; do
 	--fuzz) pkgs="$pkgs $FUZZ" extra=1 ;;
 	--shards) pkgs="$pkgs $SHARDS" extra=1 ;;
 	--torch) pkgs="$pkgs $TORCH" extra=1 ;;
+	--oracle) pkgs="$pkgs $ORACLE" extra=1 ;;
 	*)
-		echo "install-deps.sh: unknown option '$arg' (--peers, --browser, --fuzz, --shards, --torch, --check)" >&2
+		echo "install-deps.sh: unknown option '$arg' (--peers, --browser, --fuzz, --shards, --torch, --oracle, --check)" >&2
 		exit 2
 		;;
 	esac

@@ -490,9 +490,13 @@ Test(runner_api, statuses_and_recovery, .timeout = 60)
 	smx_runner_call(entry(SMX_OP_SOFTMAX, SMX_F32, "exit/scalar"), x, NULL, y, 1, N, NULL, &r);
 	cr_expect(r.status == SMX_RUN_EXIT && r.code == 0, "%s", smx_run_describe(&r));
 	struct smx_run_opts quick = {.timeout_s = 0.5};
+	/* The spinning runner's CPU time counts in the runners' clock (the
+	 * effort budget of smx hunt), though it is killed and reaped. */
+	double cpu0 = smx_runner_cpu_ms();
 	smx_runner_call(entry(SMX_OP_SOFTMAX, SMX_F32, "hang/scalar"), x, NULL, y, 1, N, &quick,
 			&r);
 	cr_expect_eq(r.status, SMX_RUN_TIMEOUT, "%s", smx_run_describe(&r));
+	cr_expect_gt(smx_runner_cpu_ms() - cpu0, 1, "the runner's spin is not in its CPU time");
 	const struct smx_impl *third = entry(SMX_OP_SOFTMAX, SMX_F32, "third/scalar");
 	for (int k = 1; k <= 3; k++) {
 		smx_runner_call(third, x, NULL, y, 1, N, NULL, &r);
