@@ -1,6 +1,8 @@
 /* Softmax to fp8 outputs: the entries' output format and scale, the
  * reference of p S rounded once to the output format, metrics in that
- * format's ulps, and planted bugs in the cast that the claim must catch. */
+ * format's ulps, and planted bugs in the cast that the claim must catch;
+ * the vector kernels (impls/fp8_simd.inc) and their conversion, long rows
+ * streamed, and smx perf's bytes. */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -670,4 +672,45 @@ Test(fp8, perf_counts_the_output_format_s_bytes, .timeout = 120)
 				  rows[k], b, want[k]);
 		}
 	}
+}
+
+/* A row whose output reaches 16 MiB goes out with non-temporal stores
+ * after a head up to the vector alignment (fp8_simd.inc): from an odd
+ * address, each output is the one the kernel gives on a short row (not
+ * streamed) holding the same maximum and that value, and nothing is
+ * written outside the row. Bug caught: the head or the streamed part
+ * starting at the wrong index, a store past the end. */
+Test(fp8, vector_long_row_streams_its_output, .timeout = 300)
+{
+	enum { C = 4096 };
+	const size_t n = ((size_t)16 << 20) + 5;
+	float *x = malloc(n * sizeof *x), xs[C + 1];
+	uint8_t *ys = malloc(n + 3 + 64), q[C + 1];
+	cr_assert(x && ys);
+	uint64_t rng = 9;
+	fill_row(x, n, 3, &rng); /* outputs across e4m3's range */
+	x[n / 3] = 1;		 /* the maximum */
+	static const char *const names[] = {"shifted.e4m3.amax/avx2", "shifted.e4m3.amax/avx512"};
+	for (int k = 0; k < 2; k++) {
+		const struct smx_impl *im = entry(SMX_F32, names[k]);
+		if (!smx_impl_runnable(im))
+			continue;
+		memset(ys, 0xa5, n + 3 + 64);
+		kernel_of(im)(x, ys + 3, 1, n);
+		size_t bad = 0;
+		xs[0] = 1;
+		for (size_t a = 0; a < n; a += C) {
+			const size_t len = a + C < n ? C : n - a;
+			memcpy(xs + 1, x + a, len * sizeof *x);
+			kernel_of(im)(xs, q, 1, len + 1);
+			bad += memcmp(q + 1, ys + 3 + a, len) != 0;
+		}
+		for (size_t i = 0; i < 3; i++)
+			bad += ys[i] != 0xa5;
+		for (size_t i = n + 3; i < n + 3 + 64; i++)
+			bad += ys[i] != 0xa5;
+		cr_expect_eq(bad, 0, "%s: %zu chunks or guard bytes differ", names[k], bad);
+	}
+	free(x);
+	free(ys);
 }
