@@ -14,7 +14,6 @@
 #include "op.h"
 #include "env.h"
 #include "measure.h"
-#include "runner.h"
 #include "util.h"
 #include "variant.h"
 
@@ -122,40 +121,8 @@ void smx_bench_init(struct smx_bench *b, smx_op op, smx_dtype dt, const double *
 	b->threads = 1;
 }
 
-/* A copy of p (bytes long) ending within 64 bytes of a guard page. */
-static void *guarded(struct smx_gbuf *g, void *p, size_t bytes)
-{
-	if (!p)
-		return NULL;
-	void *q = smx_gbuf_alloc(g, bytes, SMX_GUARD_AFTER, 0);
-	if (!q)
-		smx_die("out of memory: cannot map %zu bytes", bytes);
-	q = (void *)((uintptr_t)q & ~(uintptr_t)63);
-	memcpy(q, p, bytes);
-	return q;
-}
-
-void smx_bench_guard(struct smx_bench *b)
-{
-	if (b->nbuf > 1000)
-		return;
-	b->maps = smx_calloc(3 * b->nbuf, sizeof *b->maps);
-	size_t ob = b->out_bytes > b->bytes ? b->out_bytes : b->bytes;
-	for (size_t i = 0; i < b->nbuf; i++) {
-		b->x[i] = guarded(&b->maps[3 * i], b->x[i], b->bytes);
-		b->g[i] = guarded(&b->maps[3 * i + 1], b->g[i], b->bytes);
-		b->y[i] = guarded(&b->maps[3 * i + 2], b->y[i], ob);
-	}
-	free(b->arena);
-	b->arena = NULL;
-}
-
 void smx_bench_free(struct smx_bench *b)
 {
-	if (b->maps)
-		for (size_t i = 0; i < 3 * b->nbuf; i++)
-			smx_gbuf_free(&b->maps[i]);
-	free(b->maps);
 	free(b->arena);
 	free(b->x);
 	free(b->g);
@@ -238,27 +205,6 @@ static double quantile(const double *s, size_t k, double q)
 	size_t i = (size_t)pos;
 	double f = pos - (double)i;
 	return i + 1 < k ? s[i] * (1 - f) + s[i + 1] * f : s[i];
-}
-
-void smx_bench_run(struct smx_bench *b, size_t count, const enum smx_subject *subj,
-		   const struct smx_impl *const *impls, struct smx_stats *out)
-{
-	size_t stopped;
-	for (size_t j = 0; j < count; j++)
-		if (subj[j] == SMX_SUBJ_IMPL && impls[j]->origin == SMX_ORIGIN_PLUGIN) {
-			struct smx_run_result r;
-			if (smx_runner_bench(b, count, subj, impls, out, &r, &stopped)) {
-				const struct smx_impl *im =
-				    stopped < count && subj[stopped] == SMX_SUBJ_IMPL
-					? impls[stopped]
-					: impls[j];
-				smx_fail("plug-in %s %s %s: %s in perf at n = %zu",
-					 smx_op_name(im->op), smx_dtype_name(im->dtype), im->name,
-					 smx_run_describe(&r), b->n);
-			}
-			return;
-		}
-	smx_bench_run_here(b, count, subj, impls, out, &stopped);
 }
 
 /* One sample in the runner: the subject noted first, the beat after. */

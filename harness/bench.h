@@ -10,8 +10,6 @@
 
 enum smx_cache { SMX_CACHE_HOT, SMX_CACHE_COLD };
 
-struct smx_gbuf;
-
 /* What is timed: an implementation, or a ceiling over the same bytes. */
 enum smx_subject { SMX_SUBJ_IMPL, SMX_SUBJ_MEMCPY, SMX_SUBJ_READ, SMX_SUBJ_MEMSET };
 
@@ -36,10 +34,8 @@ struct smx_bench {
 	size_t reps;
 	int cycles_fd; /* perf counter, -1 when unavailable */
 	int threads;   /* implementations run on rows split across threads */
-	/* In the runner: buffers next to guard pages (smx_bench_guard), a
-	 * hook after every sample (nonzero stops the run) and where to note
-	 * the subject being sampled. NULL elsewhere. */
-	struct smx_gbuf *maps;
+	/* In the runner: a hook after every sample (nonzero stops the run)
+	 * and where to note the subject being sampled. NULL elsewhere. */
 	int (*beat)(size_t subject);
 	volatile uint32_t *current;
 };
@@ -51,21 +47,13 @@ void smx_bench_init(struct smx_bench *b, smx_op op, smx_dtype dt, const double *
 		    size_t reps);
 void smx_bench_free(struct smx_bench *b);
 
-/* Measure several subjects side by side: calibrate each, then take one
- * sample of every subject per round, reps rounds after a warm-up round.
- * With a plug-in among the subjects, the whole measurement runs in the
- * runner (runner.h), and a plug-in that crashes, exits, hangs or changes
- * the FP environment ends smx with one line naming it (exit 1). */
-void smx_bench_run(struct smx_bench *b, size_t count, const enum smx_subject *subj,
-		   const struct smx_impl *const *impls, struct smx_stats *out);
-/* The same in this process; -1 when b->beat stopped it (*stopped: the
+/* Measure several subjects side by side in this process (through
+ * smx_run_bench, run.h, which takes plug-ins to the runner): calibrate
+ * each, then take one sample of every subject per round, reps rounds
+ * after a warm-up round. -1 when b->beat stopped it (*stopped: the
  * subject), else 0. */
 int smx_bench_run_here(struct smx_bench *b, size_t count, const enum smx_subject *subj,
 		       const struct smx_impl *const *impls, struct smx_stats *out, size_t *stopped);
-/* Move the buffers next to guard pages, each ending within 64 bytes of
- * one, 64-byte aligned (not done past 1000 cold-cache buffer sets: the
- * mappings would run out). */
-void smx_bench_guard(struct smx_bench *b);
 
 /* Pin the calling thread to a CPU, or to count CPUs from first (threads
  * started afterwards inherit the set); -1 on failure. */

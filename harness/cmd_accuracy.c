@@ -41,7 +41,7 @@ static const char help[] =
     "from the seed (uniform, the default; model: from the row's softmax;\n"
     "argmax) or read from an int32/int64 .npy or a text column (the ignore index,\n"
     "-100 or --ignore-index I, ignores a row; --label-smoothing EPS smooths);\n"
-    "abs_err (CSV, JSON) is the largest |error|, for xent in nats; logprob_nats\n"
+    "abs_err (CSV, JSON) is the largest |error|, for lse and xent in nats; logprob_nats\n"
     "the largest log-prob error in nats (logsoftmax; xent without smoothing).\n"
     "--outputs NAME=FILE (repeatable, with --input X and one --op and --dtype):\n"
     "outputs computed elsewhere (PyTorch, a GPU), X's shape, in any format --input\n"
@@ -379,14 +379,11 @@ int smx_cmd_accuracy(int argc, char **argv)
 			size_t mine = cell++;
 			if (mine < ao.lo || mine >= ao.hi)
 				continue; /* another shard's cell */
-			size_t n = smx_rows_width(&in[d]), total = in[d].count * n;
-			double *x = smx_alloc(total, sizeof *x);
-			for (size_t i = 0; i < total; i++)
-				x[i] = in[d].x[i];
+			struct smx_rows x;
+			smx_rows_copy(&x, sel.dts[d], in[d].x, in[d].count, smx_rows_width(&in[d]));
 			smx_progress_cell(0, "%s %s %s", smx_op_name(sel.ops[o]),
 					  smx_dtype_name(sel.dts[d]), label);
-			smx_case_adopt_opts(&cs, sel.ops[o], sel.dts[d], x, in[d].count, n, seed,
-					    &copts);
+			smx_case_adopt_opts(&cs, sel.ops[o], &x, seed, &copts);
 			if (!outs.count || sel.nnames || sel.best)
 				run_case(&t, &tally, &sel, NULL, &cs, label, seed);
 			for (size_t i = 0; i < outs.count; i++) {

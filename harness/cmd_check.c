@@ -16,6 +16,7 @@
 #include "measure.h"
 #include "outputs.h"
 #include "progress.h"
+#include "run.h"
 #include "scenarios.h"
 #include "sweep.h"
 #include "util.h"
@@ -143,18 +144,15 @@ static void measure_outputs(struct line *l, const char *dir, int update)
 		smx_rows_free(&xs);
 		return;
 	}
-	double *x = smx_alloc(total, sizeof *x);
-	memcpy(x, xs.x, total * sizeof *x);
+	l->b.n = n;
+	l->b.rows = xs.count;
 	struct smx_case c;
-	smx_case_adopt(&c, l->b.op, l->b.dt, x, xs.count, n);
+	smx_case_adopt(&c, l->b.op, &xs);
 	struct smx_metrics m;
 	smx_metrics_init(&m);
 	int bad = smx_outputs_fold(&c, &ys, out, &m, err, sizeof err);
 	smx_case_free(&c);
 	smx_rows_free(&ys);
-	l->b.n = n;
-	l->b.rows = xs.count;
-	smx_rows_free(&xs);
 	if (bad) {
 		snprintf(l->why, sizeof l->why, "%s", err);
 		return;
@@ -211,7 +209,7 @@ static void measure_perf(struct line *l, const struct smx_impl *im, double tol, 
 	const enum smx_subject subj[2] = {SMX_SUBJ_MEMCPY, SMX_SUBJ_IMPL};
 	const struct smx_impl *ims[2] = {NULL, im};
 	struct smx_stats st[2];
-	smx_bench_run(&b, 2, subj, ims, st);
+	smx_run_bench(&b, 2, subj, ims, st);
 	smx_bench_free(&b);
 	l->got[0] = st[1].median / st[0].median;
 	l->st = ST_PASS;

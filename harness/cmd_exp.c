@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dtype.h"
 #include "progress.h"
 #include "metrics.h"
 #include "smx_impls.h"
@@ -22,26 +23,27 @@ static const char help[] =
 typedef void (*exp_f32)(const float *, float *, size_t);
 typedef void (*exp_f64)(const double *, double *, size_t);
 
+/* The range each layer serves (its lo, hi): inputs whose exp rounds to neither 0 nor
+ * inf (f32: exactly; f64: slightly inside). */
+static const double lo32 = -0x1.9fe368p+6, hi32 = 0x1.62e42ep+6; /* -103.972076, 88.722832 */
+static const double lo64 = -0x1.7490a3d70a3d7p+9, hi64 = 0x1.62e3d70a3d70ap+9; /* -745.13, 709.78 */
+
 static const struct layer {
 	smx_dtype dt;
 	const char *isa;
 	unsigned cpu;
 	exp_f32 f32;
 	exp_f64 f64;
+	double lo, hi;
 } layers[] = {
-#define SMX_EXP_ROW_f32(isa, cpu) {SMX_F32, #isa, cpu, smx_exp_f32__##isa, NULL},
-#define SMX_EXP_ROW_f64(isa, cpu) {SMX_F64, #isa, cpu, NULL, smx_exp_f64__##isa},
+#define SMX_EXP_ROW_f32(isa, cpu) {SMX_F32, #isa, cpu, smx_exp_f32__##isa, NULL, lo32, hi32},
+#define SMX_EXP_ROW_f64(isa, cpu) {SMX_F64, #isa, cpu, NULL, smx_exp_f64__##isa, lo64, hi64},
 #define SMX_EXP_ROW(dt, isa, cpu) SMX_EXP_ROW_##dt(isa, cpu)
     SMX_EXP_LAYERS(SMX_EXP_ROW)
 #undef SMX_EXP_ROW
 #undef SMX_EXP_ROW_f32
 #undef SMX_EXP_ROW_f64
 };
-
-/* The range each layer serves: inputs whose exp rounds to neither 0 nor
- * inf (f32: exactly; f64: slightly inside). */
-static const double lo32 = -0x1.9fe368p+6, hi32 = 0x1.62e42ep+6; /* -103.972076, 88.722832 */
-static const double lo64 = -0x1.7490a3d70a3d7p+9, hi64 = 0x1.62e3d70a3d70ap+9; /* -745.13, 709.78 */
 
 static double ulp_err_f32(float y, double e)
 {
@@ -107,14 +109,14 @@ static struct worst sample(const struct layer *l, size_t samples, uint64_t seed)
 	enum { CH = 4096 };
 	double xd[CH], yd[CH];
 	float xf[CH], yf[CH];
-	double lo = l->dt == SMX_F32 ? lo32 : lo64, hi = l->dt == SMX_F32 ? hi32 : hi64;
+	const double lo = l->lo, hi = l->hi;
 	for (size_t done = 0; done < samples; done += CH) {
 		size_t k = samples - done < CH ? samples - done : CH;
 		for (size_t i = 0; i < k; i++) {
 			/* Uniform in magnitude bits: every binade equally often. */
 			double u = smx_uniform01(&seed), s = smx_uniform01(&seed) < 0.5 ? lo : hi;
 			double v = s * exp2(-60 * u * u);
-			xd[i] = l->dt == SMX_F32 ? (double)(float)v : v;
+			xd[i] = smx_dtype_info(l->dt)->round(v);
 			xf[i] = (float)xd[i];
 		}
 		if (l->dt == SMX_F32) {

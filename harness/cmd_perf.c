@@ -189,8 +189,8 @@ static void make_inputs(smx_op op, smx_dtype dt, const struct smx_dist *d, uint6
 		for (size_t i = 0; i < n; i++)
 			sum += exp(x[i] - m);
 		for (size_t i = 0; i < n; i++)
-			x[i] =
-			    op == SMX_OP_LOGSOFTMAX_VJP ? x[i] - m - log(sum) : exp(x[i] - m) / sum;
+			x[i] = smx_op_info(op)->in[0] == SMX_ARG_Y ? x[i] - m - log(sum)
+								   : exp(x[i] - m) / sum;
 	}
 	if (g) {
 		struct smx_dist gd;
@@ -224,7 +224,7 @@ static size_t entries(const struct smx_sel *sel, smx_keep_fn keep, smx_op op, sm
 	struct smx_bench b;
 	smx_bench_init(&b, op, dt, a, g, r, n, cache, 1, 3);
 	struct smx_stats st[256];
-	smx_bench_run(&b, m, subj, all, st);
+	smx_run_bench(&b, m, subj, all, st);
 	smx_bench_free(&b);
 	size_t best = 0;
 	for (size_t i = 1; i < m; i++)
@@ -259,7 +259,7 @@ static size_t perf_cell(const struct smx_perf_opts *o, smx_op op, smx_dtype dt, 
 	enum smx_subject subj[256] = {SMX_SUBJ_MEMCPY, SMX_SUBJ_READ, SMX_SUBJ_MEMSET};
 	/* The Jacobian writes n x n from n: it is read against memset of its
 	 * output, not memcpy. */
-	int jac = op == SMX_OP_JACOBIAN;
+	int jac = smx_op_info(op)->out == SMX_LEN_NN;
 	size_t nc = jac || o->ceilings ? 3 : 2; /* ceilings */
 	for (size_t i = 0; i < k; i++) {
 		all[nc + i] = ims[i];
@@ -270,7 +270,7 @@ static size_t perf_cell(const struct smx_perf_opts *o, smx_op op, smx_dtype dt, 
 	free(a);
 	free(g);
 	struct smx_stats st[256];
-	smx_bench_run(&b, k + nc, subj, all, st);
+	smx_run_bench(&b, k + nc, subj, all, st);
 	/* Streaming the op's bytes at memcpy's rate. */
 	double stream = st[0].median * (double)b.moved / (2.0 * (double)b.bytes);
 	struct perf_row one[256];
@@ -307,7 +307,7 @@ static size_t perf_cell(const struct smx_perf_opts *o, smx_op op, smx_dtype dt, 
 		/* T CPUs for T threads (pinned to one, they would take turns). */
 		if (o->pin >= 0 && smx_pin_range(o->pin, T))
 			smx_die("perf: --pin: cannot use CPUs %d to %d", o->pin, o->pin + T - 1);
-		smx_bench_run(&b, k, subj + nc, all + nc, mt);
+		smx_run_bench(&b, k, subj + nc, all + nc, mt);
 		if (o->pin >= 0)
 			smx_pin(o->pin);
 		for (size_t j = 0; j < k; j++) {

@@ -758,7 +758,7 @@ static void perf_figure(struct rep *r, const struct perf_sweep *p)
 	}
 	close_in(f, name);
 	char vars[800];
-	size_t es = p->dt == SMX_F32 ? 4 : 8;
+	size_t es = smx_dtype_size(p->dt);
 	size_t l1 = smx_env_cache(1), l2 = smx_env_cache(2), l3 = smx_env_cache(3);
 	snprintf(vars, sizeof vars,
 		 "data='%s'; out='fig5_throughput_%s'; l1=%zu; l2=%zu; l3=%zu; "
@@ -970,11 +970,12 @@ static const struct {
 static void next_token(struct rep *r, struct smx_doc *doc)
 {
 	smx_progress_cell(0, "next-token example");
-	double *x = smx_alloc(NTOK, sizeof *x);
+	struct smx_rows x;
+	smx_rows_alloc(&x, SMX_F32, 1, NTOK);
 	for (size_t i = 0; i < NTOK; i++)
-		x[i] = tokens[i].logit;
+		x.x[i] = tokens[i].logit;
 	struct smx_case c;
-	smx_case_adopt(&c, SMX_OP_SOFTMAX, SMX_F32, x, 1, NTOK);
+	smx_case_adopt(&c, SMX_OP_SOFTMAX, &x);
 	FILE *f = open_in(r, "fig7_next_token.dat");
 	static const struct smx_column tc[] = {{"token", SMX_STR, 1},
 					       {"logit", SMX_NUM, 1},
@@ -1165,12 +1166,12 @@ static size_t report_cells(struct rep *r)
 {
 	const struct smx_impl *ims[256];
 	/* The error CCDF, the next-token example, the overflow sweep's entries,
-	 * the Jacobian's two ops at each n, the language-model sizes. */
+	 * the Jacobian's two ops at each n, the language-model section. */
 	size_t ns[MAXN], cells = 1 + 1 + entries(r, SMX_OP_SOFTMAX, SMX_F32, ims) +
 				 2 * (r->mode == QUICK	? 4
 				      : r->mode == FULL ? 6
 							: 5) +
-				 SMX_LM_NN;
+				 SMX_LM_CELLS;
 	for (int dt = 0; dt < SMX_DTYPE_COUNT; dt++)
 		if (smx_dtype_info((smx_dtype)dt)->sweep)
 			cells +=
@@ -1249,20 +1250,22 @@ static void run_published_lm(struct rep *r, struct results *res)
 	snprintf(data, sizeof data, "%s/../tests/data/mnist-presoftmax.txt", r->scripts);
 	if (smx_pub_measure(&res->pub, data, r->seed, err, sizeof err))
 		smx_die("report: published results: %s", err);
-	const struct smx_impl *ims[512];
-	size_t k = entries(r, SMX_OP_LSE, SMX_F32, ims);
-	k += entries(r, SMX_OP_LOGSOFTMAX, SMX_F32, ims + k);
-	k += entries(r, SMX_OP_XENT, SMX_F32, ims + k);
-	FILE *csv = open_in(r, "lm.csv"), *dat = open_in(r, "fig10_lm_error.dat");
-	fputs("impl,op,n,rows,max_ulp,max_abs_nats,median_ns,ns_per_elem\n", csv);
-	smx_lm_measure(&res->lm, ims, k, r->seed,
-		       r->mode == QUICK	 ? 1
-		       : r->mode == FULL ? 4
-					 : 2,
-		       r->mode == QUICK, csv, dat);
-	close_in(csv, "lm.csv");
+	const struct smx_lm_opts lo = {.sel = &r->sel,
+				       .keep = keep(r),
+				       .seed = r->seed,
+				       .rows = r->mode == QUICK	 ? 1
+					       : r->mode == FULL ? 4
+								 : 2,
+				       .quick = r->mode == QUICK};
+	struct smx_table acc, perf;
+	FILE *dat = open_in(r, "fig10_lm_error.dat");
+	smx_lm_measure(&res->lm, &lo, &acc, &perf, dat);
 	close_in(dat, "fig10_lm_error.dat");
-	if (k)
+	write_csv(r, "lm.csv", &acc);
+	write_csv(r, "lm_perf.csv", &perf);
+	smx_table_free(&acc);
+	smx_table_free(&perf);
+	if (res->lm.err.nrows)
 		gnuplot(
 		    r, "lm_error",
 		    "data='fig10_lm_error.dat'; out='fig10_lm_error'; "
@@ -1423,8 +1426,8 @@ static void write_doc(struct rep *r, struct results *res)
 	smx_lm_doc(&doc, &res->lm);
 	next_token(r, &doc);
 	smx_doc_h2(&doc, "data", "Data");
-	static const char *const files[] = {"accuracy.csv", "overflow.csv", "perf.csv", "lm.csv",
-					    "env.json"};
+	static const char *const files[] = {"accuracy.csv", "overflow.csv", "perf.csv",
+					    "lm.csv",	    "lm_perf.csv",  "env.json"};
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
 		smx_doc_link(&doc, files[i], files[i]);
 	if (smx_doc_close(&doc))

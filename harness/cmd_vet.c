@@ -21,7 +21,7 @@
 #include "hunt.h"
 #include "measure.h"
 #include "plugin.h"
-#include "runner.h"
+#include "run.h"
 #include "scenarios.h"
 #include "util.h"
 #include "verdict.h"
@@ -157,7 +157,7 @@ static int run_placed(struct vet_entry *e, const struct smx_case *c, size_t rows
 	struct smx_run_result r;
 	struct smx_run_opts at = *ro;
 	at.row0 = first;
-	if (smx_runner_call(im, a, b, out, rows, n, &at, &r))
+	if (smx_run_isolated(im, a, b, out, rows, n, &at, &r) < 0)
 		smx_die("vet: %s: placement '%s' refused by the runner", im->name, where);
 	int ok = call_ok(e, n, where, &r);
 	if (ok)

@@ -10,9 +10,16 @@
 #include "util.h"
 #include "variant.h"
 
-void smx_case_adopt_opts(struct smx_case *c, smx_op op, smx_dtype dt, double *x, size_t rows,
-			 size_t n, uint64_t seed, const struct smx_case_opts *o)
+void smx_case_adopt_opts(struct smx_case *c, smx_op op, struct smx_rows *rs, uint64_t seed,
+			 const struct smx_case_opts *o)
 {
+	const size_t rows = rs->count, n = rows ? smx_rows_width(rs) : 0;
+	const smx_dtype dt = rs->dt;
+	if (n == (size_t)-1)
+		smx_die("internal: a case takes rows of one length");
+	double *x = rs->x;
+	rs->x = NULL;
+	smx_rows_free(rs);
 	size_t total, olen = smx_op_out_len(op, n), outs;
 	if (smx_mul_overflows(rows, n, &total) || smx_mul_overflows(rows, olen, &outs))
 		smx_die("rows x n overflows");
@@ -50,17 +57,17 @@ void smx_case_adopt_opts(struct smx_case *c, smx_op op, smx_dtype dt, double *x,
 	oi->ref_rows(op, dt, c->from_x, c->from_x ? x : c->in, c->g, rows, n, c->ref, c->status);
 }
 
-void smx_case_adopt(struct smx_case *c, smx_op op, smx_dtype dt, double *x, size_t rows, size_t n)
+void smx_case_adopt(struct smx_case *c, smx_op op, struct smx_rows *rs)
 {
-	smx_case_adopt_opts(c, op, dt, x, rows, n, 1, NULL);
+	smx_case_adopt_opts(c, op, rs, 1, NULL);
 }
 
 void smx_case_generate_opts(struct smx_case *c, smx_op op, smx_dtype dt, const struct smx_dist *d,
 			    uint64_t seed, size_t rows, size_t n, const struct smx_case_opts *o)
 {
-	double *x = smx_alloc(rows, n * sizeof *x);
-	smx_dist_fill(d, dt, seed, rows, n, x);
-	smx_case_adopt_opts(c, op, dt, x, rows, n, seed, o);
+	struct smx_rows rs;
+	smx_rows_generate(&rs, d, dt, seed, rows, n);
+	smx_case_adopt_opts(c, op, &rs, seed, o);
 }
 
 void smx_case_generate(struct smx_case *c, smx_op op, smx_dtype dt, const struct smx_dist *d,

@@ -30,18 +30,18 @@ struct smx_case_opts {
 	int from_x;
 };
 
-/* Generate rows of distribution d and their reference (opts NULL: the
+/* Take a batch of logits, rows of one length in rs->dt (its values pass
+ * to c, rs is left empty), and add the reference (opts NULL: the
  * defaults). Backward ops take s = softmax(x) (y = log-softmax(x))
  * correctly rounded, and g from gdist with a seed derived from seed. */
+void smx_case_adopt(struct smx_case *c, smx_op op, struct smx_rows *rs);
+void smx_case_adopt_opts(struct smx_case *c, smx_op op, struct smx_rows *rs, uint64_t seed,
+			 const struct smx_case_opts *o);
+/* The same for the batch smx_rows_generate gives. */
 void smx_case_generate(struct smx_case *c, smx_op op, smx_dtype dt, const struct smx_dist *d,
 		       uint64_t seed, size_t rows, size_t n);
 void smx_case_generate_opts(struct smx_case *c, smx_op op, smx_dtype dt, const struct smx_dist *d,
 			    uint64_t seed, size_t rows, size_t n, const struct smx_case_opts *o);
-/* Take logits given as doubles (ownership passes to c) and add the
- * reference. */
-void smx_case_adopt(struct smx_case *c, smx_op op, smx_dtype dt, double *x, size_t rows, size_t n);
-void smx_case_adopt_opts(struct smx_case *c, smx_op op, smx_dtype dt, double *x, size_t rows,
-			 size_t n, uint64_t seed, const struct smx_case_opts *o);
 void smx_case_free(struct smx_case *c);
 
 /* Run im on the case (out of place) and fold every row into m; errs, when

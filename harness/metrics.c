@@ -420,6 +420,9 @@ static int fold_row(struct smx_metrics *m, smx_op op, smx_dtype dt, const struct
 		m->kl = acc.kl;
 	if (op == SMX_OP_LOGSOFTMAX)
 		fold_max(&m->logprob_nats, acc.lp);
+	/* A single output, a log (lse): its absolute error is in nats. */
+	if (smx_op_info(op)->out == SMX_LEN_ONE)
+		fold_max(&m->abs_err, acc.num);
 	double eps = ldexp(1.0, 1 - p);
 	enum smx_sum sk = smx_op_info(op)->sum;
 	if (scaled && sk == SMX_SUM_ONE) {

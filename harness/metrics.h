@@ -26,7 +26,7 @@ struct smx_metrics {
 	double decl_ratio;     /* max error / the entry's declared bound */
 	double cond_err;       /* backward: max |y - s| / (u * condition scale) */
 	double invariant;      /* backward: J 1 = 0 or sum(dx) = 0, residual (see README) */
-	double abs_err;	       /* max |y - s| (xent: the loss error in nats), NaN if not kept */
+	double abs_err;	       /* max |y - s| (lse, xent: in nats), NaN if not kept */
 	/* Log-probability error in nats: logsoftmax max |y - log p| over every
 	 * component; xent without smoothing the loss's (-log p_t's); NaN for
 	 * the other ops. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "cli.h"
 #include "dtype.h"
 #include "lowp.h"
 #include "measure.h"
@@ -14,6 +15,7 @@
 #include "progress.h"
 #include "report_sections.h"
 #include "rows.h"
+#include "sweeps.h"
 #include "util.h"
 
 /* ---- published results ---- */
@@ -146,37 +148,34 @@ void smx_pub_free(struct smx_pub_section *p)
 /* Llama 2, Llama 3, Qwen 2 and Gemma vocabularies. */
 const size_t smx_lm_ns[SMX_LM_NN] = {32000, 128256, 151936, 256000};
 
-/* Max ulp and max absolute error (nats) of im on c. */
-static void lm_errors(const struct smx_impl *im, const struct smx_case *c, double *ulp,
-		      double *nats)
+/* The ops of the section, in the order of its tables and figure. */
+static const smx_op lm_ops[] = {SMX_OP_LSE, SMX_OP_LOGSOFTMAX, SMX_OP_XENT};
+#define LM_NOPS (sizeof lm_ops / sizeof *lm_ops)
+
+/* The row of t for (impl, op, n), one thread when timed; or t->nrows. */
+static size_t lm_row(const struct smx_table *t, int timed, const char *impl, smx_op op, size_t n)
 {
-	const size_t olen = smx_op_out_len(c->op, c->n), outs = c->rows * olen;
-	float *a = smx_alloc(c->rows * c->n, sizeof *a), *out = smx_alloc(outs, sizeof *out);
-	float *b = c->g ? smx_alloc(c->rows * c->n, sizeof *b) : NULL;
-	double *y = smx_alloc(outs, sizeof *y);
-	smx_to_dtype(SMX_F32, c->in, a, c->rows * c->n);
-	if (b)
-		smx_to_dtype(SMX_F32, c->g, b, c->rows * c->n);
-	smx_run_guarded(im, a, b, out, c->rows, c->n);
-	smx_from_dtype(SMX_F32, out, y, outs);
-	struct smx_metrics m;
-	smx_metrics_init(&m);
-	smx_case_fold(im, c, y, &m);
-	double worst = 0;
-	for (size_t i = 0; i < outs; i++) {
-		const double e = fabs(y[i] - smx_ref_value(&c->ref[i]));
-		worst = isnan(e) || e > worst ? e : worst;
-	}
-	*ulp = m.max_ulp;
-	*nats = worst;
-	free(a);
-	free(b);
-	free(out);
-	free(y);
+	size_t row = 0;
+	while (row < t->nrows && (strcmp(smx_table_at(t, row, "impl")->s, impl) ||
+				  strcmp(smx_table_at(t, row, "op")->s, smx_op_name(op)) ||
+				  smx_table_at(t, row, "n")->i != (long long)n ||
+				  (timed && smx_table_at(t, row, "threads")->i != 1)))
+		row++;
+	return row;
 }
 
-void smx_lm_measure(struct smx_lm_section *l, const struct smx_impl *const *ims, size_t k,
-		    uint64_t seed, size_t rows, int quick, FILE *csv, FILE *dat)
+/* Nats from an accuracy row: the largest |error| of a log (lse, the loss),
+ * else the largest log-prob error (log-softmax). */
+static double lm_nats(const struct smx_table *acc, size_t row)
+{
+	if (row == acc->nrows)
+		return NAN;
+	double abs = smx_table_at(acc, row, "abs_err")->d;
+	return isnan(abs) ? smx_table_at(acc, row, "logprob_nats")->d : abs;
+}
+
+void smx_lm_measure(struct smx_lm_section *l, const struct smx_lm_opts *o, struct smx_table *acc,
+		    struct smx_table *perf, FILE *dat)
 {
 	static const struct smx_column ec[] = {{"op", SMX_STR, 1},
 					       {"impl", SMX_STR, 1},
@@ -190,68 +189,74 @@ void smx_lm_measure(struct smx_lm_section *l, const struct smx_impl *const *ims,
 					       {"GB/s (x read, y written)", SMX_NUM, 1}};
 	smx_table_init(&l->err, ec, sizeof ec / sizeof *ec);
 	smx_table_init(&l->speed, sc, sizeof sc / sizeof *sc);
-	l->rows = rows;
+	l->rows = o->rows;
+	struct smx_sel sel = *o->sel;
+	sel.nops = LM_NOPS;
+	memcpy(sel.ops, lm_ops, sizeof lm_ops);
+	sel.dts[0] = SMX_F32;
+	sel.ndts = 1;
 	struct smx_dist d;
 	smx_dist_parse("lm", &d);
-	double *nats = smx_calloc(k * SMX_LM_NN + 1, sizeof *nats);
-	double *ulps = smx_calloc(k * SMX_LM_NN + 1, sizeof *ulps);
-	struct smx_stats *st = smx_calloc(k + 1, sizeof *st);
-	enum smx_subject *subj = smx_calloc(k + 1, sizeof *subj);
-	const struct smx_impl **who = smx_calloc(k + 1, sizeof *who);
-	for (size_t j = 0; j < SMX_LM_NN; j++) {
-		const size_t n = smx_lm_ns[j];
-		smx_progress_cell(0, "language-model scale f32 n=%zu", n);
-		const smx_op ops[] = {SMX_OP_LSE, SMX_OP_LOGSOFTMAX, SMX_OP_XENT};
-		for (size_t o = 0; o < sizeof ops / sizeof *ops; o++) {
-			struct smx_case c;
-			smx_case_generate(&c, ops[o], SMX_F32, &d, seed, rows, n);
-			size_t m = 0;
-			for (size_t i = 0; i < k; i++) {
-				if (ims[i]->op != ops[o])
-					continue;
-				const size_t at = i * SMX_LM_NN + j;
-				lm_errors(ims[i], &c, &ulps[at], &nats[at]);
-				smx_table_add(&l->err, smx_op_name(ops[o]), ims[i]->name,
-					      (long long)n, ulps[at], nats[at]);
-				subj[m] = SMX_SUBJ_IMPL;
-				who[m++] = ims[i];
+	const struct smx_accuracy_opts ao = {.sel = &sel,
+					     .keep = o->keep,
+					     .dists = &d,
+					     .ndists = 1,
+					     .ns = smx_lm_ns,
+					     .nn = SMX_LM_NN,
+					     .rows = o->rows,
+					     .seed = o->seed,
+					     .hi = SIZE_MAX};
+	smx_accuracy_table(acc);
+	smx_accuracy_sweep(&ao, acc);
+	const struct smx_perf_opts po = {.sel = &sel,
+					 .keep = o->keep,
+					 .ns = smx_lm_ns,
+					 .nn = SMX_LM_NN,
+					 .rows = o->rows,
+					 .cache = SMX_CACHE_HOT,
+					 .min_ms = o->quick ? 1 : 3,
+					 .reps = o->quick ? 3 : 5,
+					 .pin = -1,
+					 .dist = &d,
+					 .seed = o->seed};
+	smx_perf_table(perf);
+	smx_perf_sweep(&po, perf);
+	const struct smx_impl *ims[LM_NOPS][256];
+	size_t k[LM_NOPS];
+	for (size_t p = 0; p < LM_NOPS; p++)
+		k[p] = smx_sweep_entries(&sel, o->keep, lm_ops[p], SMX_F32, ims[p]);
+	for (size_t j = 0; j < SMX_LM_NN; j++)
+		for (size_t p = 0; p < LM_NOPS; p++)
+			for (size_t i = 0; i < k[p]; i++) {
+				const size_t n = smx_lm_ns[j];
+				const char *name = ims[p][i]->name;
+				size_t row = lm_row(acc, 0, name, lm_ops[p], n);
+				smx_table_add(
+				    &l->err, smx_op_name(lm_ops[p]), name, (long long)n,
+				    row < acc->nrows ? smx_table_at(acc, row, "max_ulp")->d : NAN,
+				    lm_nats(acc, row));
+				row = lm_row(perf, 1, name, lm_ops[p], n);
+				double ns = row < perf->nrows
+						? smx_table_at(perf, row, "median_ns")->d
+						: NAN;
+				double bytes = (double)smx_dtype_size(SMX_F32) * (double)o->rows *
+					       (double)(n + smx_op_out_len(lm_ops[p], n));
+				smx_table_add(&l->speed, smx_op_name(lm_ops[p]), name, (long long)n,
+					      ns / ((double)o->rows * (double)n), bytes / ns);
 			}
-			struct smx_bench b;
-			smx_bench_init(&b, ops[o], SMX_F32, c.x, c.g, rows, n, SMX_CACHE_HOT,
-				       quick ? 1 : 3, quick ? 3 : 5);
-			if (m)
-				smx_bench_run(&b, m, subj, who, st);
-			smx_bench_free(&b);
-			const double bytes = 4.0 * rows * ((double)n + smx_op_out_len(ops[o], n));
-			for (size_t i = 0, w = 0; i < k; i++) {
-				if (ims[i]->op != ops[o])
-					continue;
-				const double per = st[w].median / ((double)rows * n);
-				smx_table_add(&l->speed, smx_op_name(ops[o]), ims[i]->name,
-					      (long long)n, per, bytes / st[w].median);
-				fprintf(csv, "%s,%s,%zu,%zu,%.6g,%.6g,%.6g,%.6g\n", ims[i]->name,
-					smx_op_name(ops[o]), n, rows, ulps[i * SMX_LM_NN + j],
-					nats[i * SMX_LM_NN + j], st[w].median, per);
-				w++;
+	for (size_t p = 0; p < LM_NOPS; p++)
+		for (size_t i = 0; i < k[p]; i++) {
+			fprintf(dat, "\"%s %s\"\n", smx_op_name(lm_ops[p]), ims[p][i]->name);
+			for (size_t j = 0; j < SMX_LM_NN; j++) {
+				double nats = lm_nats(
+				    acc, lm_row(acc, 0, ims[p][i]->name, lm_ops[p], smx_lm_ns[j]));
+				if (nats > 0)
+					fprintf(dat, "%zu %.6g\n", smx_lm_ns[j], nats);
+				else
+					fprintf(dat, "%zu ?\n", smx_lm_ns[j]);
 			}
-			smx_case_free(&c);
+			fputs("\n\n", dat);
 		}
-		smx_progress_step();
-	}
-	for (size_t i = 0; i < k; i++) {
-		fprintf(dat, "\"%s %s\"\n", smx_op_name(ims[i]->op), ims[i]->name);
-		for (size_t j = 0; j < SMX_LM_NN; j++)
-			if (nats[i * SMX_LM_NN + j] > 0)
-				fprintf(dat, "%zu %.6g\n", smx_lm_ns[j], nats[i * SMX_LM_NN + j]);
-			else
-				fprintf(dat, "%zu ?\n", smx_lm_ns[j]);
-		fputs("\n\n", dat);
-	}
-	free(nats);
-	free(ulps);
-	free(st);
-	free(subj);
-	free(who);
 }
 
 void smx_lm_doc(struct smx_doc *doc, const struct smx_lm_section *l)

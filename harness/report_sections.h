@@ -38,14 +38,26 @@ struct smx_lm_section {
 	struct smx_table speed; /* op, impl, n, ns/elem, GB/s */
 };
 
-/* Measures the k entries ims (lse and logsoftmax, f32) on rows of the lm
- * generator at each vocabulary size: error against the reference in ulps
- * and nats, and time (hot cache, side by side per op and n). Writes
- * csv lines (impl,op,n,rows,max_ulp,max_abs_nats,median_ns,ns_per_elem)
- * and the figure's data (a block per entry: n, nats) to dat; one progress
- * cell per n. */
-void smx_lm_measure(struct smx_lm_section *l, const struct smx_impl *const *ims, size_t k,
-		    uint64_t seed, size_t rows, int quick, FILE *csv, FILE *dat);
+/* The section's cells: smx accuracy's and smx perf's sweeps of lse,
+ * logsoftmax and xent (f32) at each vocabulary size. */
+#define SMX_LM_CELLS (2 * 3 * SMX_LM_NN)
+
+struct smx_sel;
+struct smx_lm_opts {
+	const struct smx_sel *sel;		/* the entries measured: the selection's */
+	int (*keep)(const struct smx_impl *im); /* ... that keep keeps (NULL: all) */
+	uint64_t seed;
+	size_t rows; /* of the lm generator, per size */
+	int quick;   /* shorter timing */
+};
+
+/* The section through the commands' sweeps: smx accuracy's rows (error
+ * against the reference in ulps, and in nats) into acc, smx perf's (hot
+ * cache, the entries of one op side by side) into perf, each table made
+ * here with its command's schema; the tables shown read from them, and
+ * the figure's data (a block per entry: n, nats) go to dat. */
+void smx_lm_measure(struct smx_lm_section *l, const struct smx_lm_opts *o, struct smx_table *acc,
+		    struct smx_table *perf, FILE *dat);
 void smx_lm_doc(struct smx_doc *doc, const struct smx_lm_section *l);
 void smx_lm_free(struct smx_lm_section *l);
 

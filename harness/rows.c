@@ -23,6 +23,13 @@ void smx_rows_alloc(struct smx_rows *rs, smx_dtype dt, size_t rows, size_t n)
 		rs->off[r] = r * n;
 }
 
+void smx_rows_copy(struct smx_rows *rs, smx_dtype dt, const double *x, size_t rows, size_t n)
+{
+	smx_rows_alloc(rs, dt, rows, n);
+	if (rows && n)
+		memcpy(rs->x, x, rows * n * sizeof *rs->x);
+}
+
 void smx_rows_free(struct smx_rows *rs)
 {
 	free(rs->off);

@@ -20,6 +20,8 @@ struct smx_rows {
 
 /* rows rows of n values each (uninitialised). */
 void smx_rows_alloc(struct smx_rows *rs, smx_dtype dt, size_t rows, size_t n);
+/* rows rows of n values each, copied from x. */
+void smx_rows_copy(struct smx_rows *rs, smx_dtype dt, const double *x, size_t rows, size_t n);
 void smx_rows_free(struct smx_rows *rs);
 /* The common length when every row has it, else (size_t)-1. */
 size_t smx_rows_width(const struct smx_rows *rs);

@@ -135,6 +135,35 @@ void smx_run_guarded(const struct smx_impl *im, const void *a, const void *b, vo
 			 smx_dtype_name(im->dtype), im->name, smx_run_describe(&r), n);
 }
 
+int smx_run_isolated(const struct smx_impl *im, const void *a, const void *b, void *out,
+		     size_t rows, size_t n, const struct smx_run_opts *o, struct smx_run_result *r)
+{
+	if (smx_runner_call(im, a, b, out, rows, n, o, r))
+		return -1;
+	return r->status == SMX_RUN_OK || r->status == SMX_RUN_FPENV;
+}
+
+void smx_run_bench(struct smx_bench *b, size_t count, const enum smx_subject *subj,
+		   const struct smx_impl *const *impls, struct smx_stats *out)
+{
+	size_t stopped;
+	for (size_t j = 0; j < count; j++)
+		if (subj[j] == SMX_SUBJ_IMPL && impls[j]->origin == SMX_ORIGIN_PLUGIN) {
+			struct smx_run_result r;
+			if (smx_runner_bench(b, count, subj, impls, out, &r, &stopped)) {
+				const struct smx_impl *im =
+				    stopped < count && subj[stopped] == SMX_SUBJ_IMPL
+					? impls[stopped]
+					: impls[j];
+				smx_fail("plug-in %s %s %s: %s in perf at n = %zu",
+					 smx_op_name(im->op), smx_dtype_name(im->dtype), im->name,
+					 smx_run_describe(&r), b->n);
+			}
+			return;
+		}
+	smx_bench_run_here(b, count, subj, impls, out, &stopped);
+}
+
 double smx_run_cpu_ms(void)
 {
 	struct timespec ts;

@@ -663,6 +663,46 @@ static int on_sample(size_t subject)
 	return 0;
 }
 
+/* A copy of p (bytes long) ending within 64 bytes of a guard page. */
+static void *guarded(struct smx_gbuf *g, void *p, size_t bytes)
+{
+	if (!p)
+		return NULL;
+	void *q = smx_gbuf_alloc(g, bytes, SMX_GUARD_AFTER, 0);
+	if (!q)
+		smx_die("out of memory: cannot map %zu bytes", bytes);
+	q = (void *)((uintptr_t)q & ~(uintptr_t)63);
+	memcpy(q, p, bytes);
+	return q;
+}
+
+/* Move b's buffers next to guard pages, each ending within 64 bytes of
+ * one, 64-byte aligned; returns the mappings, for guard_free. Not done
+ * past 1000 cold-cache buffer sets (the mappings would run out): NULL. */
+static struct smx_gbuf *guard_bench(struct smx_bench *b)
+{
+	if (b->nbuf > 1000)
+		return NULL;
+	struct smx_gbuf *maps = smx_calloc(3 * b->nbuf, sizeof *maps);
+	size_t ob = b->out_bytes > b->bytes ? b->out_bytes : b->bytes;
+	for (size_t i = 0; i < b->nbuf; i++) {
+		b->x[i] = guarded(&maps[3 * i], b->x[i], b->bytes);
+		b->g[i] = guarded(&maps[3 * i + 1], b->g[i], b->bytes);
+		b->y[i] = guarded(&maps[3 * i + 2], b->y[i], ob);
+	}
+	free(b->arena);
+	b->arena = NULL;
+	return maps;
+}
+
+static void guard_free(struct smx_gbuf *maps, size_t nbuf)
+{
+	if (maps)
+		for (size_t i = 0; i < 3 * nbuf; i++)
+			smx_gbuf_free(&maps[i]);
+	free(maps);
+}
+
 static void serve_bench(const struct req *q)
 {
 	size_t count = q->count, es = smx_dtype_size(q->dt), cells = q->rows * q->n;
@@ -700,7 +740,7 @@ static void serve_bench(const struct req *q)
 	smx_bench_init(&b, q->op, q->dt, x, g, q->rows, q->n, q->cache, q->min_ms, q->reps);
 	free(x);
 	free(g);
-	smx_bench_guard(&b);
+	struct smx_gbuf *maps = guard_bench(&b);
 	b.threads = (int)q->threads;
 	/* The CPUs smx measures on (perf --pin), for every thread of the team:
 	 * its threads were started before, with the mask of that time. */
@@ -721,6 +761,7 @@ static void serve_bench(const struct req *q)
 		memcpy(rmap + off_st, st, count * sizeof *st);
 	}
 	free(st);
+	guard_free(maps, b.nbuf);
 	smx_bench_free(&b);
 	reply(&m);
 }

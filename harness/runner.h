@@ -20,53 +20,11 @@
 #include <stddef.h>
 
 #include "bench.h"
+#include "run.h"
 #include "smx.h"
 
 /* The hidden command name. */
 #define SMX_RUNNER_COMMAND "__runner"
-
-/* Where the guard pages go, relative to every input and output buffer. */
-enum smx_guard {
-	/* A guard page directly after the buffer's last byte: any read or
-	 * write past the end faults (the start is then only element-aligned). */
-	SMX_GUARD_AFTER,
-	/* A guard page directly before the first byte, which is page-aligned:
-	 * reads or writes before the start fault. */
-	SMX_GUARD_BEFORE,
-};
-
-struct smx_run_opts {
-	enum smx_guard guard;
-	/* 0: out of place. 1: the output is the first input's buffer (y == x),
-	 * 2: the second input's (two-input ops). Not for the Jacobian. */
-	int in_place;
-	/* Bytes added to every buffer's start (e.g. 4 for an unaligned run):
-	 * with SMX_GUARD_BEFORE the start is page + misalign; with
-	 * SMX_GUARD_AFTER the start is congruent to misalign modulo 64 and
-	 * as close to the guard as that allows. 0: the placements above. */
-	size_t misalign;
-	double timeout_s; /* per call; 0: --timeout (60 s by default) */
-	size_t row0;	  /* under a variant: the first row's query position */
-};
-
-enum smx_run_status {
-	SMX_RUN_OK,
-	SMX_RUN_CRASH,	 /* code: the signal */
-	SMX_RUN_EXIT,	 /* the entry ended the process; code: the exit status */
-	SMX_RUN_TIMEOUT, /* the call did not return within the time limit */
-	SMX_RUN_FPENV,	 /* returned, but the FP environment was changed (by the
-			    call, or by loading the entry's plug-in): outputs are
-			    valid, the state has been restored */
-};
-
-struct smx_run_result {
-	enum smx_run_status status;
-	int code;
-	int fpenv_at_load;	       /* FPENV: loading the plug-in made the change */
-	unsigned mxcsr, x87;	       /* FPENV: the state found (MXCSR, x87 control word) */
-	unsigned mxcsr_want, x87_want; /* ... and the state every call starts from */
-	double limit_s;		       /* the time limit that applied */
-};
 
 /* Run entry im (built-in or plug-in; both run in the runner) on rows x n
  * inputs a (and b for two-input ops), writing rows x smx_op_out_len(op, n)
@@ -87,12 +45,7 @@ void smx_runner_restart(void);
  * one's (all waited-for children). */
 double smx_runner_cpu_ms(void);
 
-/* What happened, for one line: "returned", "crashed (signal 11,
- * Segmentation fault)", "did not return within 1 s (--timeout)", ...
- * (static storage, overwritten by the next call). */
-const char *smx_run_describe(const struct smx_run_result *r);
-
-/* smx_bench_run in the runner: the same subjects side by side, the timing
+/* smx_run_bench in the runner: the same subjects side by side, the timing
  * loop in the runner process on guarded buffers filled from b's first
  * buffer set. On a failed plug-in (crash, exit, timeout, FP environment)
  * returns -1 with *r saying how and *who the subject at fault (when the

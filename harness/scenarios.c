@@ -11,7 +11,6 @@
 #include "ref_out.h"
 #include "run.h"
 #include "smx_impls.h"
-#include "runner.h"
 #include "scenarios.h"
 #include "util.h"
 
@@ -280,9 +279,9 @@ size_t smx_scenarios(smx_dtype dt, struct smx_scenario *out, size_t max)
 	return k;
 }
 
-/* One call of im on one row: through smx_run_guarded when r is NULL, else
- * in the runner with guard pages, its result in r. 1 when the call
- * returned (outputs written). */
+/* One call of im on one row: guarded when r is NULL, else isolated with
+ * guard pages, its result in r. 1 when the call returned (outputs
+ * written). */
 static int scen_call(const struct smx_impl *im, void *in, void *in2, void *out, size_t n,
 		     struct smx_run_result *r)
 {
@@ -290,9 +289,7 @@ static int scen_call(const struct smx_impl *im, void *in, void *in2, void *out, 
 		smx_run_guarded(im, in, in2, out, 1, n);
 		return 1;
 	}
-	const struct smx_run_opts o = {.guard = SMX_GUARD_AFTER};
-	smx_runner_call(im, in, in2, out, 1, n, &o, r);
-	return r->status == SMX_RUN_OK || r->status == SMX_RUN_FPENV;
+	return smx_run_isolated(im, in, in2, out, 1, n, NULL, r) == 1;
 }
 
 enum smx_outcome smx_scenario_run(const struct smx_impl *im, const struct smx_scenario *s,
@@ -308,19 +305,17 @@ enum smx_outcome smx_scenario_run_in(const struct smx_impl *im, const struct smx
 	if (smx_op_out_len(im->op, s->n) == 0) {
 		/* Nothing may be written: a sentinel just past an empty row (in
 		 * the runner, a guard page). */
-		double sentinel[2] = {7, 7};
-		float sf[2] = {7, 7};
-		if (!scen_call(im, im->dtype == SMX_F32 ? (void *)sf : (void *)sentinel, NULL,
-			       im->dtype == SMX_F32 ? (void *)(sf + 1) : (void *)(sentinel + 1), 0,
-			       r))
+		const struct smx_dtype_info *out = smx_dtype_info(smx_impl_out(im));
+		_Alignas(8) unsigned char row[8], sentinel[2 * 8];
+		out->store(sentinel, 1, 7);
+		if (!scen_call(im, row, NULL, sentinel + out->size, 0, r))
 			return SMX_OUT_WRONG;
-		return (im->dtype == SMX_F32 ? sf[1] == 7 : sentinel[1] == 7) ? SMX_OUT_OK
-									      : SMX_OUT_WRONG;
+		return out->load(sentinel, 1) == 7 ? SMX_OUT_OK : SMX_OUT_WRONG;
 	}
-	double *x = smx_alloc(s->n, sizeof *x);
-	memcpy(x, s->x, s->n * sizeof *x);
+	struct smx_rows x;
+	smx_rows_copy(&x, im->dtype, s->x, 1, s->n);
 	struct smx_case c;
-	smx_case_adopt(&c, im->op, im->dtype, x, 1, s->n);
+	smx_case_adopt(&c, im->op, &x);
 	const smx_dtype od = smx_impl_out(im);
 	if (od != im->dtype || im->out_scale != 0)
 		smx_ref_out_rows(od, im->out_scale, c.x, 1, s->n, c.ref, c.status);
@@ -418,7 +413,9 @@ static double bisect(const struct smx_impl *im, void (*fill)(smx_dtype, double, 
 		     enum smx_outcome *becomes)
 {
 	struct smx_scenario s = {.kind = SMX_SCEN_FINITE, .n = 64};
-	const double top = im->dtype == SMX_F64 ? 1024 : 128, step = im->dtype == SMX_F64 ? 8 : 1;
+	/* Past 2^(emax + 1) the rows are capped at max_finite, the same row:
+	 * the scan ends there, in at most 128 steps. */
+	const double top = smx_dtype_info(im->dtype)->emax + 1, step = fmax(1, top / 128);
 	double u, lo = -1, hi = -1;
 	for (double t = 0; t <= top; t += step) {
 		fill(im->dtype, t, s.x);

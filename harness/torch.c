@@ -48,8 +48,7 @@ static int measure(const char *dump, smx_op op, const char *kind, smx_dtype dt, 
 	}
 	size_t n = smx_rows_width(&xs), rows = xs.count;
 	struct smx_case c;
-	smx_case_adopt(&c, op, dt, xs.x, rows, n);
-	xs.x = NULL; /* the case owns it */
+	smx_case_adopt(&c, op, &xs);
 	struct smx_metrics m;
 	smx_metrics_init(&m);
 	int rc = smx_outputs_fold(&c, &ys, yp, &m, err, len);

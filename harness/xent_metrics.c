@@ -43,7 +43,7 @@ void smx_metrics_xent_row(struct smx_metrics *m, smx_op op, smx_dtype dt,
 	}
 	int64_t tg = (int64_t)t[0], ig = smx_xent_params_active()->ignore_index;
 	double eps = smx_xent_eps(dt);
-	int grad = op == SMX_OP_XENT_FUSED;
+	int grad = smx_op_info(op)->out == SMX_LEN_N; /* the gradient, not the loss */
 	size_t outs = smx_op_out_len(op, n);
 	double row_ratio = bound ? 0 : NAN, num = 0, den = 0, scale_total = 0, total = 0;
 	for (size_t k = 0; k < outs; k++) {

@@ -39,12 +39,12 @@ static void edge_grad(smx_dtype dt, size_t n, int kind, double *g)
 
 static void check_entry(const struct smx_impl *im, size_t n, int xk, int gk, int from_x)
 {
-	double *x = malloc(n * sizeof *x);
-	cr_assert(x);
-	edge_logits(n, xk, x);
+	struct smx_rows x;
+	smx_rows_alloc(&x, im->dtype, 1, n);
+	edge_logits(n, xk, x.x);
 	struct smx_case c;
 	struct smx_case_opts o = {.from_x = from_x};
-	smx_case_adopt_opts(&c, im->op, im->dtype, x, 1, n, 1, &o);
+	smx_case_adopt_opts(&c, im->op, &x, 1, &o);
 	if (c.g)
 		edge_grad(im->dtype, n, gk, c.g);
 	/* the reference again, for the edge gradient */
@@ -113,10 +113,10 @@ Test(backward, jacobian_invariants)
 		const struct smx_impl *im = smx_registry_get(k);
 		if (im->op != SMX_OP_JACOBIAN || !smx_impl_runnable(im))
 			continue;
-		double *xx = malloc(sizeof x);
-		memcpy(xx, x, sizeof x);
+		struct smx_rows xx;
+		smx_rows_copy(&xx, im->dtype, x, 1, N);
 		struct smx_case c;
-		smx_case_adopt(&c, im->op, im->dtype, xx, 1, N);
+		smx_case_adopt(&c, im->op, &xx);
 		size_t es = smx_dtype_size(im->dtype);
 		void *s = malloc(N * es), *jac = malloc(N * N * es);
 		smx_to_dtype(im->dtype, c.in, s, N);

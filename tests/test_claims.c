@@ -37,10 +37,9 @@ static size_t claim_cases(smx_op op, smx_dtype dt, struct smx_case **out)
 		const double *x = rs.x + rs.off[r];
 		if (dt == SMX_F32 && !row_is_f32(x, n))
 			continue;
-		double *copy = malloc(n * sizeof *copy);
-		cr_assert(copy);
-		memcpy(copy, x, n * sizeof *copy);
-		smx_case_adopt(&cs[k++], op, dt, copy, 1, n);
+		struct smx_rows copy;
+		smx_rows_copy(&copy, dt, x, 1, n);
+		smx_case_adopt(&cs[k++], op, &copy);
 	}
 	smx_rows_free(&rs);
 	*out = cs;

@@ -113,13 +113,13 @@ Test(fp8, planted_cast_bugs_break_the_claim)
 Test(fp8, unscaled_row_sum_drift_is_reported)
 {
 	enum { N = 645 };
-	double *x = malloc(N * sizeof *x);
-	cr_assert(x);
-	x[0] = 0;
+	struct smx_rows x;
+	smx_rows_alloc(&x, SMX_F32, 1, N);
+	x.x[0] = 0;
 	for (size_t i = 1; i < N; i++)
-		x[i] = -7;
+		x.x[i] = -7;
 	struct smx_case c;
-	smx_case_adopt(&c, SMX_OP_SOFTMAX, SMX_F32, x, 1, N);
+	smx_case_adopt(&c, SMX_OP_SOFTMAX, &x);
 	const double eps = 0x1p-3; /* 2^(1 - p) of e4m3: sum_err's unit */
 	struct smx_metrics m;
 	char why[200];
@@ -144,10 +144,11 @@ Test(fp8, unscaled_row_sum_drift_is_reported)
 Test(fp8, unscaled_uniform_row_loses_its_mass)
 {
 	enum { N = 2048 };
-	double *x = calloc(N, sizeof *x);
-	cr_assert(x);
+	struct smx_rows x;
+	smx_rows_alloc(&x, SMX_BF16, 1, N);
+	memset(x.x, 0, N * sizeof *x.x);
 	struct smx_case c;
-	smx_case_adopt(&c, SMX_OP_SOFTMAX, SMX_BF16, x, 1, N);
+	smx_case_adopt(&c, SMX_OP_SOFTMAX, &x);
 	struct smx_metrics m;
 	char why[200];
 	const struct smx_impl *s1 = entry(SMX_BF16, "shifted.e4m3.s1/scalar");

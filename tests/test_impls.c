@@ -173,7 +173,10 @@ Test(impls, shift_invariance)
 		if (!smx_impl_runnable(im) || !isfinite(im->bound.c0) || !smx_op_forward(im->op))
 			continue;
 		struct smx_case a, b;
-		double *xa = malloc(sizeof x), *xb = malloc(sizeof x);
+		struct smx_rows ra, rb;
+		smx_rows_alloc(&ra, im->dtype, 1, N);
+		smx_rows_alloc(&rb, im->dtype, 1, N);
+		double *xa = ra.x, *xb = rb.x;
 		/* The narrow formats take a coarser grid: |x + 17| < 32 leaves
 		 * prec - 5 fraction bits. */
 		int p = smx_dtype_info(im->dtype)->prec - 5, fb = p < 8 ? p : 8;
@@ -181,8 +184,8 @@ Test(impls, shift_invariance)
 			xa[i] = ldexp(floor(ldexp(x[i], fb)), -fb);
 			xb[i] = xa[i] + (xs[i] - x[i]);
 		}
-		smx_case_adopt(&a, im->op, im->dtype, xa, 1, N);
-		smx_case_adopt(&b, im->op, im->dtype, xb, 1, N);
+		smx_case_adopt(&a, im->op, &ra);
+		smx_case_adopt(&b, im->op, &rb);
 		if (im->op == SMX_OP_SOFTMAX)
 			cr_assert_eq(memcmp(a.ref, b.ref, N * sizeof *a.ref), 0);
 		double ea[N], eb[N];

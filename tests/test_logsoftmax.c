@@ -15,13 +15,13 @@
 /* Row: 0 at entries [0, ties), -gap elsewhere; n entries. The argmax
  * entries' exact value is -log(ties + (n - ties) e^-gap): tiny, not 0,
  * once ties = 1. */
-static double *gap_row(size_t n, size_t ties, double gap)
+static struct smx_rows *gap_row(struct smx_rows *rs, smx_dtype dt, size_t n, size_t ties,
+				double gap)
 {
-	double *x = malloc(n * sizeof *x);
-	cr_assert(x);
+	smx_rows_alloc(rs, dt, 1, n);
 	for (size_t i = 0; i < n; i++)
-		x[i] = i < ties ? 0 : -gap;
-	return x;
+		rs->x[i] = i < ties ? 0 : -gap;
+	return rs;
 }
 
 /* x - max - log(sum exp(x - max)) in the dtype: the usual formula. */
@@ -62,8 +62,9 @@ Test(logsoftmax, argmax_right_at_large_gaps, .timeout = 120)
 				for (size_t ties = 1; ties <= 2; ties++) {
 					size_t n = gap_ns[a];
 					struct smx_case c;
-					smx_case_adopt(&c, im->op, im->dtype,
-						       gap_row(n, ties, gaps[g]), 1, n);
+					struct smx_rows rs;
+					smx_case_adopt(&c, im->op,
+						       gap_row(&rs, im->dtype, n, ties, gaps[g]));
 					double y[1000];
 					size_t es = smx_dtype_size(im->dtype);
 					void *in = malloc(n * es), *out = malloc(n * es);

@@ -38,10 +38,10 @@ static void setup(void)
 	for (size_t i = 0; i < 8; i++)
 		fprintf(f, "%a%c", x[i], i % 4 == 3 ? '\n' : ' ');
 	fclose(f);
-	double *xs = malloc(sizeof x);
-	memcpy(xs, x, sizeof x);
+	struct smx_rows xs;
+	smx_rows_copy(&xs, SMX_F32, x, 2, 4);
 	struct smx_case c;
-	smx_case_adopt(&c, SMX_OP_SOFTMAX, SMX_F32, xs, 2, 4);
+	smx_case_adopt(&c, SMX_OP_SOFTMAX, &xs);
 	FILE *e = fopen(at("exact.txt"), "w"), *o = fopen(at("off.txt"), "w"),
 	     *s = fopen(at("short.txt"), "w");
 	cr_assert(e && o && s);

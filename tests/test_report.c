@@ -3,6 +3,7 @@
  * quick report whose pages hold every figure and no stale text. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,25 @@ static char *slurp(const char *path)
 	buf[k] = 0;
 	fclose(f);
 	return buf;
+}
+
+/* The value in column name of the CSV line at row, csv's first line
+ * naming the columns (NaN when the field is empty). */
+static double csv_field(const char *csv, const char *row, const char *name)
+{
+	size_t col = 0;
+	const char *h = csv;
+	for (;;) {
+		size_t len = strcspn(h, ",\n");
+		if (len == strlen(name) && !strncmp(h, name, len))
+			break;
+		cr_assert(h[len] == ',', "no column %s", name);
+		h += len + 1;
+		col++;
+	}
+	while (col--)
+		row = strchr(row, ',') + 1;
+	return *row == ',' || *row == '\n' ? NAN : strtod(row, NULL);
 }
 
 /* The first line of a file (its CSV header). */
@@ -159,25 +179,43 @@ Test(report, quick_report_pages, .timeout = 300)
 	cr_expect(strstr(md, "| bf16 uniform n = 512, bf16 sum: p_0 | 0.003906 |"));
 	cr_expect(strstr(md, "\n## Language-model scale\n"), "no language-model section");
 	snprintf(path, sizeof path, "%s/latest/lm.csv", dir);
-	const char *csv = slurp(path);
+	char *csv = strdup(slurp(path));
+	cr_assert(csv);
+	snprintf(path, sizeof path, "%s/latest/fig10_lm_error.dat", dir);
+	const char *fig = slurp(path);
 	static const char *const vocab[] = {"32000", "128256", "151936", "256000"};
 	static const char *const lmops[] = {"lse", "logsoftmax", "xent"};
-	for (size_t v = 0; v < 4; v++)
-		for (size_t o = 0; o < 3; o++) {
-			/* Every vocabulary size has a measured row per op: nats
-			 * finite, positive and small for shifted/scalar. */
+	for (size_t o = 0; o < 3; o++) {
+		/* The figure's block for the entry, one point per size. */
+		char block[96];
+		snprintf(block, sizeof block, "\"%s shifted/scalar\"\n", lmops[o]);
+		const char *pt = strstr(fig, block);
+		cr_expect(pt, "fig10_lm_error.dat has no %s", block);
+		pt = pt ? pt + strlen(block) : NULL;
+		for (size_t v = 0; v < 4; v++) {
+			/* Every vocabulary size has a measured row per op (smx
+			 * accuracy's columns): nats finite, positive and small for
+			 * shifted/scalar, and the figure's point is that value. */
 			char key[96];
-			snprintf(key, sizeof key, "shifted/scalar,%s,%s,", lmops[o], vocab[v]);
+			snprintf(key, sizeof key, "shifted/scalar,%s,f32,lm,%s,", lmops[o],
+				 vocab[v]);
 			const char *at = strstr(csv, key);
 			cr_expect(at, "lm.csv has no %s row", key);
 			if (!at)
 				continue;
-			double ulp, nats;
-			unsigned long rows;
-			cr_expect_eq(sscanf(at + strlen(key), "%lu,%lf,%lf", &rows, &ulp, &nats),
-				     3);
+			double nats = csv_field(csv, at, o == 1 ? "logprob_nats" : "abs_err");
 			cr_expect(nats > 0 && nats < 1e-3, "%s: %g nats", key, nats);
+			double fn = 0;
+			size_t fv = 0;
+			cr_expect(pt && sscanf(pt, "%zu %lf", &fv, &fn) == 2 &&
+				      fv == strtoul(vocab[v], NULL, 10) &&
+				      fabs(fn - nats) <= 1e-5 * nats,
+				  "%s: the figure's point is not lm.csv's %g nats", key, nats);
+			pt = pt ? strchr(pt, '\n') : NULL;
+			pt = pt ? pt + 1 : NULL;
 		}
+	}
+	free(csv);
 	char *acc[] = {SMX_BIN,	  "accuracy", "--impl", "shifted/scalar",
 		       "--dtype", "f32",      "--n",	"4",
 		       "--rows",  "1",	      NULL};
@@ -189,6 +227,8 @@ Test(report, quick_report_pages, .timeout = 300)
 	same_schema(dir, "accuracy.csv", acc);
 	same_schema(dir, "overflow.csv", ovf);
 	same_schema(dir, "perf.csv", prf);
+	same_schema(dir, "lm.csv", acc);
+	same_schema(dir, "lm_perf.csv", prf);
 	/* n = 1 is exact for every entry: marked, never drawn at a fake floor. */
 	snprintf(path, sizeof path, "%s/latest/fig1_error_vs_n_f32.dat", dir);
 	const char *dat = slurp(path);
