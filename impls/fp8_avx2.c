@@ -100,15 +100,9 @@ static inline void f8_st_tail(uint8_t *p, F8W w, size_t k)
 	memcpy(p, b, k);
 }
 
-static inline void f8_stnt(uint8_t *p, F8W w)
-{
-	_mm_stream_si64((long long *)p, _mm_cvtsi128_si64(f8_pack(w)));
-}
-
 #define F8_CVT f8_cvt
 #define F8_ST f8_st
 #define F8_ST_TAIL f8_st_tail
-#define F8_STNT f8_stnt
 
 static inline vf32 f8_bf16_ld(const uint16_t *p)
 {

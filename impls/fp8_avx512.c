@@ -123,15 +123,9 @@ static inline void f8_st_tail(uint8_t *p, F8W w, size_t k)
 	_mm512_mask_cvtepi32_storeu_epi8(p, f8_mask(k), w);
 }
 
-static inline void f8_stnt(uint8_t *p, F8W w)
-{
-	_mm_stream_si128((__m128i *)p, _mm512_cvtepi32_epi8(w));
-}
-
 #define F8_CVT f8_cvt
 #define F8_ST f8_st
 #define F8_ST_TAIL f8_st_tail
-#define F8_STNT f8_stnt
 
 static inline vf32 f8_bf16_ld(const uint16_t *p)
 {

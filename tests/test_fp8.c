@@ -675,13 +675,13 @@ Test(fp8, perf_counts_the_output_format_s_bytes, .timeout = 120)
 	}
 }
 
-/* A row whose output reaches 16 MiB goes out with non-temporal stores
- * after a head up to the vector alignment (fp8_simd.inc): from an odd
- * address, each output is the one the kernel gives on a short row (not
- * streamed) holding the same maximum and that value, and nothing is
- * written outside the row. Bug caught: the head or the streamed part
- * starting at the wrong index, a store past the end. */
-Test(fp8, vector_long_row_streams_its_output, .timeout = 300)
+/* A row of 16M values (where the f32 kernels switch to non-temporal
+ * stores, which these kernels do not), written from an odd address: each
+ * output is the one the kernel gives on a short row holding the same
+ * maximum and that value, and nothing is written outside the row. Bug
+ * caught: a long-row path starting at the wrong index or storing past the
+ * end. */
+Test(fp8, vector_long_row_is_its_short_rows, .timeout = 300)
 {
 	enum { C = 4096 };
 	const size_t n = ((size_t)16 << 20) + 5;
