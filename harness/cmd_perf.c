@@ -89,7 +89,8 @@ struct perf_row {
 	double scaling; /* t(1 thread) / (T t(T threads)) */
 };
 
-static double subject_bytes(const struct smx_bench *b, enum smx_subject s)
+static double subject_bytes(const struct smx_bench *b, enum smx_subject s,
+			    const struct smx_impl *im)
 {
 	switch (s) {
 	case SMX_SUBJ_MEMCPY:
@@ -101,7 +102,10 @@ static double subject_bytes(const struct smx_bench *b, enum smx_subject s)
 	case SMX_SUBJ_IMPL:
 		break;
 	}
-	return (double)b->moved;
+	/* An output in another format (fp8) moves bytes of that size. */
+	double out = (double)b->out_bytes / (double)smx_dtype_size(b->dt) *
+		     (double)smx_dtype_size(smx_impl_out(im));
+	return (double)b->moved - (double)b->out_bytes + out;
 }
 
 /* Google Benchmark's shape, read from the table by column name. */
@@ -282,9 +286,10 @@ static size_t perf_cell(const struct smx_perf_opts *o, smx_op op, smx_dtype dt, 
 		pr->rows = r;
 		pr->cache = o->cache;
 		pr->st = st[j];
-		pr->bytes = subject_bytes(&b, subj[j]);
+		pr->bytes = subject_bytes(&b, subj[j], all[j]);
 		pr->vs_memcpy = jac ? NAN : st[j].median / st[0].median;
-		pr->vs_stream = st[j].median / stream;
+		pr->vs_stream =
+		    st[j].median / (j < nc ? stream : stream * pr->bytes / (double)b.moved);
 		pr->vs_memset = jac ? st[j].median / st[2].median : NAN;
 		pr->vs_read = st[j].median / st[1].median;
 		pr->matrix = jac ? (long long)b.out_bytes : 0;
@@ -311,7 +316,7 @@ static size_t perf_cell(const struct smx_perf_opts *o, smx_op op, smx_dtype dt, 
 			snprintf(pr.name, sizeof pr.name, "%s x%d", all[nc + j]->name, T);
 			pr.threads = T;
 			pr.vs_memcpy = jac ? NAN : mt[j].median / st[0].median;
-			pr.vs_stream = mt[j].median / stream;
+			pr.vs_stream = mt[j].median / (stream * pr.bytes / (double)b.moved);
 			pr.vs_read = mt[j].median / st[1].median;
 			pr.vs_memset = jac ? mt[j].median / st[2].median : NAN;
 			pr.scaling = st[nc + j].median / ((double)T * mt[j].median);

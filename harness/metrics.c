@@ -485,11 +485,11 @@ void smx_metrics_row_scaled(struct smx_metrics *m, smx_op op, smx_dtype out,
 
 int smx_metrics_row_spans(struct smx_metrics *m, smx_op op, smx_dtype dt,
 			  const struct smx_bound *bound, const struct smx_row_scan *scan, size_t n,
-			  smx_span_src src, void *arg, size_t scratch)
+			  smx_span_src src, void *arg, size_t scratch, int scaled)
 {
 	if (n < SPAN_MIN)
 		smx_die("internal: a row of %zu measured in spans", n);
-	return fold_row(m, op, dt, bound, scan, n, NULL, src, arg, scratch, NULL, NULL, 0);
+	return fold_row(m, op, dt, bound, scan, n, NULL, src, arg, scratch, NULL, NULL, scaled);
 }
 
 double smx_exp_ulp_error(double y, double x, smx_dtype dt)

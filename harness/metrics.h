@@ -94,7 +94,8 @@ void smx_metrics_row_claim(struct smx_metrics *m, smx_op op, smx_dtype dt,
  * the input, output and reference of [i0, i0 + len) as doubles, valid
  * until the next call on that thread; scratch is the calling thread's own
  * buffer of the bytes given. src is called from several threads at once;
- * a nonzero return abandons the row (-1, m untouched). */
+ * a nonzero return abandons the row (-1, m untouched). scaled: the outputs
+ * are p S, as smx_metrics_row_scaled's. */
 #define SMX_METRICS_SPAN_MIN ((size_t)1 << 16)
 #define SMX_METRICS_SPAN ((size_t)1 << 14)
 struct smx_row_scan {
@@ -109,7 +110,7 @@ typedef int (*smx_span_src)(void *arg, size_t i0, size_t len, const double **x, 
 			    const struct smx_refval **ref, void *scratch);
 int smx_metrics_row_spans(struct smx_metrics *m, smx_op op, smx_dtype dt,
 			  const struct smx_bound *bound, const struct smx_row_scan *scan, size_t n,
-			  smx_span_src src, void *arg, size_t scratch);
+			  smx_span_src src, void *arg, size_t scratch, int scaled);
 
 /* The same for the Jacobian and backward ops: in is the given s (or y), g
  * the upstream gradient (NULL for the Jacobian), y the output (n*n values

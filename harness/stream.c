@@ -6,6 +6,7 @@
 
 #include "run.h"
 #include "ref_internal.h"
+#include "ref_out.h"
 #include "dtype.h"
 #include "stream.h"
 #include "util.h"
@@ -112,10 +113,13 @@ int smx_stream_generate(struct smx_stream *s, smx_op op, smx_dtype dt, const str
 	return 0;
 }
 
-/* What a span source reads: one row of the rows and of an output. */
+/* What a span source reads: one row of the rows and of an output (in
+ * format ydt), with the plan of that output's reference. */
 struct span_src {
 	const struct smx_stream *s;
 	const void *y;
+	smx_dtype ydt;
+	const struct smx_ref_plan *plan;
 	size_t r;
 };
 
@@ -128,10 +132,9 @@ static int span_src(void *arg, size_t i0, size_t len, const double **x, const do
 	struct smx_refval *rb = (struct smx_refval *)(yb + SPAN);
 	size_t at = c->r * s->n + i0;
 	load(s->dt, s->x, at, len, xb);
-	load(s->dt, c->y, at, len, yb);
+	load(c->ydt, c->y, at, len, yb);
 	for (size_t k = 0; k < len; k += BLOCK)
-		if (!smx_ref_fast_block(&s->plan[c->r], xb + k, len - k < BLOCK ? len - k : BLOCK,
-					rb + k))
+		if (!smx_ref_fast_block(c->plan, xb + k, len - k < BLOCK ? len - k : BLOCK, rb + k))
 			return -1;
 	*x = xb;
 	*y = yb;
@@ -166,11 +169,18 @@ static void scan_row(const struct smx_stream *s, size_t r, const struct smx_boun
 
 int smx_stream_measure(const struct smx_impl *im, struct smx_stream *s, struct smx_metrics *m)
 {
-	/* Another output format or a scale: the reference of that output
-	 * exists whole only (measure.c). */
-	if (smx_impl_out(im) != s->dt || im->out_scale != 0)
+	/* An output of another format or scaled (fp8) against the reference
+	 * of that output (reference/ref_out.h), span by span as any other;
+	 * a scale the fast path does not take is measured whole. */
+	const smx_dtype od = smx_impl_out(im);
+	const int scaled = im->out_scale != 0, other = od != s->dt || scaled;
+	struct smx_ref_plan plan = {.op = s->op};
+	if (other && !smx_ref_out_plan(&plan, &plan, od, im->out_scale))
 		return -1;
-	void *y = smx_alloc(s->rows * s->n, smx_dtype_size(s->dt));
+	/* which references have been decided whole: one bit per output
+	 * format and scale kind */
+	const unsigned kind = 1u << (2 * od + scaled);
+	void *y = smx_alloc(s->rows * s->n, smx_dtype_size(od));
 	smx_run_guarded(im, s->x, NULL, y, s->rows, s->n);
 	const struct smx_bound *bd = isfinite(im->bound.c0) ? &im->bound : NULL;
 	struct smx_metrics acc = *m;
@@ -178,22 +188,26 @@ int smx_stream_measure(const struct smx_impl *im, struct smx_stream *s, struct s
 	for (size_t r = 0; r < s->rows && !rc; r++) {
 		struct smx_row_scan sc;
 		scan_row(s, r, bd, &sc);
-		struct span_src src = {s, y, r};
-		rc = smx_metrics_row_spans(&acc, s->op, s->dt, bd, &sc, s->n, span_src, &src,
-					   SPAN * (2 * sizeof(double) + sizeof(struct smx_refval)));
+		plan = s->plan[r];
+		if (other)
+			smx_ref_out_plan(&plan, &s->plan[r], od, im->out_scale);
+		struct span_src src = {s, y, od, &plan, r};
+		rc = smx_metrics_row_spans(&acc, s->op, od, bd, &sc, s->n, span_src, &src,
+					   SPAN * (2 * sizeof(double) + sizeof(struct smx_refval)),
+					   scaled);
 	}
 	free(y);
 	if (rc) {
-		/* the components do not depend on the entry: only a first pass
-		 * can meet an undecided one */
-		if (s->verified)
+		/* the components depend on the output only: a kind decided
+		 * once is decided again */
+		if (s->verified & kind)
 			smx_die("internal: a streamed reference changed between entries");
 		return -1;
 	}
-	if (!s->verified)
+	if (!(s->verified & kind))
 		for (size_t r = 0; r < s->rows; r++)
 			smx_ref_count(s->n, 0);
-	s->verified = 1;
+	s->verified |= kind;
 	*m = acc;
 	return 0;
 }

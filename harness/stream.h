@@ -6,7 +6,9 @@
  * of smx_case_generate + smx_measure, bit for bit. A row the fast path does
  * not take whole (NaN, +inf, all -inf, an undecided component) makes
  * generate or the first measure return -1: the caller then measures the
- * cell the ordinary way (the MPFR loop needs the whole row). */
+ * cell the ordinary way (the MPFR loop needs the whole row). Entries with
+ * another output format or scale (fp8; reference/ref_out.h) are measured
+ * the same way against the reference of their output: S = 1 and amax. */
 #ifndef SMX_STREAM_H
 #define SMX_STREAM_H
 
@@ -26,7 +28,7 @@ struct smx_stream {
 	size_t rows, n, bytes;
 	void *x;		   /* rows x n values of dt, read-only once generated */
 	struct smx_ref_plan *plan; /* per row */
-	int verified;		   /* every component decided once */
+	unsigned verified;	   /* per output format and scale kind: decided once */
 };
 
 /* Whether a cell of op at n is measured this way. */

@@ -148,6 +148,15 @@ struct lowp_entry {
 #define LOWP_POS_softmax_shifted_e4m3_s1 SMX_EDGE_NAN
 #define LOWP_POS_softmax_shifted_e5m2_amax SMX_EDGE_NAN
 #define LOWP_POS_softmax_shifted_e5m2_s1 SMX_EDGE_NAN
+/* The vector ones keep the scalar entries' edges (fp8_simd.inc). */
+#define LOWP_NEG_softmax_shifted_e4m3_amax_vec SMX_EDGE_NAN
+#define LOWP_NEG_softmax_shifted_e4m3_s1_vec SMX_EDGE_NAN
+#define LOWP_NEG_softmax_shifted_e5m2_amax_vec SMX_EDGE_NAN
+#define LOWP_NEG_softmax_shifted_e5m2_s1_vec SMX_EDGE_NAN
+#define LOWP_POS_softmax_shifted_e4m3_amax_vec SMX_EDGE_NAN
+#define LOWP_POS_softmax_shifted_e4m3_s1_vec SMX_EDGE_NAN
+#define LOWP_POS_softmax_shifted_e5m2_amax_vec SMX_EDGE_NAN
+#define LOWP_POS_softmax_shifted_e5m2_s1_vec SMX_EDGE_NAN
 #define LOWP_OVF_shifted_e4m3_amax 0
 #define LOWP_OVF_shifted_e4m3_s1 0
 #define LOWP_OVF_shifted_e5m2_amax 0

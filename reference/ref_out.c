@@ -38,6 +38,34 @@ static void amax_value(smx_dtype out, double x, double m, struct smx_refval *o)
 	abort(); /* unreachable: see the termination argument above */
 }
 
+int smx_ref_out_plan(struct smx_ref_plan *p, const struct smx_ref_plan *softmax, smx_dtype out,
+		     double scale)
+{
+	if (softmax->op != SMX_OP_SOFTMAX || !(scale == 0 || scale == 1 || scale == SMX_SCALE_AMAX))
+		return 0;
+	*p = *softmax;
+	p->dt = out;
+	if (scale == SMX_SCALE_AMAX) {
+		/* max_finite e^(x - m): the scale is exact, no radius; the
+		 * value reaches max_finite (not below 1) */
+		p->shi = smx_dtype_info(out)->max_finite;
+		p->slo = 0;
+		p->srad = 0;
+		p->below_one = 0;
+	}
+	return 1;
+}
+
+/* The amax plan of a row of maximum m (the fast path's tables set up by
+ * smx_ref_fast_plan on an empty sum). */
+static void amax_plan(smx_dtype out, double m, struct smx_ref_plan *p)
+{
+	struct smx_ref_plan soft;
+	const struct smx_ref_part none = {0, 0, 0};
+	smx_ref_fast_plan(&soft, SMX_OP_SOFTMAX, out, 1, m, &none);
+	smx_ref_out_plan(p, &soft, out, SMX_SCALE_AMAX);
+}
+
 static int amax_row(smx_dtype out, const double *x, size_t n, struct smx_refval *ref)
 {
 	double m = -INFINITY;
@@ -53,12 +81,16 @@ static int amax_row(smx_dtype out, const double *x, size_t n, struct smx_refval 
 	if (m == -INFINITY)
 		return SMX_REF_UNDEFINED;
 	const struct smx_dtype_info *d = smx_dtype_info(out);
+	struct smx_ref_plan plan;
+	const int fast = !posinf && smx_ref_fast_on();
+	if (fast)
+		amax_plan(out, m, &plan);
 	for (size_t i = 0; i < n; i++) {
 		if (posinf || x[i] == -INFINITY)
 			ref[i] = x[i] == INFINITY ? (struct smx_refval){.cr = d->max_finite,
 									.e = d->emax - d->prec + 1}
 						  : exact_zero_of(out);
-		else
+		else if (!fast || !smx_ref_fast_block(&plan, x + i, 1, &ref[i]))
 			amax_value(out, x[i], m, &ref[i]);
 	}
 	return SMX_REF_OK;
