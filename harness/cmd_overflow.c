@@ -218,6 +218,18 @@ int smx_cmd_overflow(int argc, char **argv)
 		}
 	}
 	smx_common_end(argc, argv, &co);
+	/* Ops without logit rows have no catalogue: a selection of only those
+	 * is bad input, not a run that measures nothing. */
+	size_t with = 0;
+	char known[256] = "";
+	for (size_t p = 0; p < sel.nops; p++)
+		with += smx_scenario_op(sel.ops[p]) != 0;
+	for (int o = 0; o < SMX_OP_COUNT; o++)
+		if (smx_scenario_op((smx_op)o))
+			snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+				 *known ? ", " : "", smx_op_name((smx_op)o));
+	if (sel.nops && !with)
+		smx_die("%s: --op: the catalogue is made of logit rows; it runs %s", cmd, known);
 	/* The output opens before the work: a bad path fails at once, and an
 	 * interrupted run leaves nothing (util.c removes the temporary). */
 	FILE *f = smx_out_open(output);

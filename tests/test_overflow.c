@@ -1,8 +1,11 @@
 /* smx's own kernels do on every edge scenario what their policy declares. */
+#include <string.h>
+
 #include <criterion/criterion.h>
 
 #include "dtype.h"
 #include "scenarios.h"
+#include "testutil.h"
 
 Test(overflow, builtins_keep_their_declared_policies, .timeout = 600)
 {
@@ -45,4 +48,21 @@ Test(overflow, thresholds)
 	cr_expect(t > 88 && t < 100, "naive leaves ok at scale %g", t);
 	cr_expect_eq(smx_threshold_scale(shifted, &b), 0);
 	cr_expect_eq(smx_threshold_range(shifted, &b), 0);
+}
+
+/* Ops without logit rows have no catalogue: asked for alone they are bad
+ * input with one line naming the ops that run (a run that measured nothing
+ * and said only that was the bug); among others they are left out. */
+Test(overflow, ops_without_a_catalogue, .timeout = 120)
+{
+	static char out[1 << 16], err[4096];
+	int st = smx_test_smx(NULL, NULL, "overflow --op vjp,logsoftmax_jvp", out, sizeof out, err,
+			      sizeof err);
+	cr_expect_eq(st, 2, "exit %d: %s", st, err);
+	cr_expect(strstr(err, "it runs softmax, logsoftmax, lse"), "%s", err);
+	st = smx_test_smx(
+	    NULL, NULL,
+	    "overflow --op softmax,vjp --dtype f32 --impl shifted/scalar --no-thresholds", out,
+	    sizeof out, err, sizeof err);
+	cr_expect_eq(st, 0, "exit %d: %s", st, err);
 }
