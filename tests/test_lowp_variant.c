@@ -14,18 +14,8 @@
 #include "measure.h"
 #include "rows.h"
 #include "smx_impls.h"
+#include "testutil.h"
 #include "variant.h"
-
-static void set_variant(const char *const *opts)
-{
-	struct smx_variant v = {0};
-	char why[256];
-	for (size_t i = 0; opts[i]; i += 2)
-		cr_assert_eq(smx_variant_parse(&v, opts[i], opts[i + 1], why, sizeof why), 0,
-			     "%s: %s", opts[i], why);
-	smx_variant_set(&v);
-	free(v.mask);
-}
 
 /* The largest max_ulp of im over a few cells under the variant in force;
  * fails when a row breaks the claim (decl_ratio > 1) unless planted. */
@@ -73,7 +63,7 @@ Test(lowp_variant, claims_hold_before_and_after_the_upcast, .timeout = 300)
 {
 	size_t seen = 0;
 	for (size_t s = 0; s < NSETS; s++) {
-		set_variant(sets[s]);
+		smx_test_set_variant(sets[s]);
 		for (size_t i = 0; i < smx_registry_count(); i++) {
 			const struct smx_impl *im = smx_registry_get(i);
 			if ((im->dtype != SMX_BF16 && im->dtype != SMX_F16) ||
@@ -104,7 +94,7 @@ Test(lowp_variant, temperature_in_bf16_costs_ulps_that_f32_does_not, .timeout = 
 		cr_skip_test("AVX2 does not run here");
 	cr_assert(!before->fnv.u16 && after->fnv.u16, "the placements are not one of each");
 	static const char *const t[] = {"temperature", "0.7", NULL};
-	set_variant(t);
+	smx_test_set_variant(t);
 	double rb, ra;
 	const double wb = measure(before, 0, &rb), wa = measure(after, 0, &ra);
 	smx_variant_set(NULL);
@@ -142,7 +132,7 @@ Test(lowp_variant, a_kernel_rounding_x_over_t_in_bf16_breaks_the_f32_claim, .tim
 	planted_plain = real;
 	bad.fnv.u16 = divides_in_bf16;
 	static const char *const t[] = {"temperature", "0.7", NULL};
-	set_variant(t);
+	smx_test_set_variant(t);
 	double rbad, rreal;
 	measure(&bad, 1, &rbad);
 	measure(real, 0, &rreal);

@@ -20,17 +20,6 @@
 #include "testutil.h"
 #include "variant.h"
 
-static void set_variant(const char *const *opts)
-{
-	struct smx_variant v = {0};
-	char why[256];
-	for (size_t i = 0; opts[i]; i += 2)
-		cr_assert_eq(smx_variant_parse(&v, opts[i], opts[i + 1], why, sizeof why), 0,
-			     "%s: %s", opts[i], why);
-	smx_variant_set(&v);
-	free(v.mask);
-}
-
 static double val(int bf16, uint16_t h)
 {
 	return bf16 ? smx_bf16_to_float(h) : smx_f16_to_float(h);
@@ -233,7 +222,7 @@ static void planted(const char *const *opts, const char *dist, enum bug bug)
 {
 	static const char *const names[] = {"shifted.acc16/scalar", "shifted.acc32/scalar",
 					    "shifted.acc32/avx2"};
-	set_variant(opts);
+	smx_test_set_variant(opts);
 	for (int f = 0; f < 2; f++)
 		for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
 			const struct smx_impl *im = find(f ? SMX_F16 : SMX_BF16, names[i]);
@@ -303,7 +292,7 @@ Test(lowp_variant2, both_placements_are_the_documented_composition, .timeout = 1
 	uint64_t rng = 3;
 	size_t seen = 0;
 	for (size_t s = 0; s < NSETS; s++) {
-		set_variant(sets[s]);
+		smx_test_set_variant(sets[s]);
 		for (size_t i = 0; i < smx_registry_count(); i++) {
 			const struct smx_impl *im = smx_registry_get(i);
 			if ((im->dtype != SMX_BF16 && im->dtype != SMX_F16) ||
@@ -353,7 +342,7 @@ Test(lowp_variant2, every_entry_holds_its_claim_under_each_variant, .timeout = 6
 	static const size_t ns[] = {7, 33, 130};
 	size_t seen = 0, f32_seen = 0, storage_seen = 0;
 	for (size_t s = 0; s < NSETS; s++) {
-		set_variant(sets[s]);
+		smx_test_set_variant(sets[s]);
 		for (int o = 0; o < 2; o++)
 			for (int f = 0; f < 2; f++)
 				for (size_t di = 0; di < 3; di++)
@@ -412,7 +401,7 @@ Test(lowp_variant2, every_entry_holds_its_claim_under_each_variant, .timeout = 6
 Test(lowp_variant2, a_log_softmax_beyond_the_range_keeps_a_claim)
 {
 	static const char *const o[] = {"sink", "2", NULL};
-	set_variant(o);
+	smx_test_set_variant(o);
 	const double x[2] = {-65504, 64};
 	struct smx_refval ref[2];
 	int status;

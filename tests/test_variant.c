@@ -184,17 +184,6 @@ Test(variant, fully_masked_rows_with_and_without_a_sink)
 
 /* ---- the built-ins' derived claims ---- */
 
-static void set_variant(const char *const *opts)
-{
-	struct smx_variant v = {0};
-	char why[256];
-	for (size_t i = 0; opts[i]; i += 2)
-		cr_assert_eq(smx_variant_parse(&v, opts[i], opts[i + 1], why, sizeof why), 0,
-			     "%s: %s", opts[i], why);
-	smx_variant_set(&v);
-	free(v.mask);
-}
-
 /* Measure every runnable forward built-in under the variant in force:
  * returns the largest decl_ratio of entry name (or of all, name NULL). */
 static double claims_hold(const char *label, const char *name)
@@ -259,7 +248,7 @@ Test(variant, builtin_claims_hold_under_every_variant, .timeout = 300)
 	     "-1", NULL},
 	};
 	for (size_t s = 0; s < sizeof sets / sizeof *sets; s++) {
-		set_variant(sets[s]);
+		smx_test_set_variant(sets[s]);
 		claims_hold(smx_variant_active()->text, NULL);
 	}
 	smx_variant_set(NULL);
@@ -275,7 +264,7 @@ Test(variant, the_prelude_rounding_term_is_needed)
 	if (!cr || !smx_impl_runnable(cr))
 		cr_skip_test("cr/avx2 does not run here");
 	static const char *const t[] = {"temperature", "0.7", NULL};
-	set_variant(t);
+	smx_test_set_variant(t);
 	double worst = claims_hold("temperature", "cr/avx2");
 	smx_variant_set(NULL);
 	cr_assert(worst > cr->bound.c0, "max %g ulp: the variant term was never needed", worst);

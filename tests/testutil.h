@@ -14,6 +14,7 @@
 #include <criterion/criterion.h>
 
 #include "rows.h"
+#include "variant.h"
 
 /* Read a text rows file of tests/data, failing the test on error. */
 static inline void smx_test_rows(const char *path, smx_dtype dt, struct smx_rows *rs)
@@ -24,6 +25,19 @@ static inline void smx_test_rows(const char *path, smx_dtype dt, struct smx_rows
 	int rc = smx_rows_parse(f, path, dt, rs, err, sizeof err);
 	fclose(f);
 	cr_assert_eq(rc, 0, "%s", err);
+}
+
+/* Put the variant of option/value pairs (NULL-terminated) in force,
+ * failing the test on a refused option. */
+static inline void smx_test_set_variant(const char *const *opts)
+{
+	struct smx_variant v = {0};
+	char why[256];
+	for (size_t i = 0; opts[i]; i += 2)
+		cr_assert_eq(smx_variant_parse(&v, opts[i], opts[i + 1], why, sizeof why), 0,
+			     "%s: %s", opts[i], why);
+	smx_variant_set(&v);
+	free(v.mask);
 }
 
 /* A fresh private directory (mkdtemp under $TMPDIR or /tmp). */
