@@ -1,21 +1,12 @@
-/* Test plug-in: a shifted softmax that declares the limit on +inf entries
- * (pos_inf "limit") but computes inf - inf = NaN there, like the plain
- * kernel. smx accuracy must fail it on a +inf row. */
-#include <math.h>
-
-#include "smx_plugin.h"
+/* Test plug-in: the mutants' correct softmax (tests/mutants/mutant.h),
+ * which gives inf - inf = NaN on a row with +inf, declared as giving the
+ * limit there (pos_inf "limit"). smx accuracy must fail it on a +inf row. */
+#include "../mutants/mutant.h"
 
 static void softmax(const float *x, float *y, size_t rows, size_t n)
 {
-	for (size_t r = 0; r < rows; r++, x += n, y += n) {
-		float m = -INFINITY, sum = 0;
-		for (size_t i = 0; i < n; i++)
-			m = x[i] > m ? x[i] : m;
-		for (size_t i = 0; i < n; i++)
-			sum += expf(x[i] - m);
-		for (size_t i = 0; i < n; i++)
-			y[i] = expf(x[i] - m) / sum;
-	}
+	for (size_t r = 0; r < rows; r++, x += n, y += n)
+		mutant_row(x, y, n);
 }
 
 static const struct smx_plugin_entry e[] = {{SMX_ENTRY_SIZE, .op = "softmax", .dtype = "f32",
