@@ -385,6 +385,29 @@ static void judge_variant(const struct hunt *h, struct cand *c, const double *x,
 	free(lim);
 }
 
+/* The edge policies on a row with NaN, +inf or only -inf entries: 1 when
+ * one of them decides the row (c->bad and c->why set), else 0. A policy of
+ * "limit" is the reference's value: such rows are judged as any row. */
+static int policy_decides(const struct smx_impl *im, const struct specials *sp, size_t n,
+			  size_t outs, struct cand *c)
+{
+	if (sp->nnan) {
+		c->bad = !sp->ynan;
+		snprintf(c->why, sizeof c->why, "a NaN entry does not reach the output");
+	} else if (sp->nninf == n && im->policy.all_neginf != SMX_EDGE_LIMIT) {
+		int zero = im->policy.all_neginf == SMX_EDGE_ZERO;
+		c->bad = zero ? sp->yzero != outs : !sp->ynan;
+		snprintf(c->why, sizeof c->why, "all -inf row: declared %s, got %s",
+			 zero ? "zeros" : "NaN", sp->ynan ? "NaN" : "numbers");
+	} else if (sp->npinf && im->policy.pos_inf == SMX_EDGE_NAN) {
+		c->bad = !sp->ynan;
+		snprintf(c->why, sizeof c->why, "+inf entries: declared NaN, got numbers");
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 /* A forward row: the edge policies, NaN/inf where the exact value is
  * finite, and the claim; the score is the largest error over the claim. */
 static void judge_forward(const struct hunt *h, struct cand *c, const double *x, const double *y,
@@ -397,24 +420,8 @@ static void judge_forward(const struct hunt *h, struct cand *c, const double *x,
 	}
 	size_t n = c->n, outs = smx_op_out_len(im->op, n);
 	struct specials sp = count_specials(x, n, y, outs);
-	size_t nnan = sp.nnan, npinf = sp.npinf, nninf = sp.nninf, ynan = sp.ynan, yzero = sp.yzero;
-	/* A policy of "limit" is the reference's value: judged as any row. */
-	int neginf_rule = nninf == n && im->policy.all_neginf != SMX_EDGE_LIMIT;
 	c->score = 0;
-	if (nnan) {
-		c->bad = !ynan;
-		snprintf(c->why, sizeof c->why, "a NaN entry does not reach the output");
-	} else if (neginf_rule) {
-		int zero = im->policy.all_neginf == SMX_EDGE_ZERO;
-		c->bad = zero ? yzero != outs : !ynan;
-		snprintf(c->why, sizeof c->why, "all -inf row: declared %s, got %s",
-			 zero ? "zeros" : "NaN", ynan ? "NaN" : "numbers");
-	} else if (npinf && im->policy.pos_inf == SMX_EDGE_NAN) {
-		c->bad = !ynan;
-		snprintf(c->why, sizeof c->why, "+inf entries: declared NaN, got numbers");
-	}
-	if (nnan || neginf_rule || (npinf && im->policy.pos_inf == SMX_EDGE_NAN) ||
-	    status != SMX_REF_OK) {
+	if (policy_decides(im, &sp, n, outs, c) || status != SMX_REF_OK) {
 		c->score = c->bad ? INFINITY : 0;
 		return;
 	}
@@ -428,7 +435,7 @@ static void judge_forward(const struct hunt *h, struct cand *c, const double *x,
 		if (im->bound.domain > 0 && !(fabs(x[i]) <= im->bound.domain) && x[i] != -INFINITY)
 			in_domain = 0;
 	}
-	double dmax = npinf || xmax < xmin ? 0 : xmax - xmin;
+	double dmax = sp.npinf || xmax < xmin ? 0 : xmax - xmin;
 	for (size_t i = 0; i < outs; i++) {
 		double e = smx_ulp_error(&ref[i], y[i]);
 		if (!isfinite(y[i]) && y[i] != ref[i].cr && (!im->policy.overflows || in_domain)) {
@@ -441,7 +448,7 @@ static void judge_forward(const struct hunt *h, struct cand *c, const double *x,
 		}
 		double r = e;
 		if (h->claim && in_domain) {
-			double d = npinf || outs != n || !isfinite(x[i]) ? 0 : xmax - x[i];
+			double d = sp.npinf || outs != n || !isfinite(x[i]) ? 0 : xmax - x[i];
 			double lim = smx_bound_at(&im->bound, n, d, dmax);
 			r = smx_bound_measure(&im->bound, smx_impl_out(im), &ref[i], y[i]) / lim;
 			if (!(r <= 1) && !c->bad) {
@@ -495,21 +502,9 @@ static void judge_xent(const struct hunt *h, struct cand *c, const double *x, co
 	const struct smx_impl *im = &h->im;
 	size_t n = c->n, outs = smx_op_out_len(im->op, n);
 	struct specials sp = count_specials(x, n, y, outs);
-	size_t nnan = sp.nnan, npinf = sp.npinf, nninf = sp.nninf, ynan = sp.ynan, yzero = sp.yzero;
 	c->score = 0;
-	if (nnan) {
-		c->bad = !ynan;
-		snprintf(c->why, sizeof c->why, "a NaN entry does not reach the output");
-	} else if (nninf == n && im->policy.all_neginf != SMX_EDGE_LIMIT) {
-		int zero = im->policy.all_neginf == SMX_EDGE_ZERO;
-		c->bad = zero ? yzero != outs : !ynan;
-		snprintf(c->why, sizeof c->why, "all -inf row: declared %s, got %s",
-			 zero ? "zeros" : "NaN", ynan ? "NaN" : "numbers");
-	} else if (npinf && im->policy.pos_inf == SMX_EDGE_NAN) {
-		c->bad = !ynan;
-		snprintf(c->why, sizeof c->why, "+inf entries: declared NaN, got numbers");
-	}
-	if (c->bad || nnan || npinf || nninf == n || status != SMX_REF_OK) {
+	policy_decides(im, &sp, n, outs, c);
+	if (c->bad || sp.nnan || sp.npinf || sp.nninf == n || status != SMX_REF_OK) {
 		c->score = c->bad ? INFINITY : 0;
 		return;
 	}

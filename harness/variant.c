@@ -665,6 +665,32 @@ static void prelude16(smx_dtype dt, const void *x, void *t, size_t rows, size_t 
 	}
 }
 
+/* Room for rows of w values of es bytes (the prelude's rows: n entries
+ * and the sink's). */
+static unsigned char *wide_rows(size_t rows, size_t w, size_t es)
+{
+	size_t cells;
+	if (smx_mul_overflows(rows, w, &cells))
+		smx_die("rows x n overflows");
+	return smx_alloc(cells ? cells : 1, es);
+}
+
+/* Run the plain kernel of im on the prelude's rows t (w values each, freed
+ * here) into out (n values each): the sink's output is dropped. */
+static void run_wide(const struct smx_impl *im, unsigned char *t, void *out, size_t rows, size_t n,
+		     size_t w)
+{
+	const size_t es = smx_dtype_size(smx_impl_out(im));
+	unsigned char *o = w > n ? wide_rows(rows, w, es) : out;
+	smx_impl_run(im, t, NULL, o, rows, w);
+	if (w > n)
+		for (size_t r = 0; r < rows; r++)
+			memcpy((unsigned char *)out + r * n * es, o + r * w * es, n * es);
+	if (o != out)
+		free(o);
+	free(t);
+}
+
 /* A 16-bit entry under the variant: its own variant kernel, or the
  * prelude and the plain kernel on rows of w, the sink's output dropped. */
 static void run16(const struct smx_impl *im, const void *a, void *out, size_t rows, size_t n,
@@ -674,20 +700,10 @@ static void run16(const struct smx_impl *im, const void *a, void *out, size_t ro
 		im->fnv.u16(a, out, rows, n, p);
 		return;
 	}
-	const size_t w = n + (size_t)has_sink(p->flags), es = sizeof(uint16_t);
-	size_t cells;
-	if (smx_mul_overflows(rows, w, &cells))
-		smx_die("rows x n overflows");
-	unsigned char *t = smx_alloc(cells ? cells : 1, es),
-		      *o = w > n ? smx_alloc(cells, es) : out;
+	const size_t w = n + (size_t)has_sink(p->flags);
+	unsigned char *t = wide_rows(rows, w, sizeof(uint16_t));
 	prelude16(im->dtype, a, t, rows, n, w, p);
-	smx_impl_run(im, t, NULL, o, rows, w);
-	if (w > n)
-		for (size_t r = 0; r < rows; r++)
-			memcpy((unsigned char *)out + r * n * es, o + r * w * es, n * es);
-	if (o != out)
-		free(o);
-	free(t);
+	run_wide(im, t, out, rows, n, w);
 }
 
 void smx_variant_run(const struct smx_impl *im, const void *a, const void *b, void *out,
@@ -709,23 +725,13 @@ void smx_variant_run(const struct smx_impl *im, const void *a, const void *b, vo
 		run16(im, a, out, rows, n, &p);
 		return;
 	}
-	size_t w = n + (size_t)has_sink(active.flags), es = smx_dtype_size(im->dtype);
-	size_t cells;
-	if (smx_mul_overflows(rows, w, &cells))
-		smx_die("rows x n overflows");
-	unsigned char *t = smx_alloc(cells ? cells : 1, es),
-		      *o = w > n ? smx_alloc(cells, es) : out;
+	size_t w = n + (size_t)has_sink(active.flags);
+	unsigned char *t = wide_rows(rows, w, smx_dtype_size(im->dtype));
 	if (im->dtype == SMX_F32)
 		prelude_f32(a, (float *)(void *)t, rows, n, w, &p);
 	else
 		prelude_f64(a, (double *)(void *)t, rows, n, w, &p);
-	smx_impl_run(im, t, NULL, o, rows, w);
-	if (w > n)
-		for (size_t r = 0; r < rows; r++)
-			memcpy((unsigned char *)out + r * n * es, o + r * w * es, n * es);
-	if (o != out)
-		free(o);
-	free(t);
+	run_wide(im, t, out, rows, n, w);
 }
 
 static void need_width(size_t n)
